@@ -1,0 +1,278 @@
+//! The commands: the pipeline stages wired together, with exit codes and printing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::diagnostics::Diagnostic;
+use crate::load::{self, FileKind};
+use crate::model::{self, Model};
+use crate::render::{self, Templates};
+use crate::schema::{schema_text, SCHEMA_FILES};
+use crate::validate;
+use crate::write::{self, Scope, WriteError};
+
+/// The command that brings the output folder up to date, named by `--check`.
+pub const RENDER_COMMAND: &str = "gen render";
+
+/// How a command ended: 0 success, 1 problems found (invalid inputs or stale output),
+/// 2 gen could not do its work (usage, I/O).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1.
+    Failure,
+    /// Exit 2.
+    Error,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::Failure => 1,
+            Outcome::Error => 2,
+        })
+    }
+}
+
+/// How problems and drift are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Readable text on stderr.
+    Human,
+    /// One JSON object per problem or changed file on stdout.
+    Json,
+}
+
+/// Options of `gen render`.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Inputs folder.
+    pub inputs: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Only these environments (all when empty).
+    pub envs: Vec<String>,
+    /// Only these services (all when empty).
+    pub services: Vec<String>,
+    /// Compare instead of writing.
+    pub check: bool,
+    /// Output format.
+    pub format: Format,
+}
+
+fn error(message: impl std::fmt::Display) -> Outcome {
+    eprintln!("gen: error: {message}");
+    Outcome::Error
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+    match format {
+        Format::Human => {
+            let mut err = std::io::stderr().lock();
+            for d in diagnostics {
+                let _ = writeln!(err, "{d}");
+            }
+            let _ = writeln!(err, "gen: {} problem(s) found; nothing was written", diagnostics.len());
+        }
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            for d in diagnostics {
+                let _ = writeln!(out, "{}", d.to_json());
+            }
+        }
+    }
+}
+
+/// Load, validate and build the model; problems are printed.
+fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
+    let mut diagnostics = Vec::new();
+    let loaded = load::load(inputs, &mut diagnostics).map_err(|e| error(e.0))?;
+    match validate::validate(&loaded, diagnostics) {
+        Ok(design) => Ok(model::build(&design)),
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, format);
+            Err(Outcome::Failure)
+        }
+    }
+}
+
+/// `gen validate`.
+pub fn validate(inputs: &Path, format: Format) -> Outcome {
+    match load_model(inputs, format) {
+        Ok(model) => {
+            if format == Format::Human {
+                eprintln!("gen: {} is valid ({} targets)", inputs.display(), model.targets.len());
+            }
+            Outcome::Success
+        }
+        Err(outcome) => outcome,
+    }
+}
+
+/// Keeps only the targets the options select; an unknown name is a usage error.
+fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> {
+    for (names, what, known) in [
+        (&options.envs, "environment", model.targets.iter().map(|t| t.env.name.clone()).collect::<Vec<_>>()),
+        (&options.services, "service", model.targets.iter().map(|t| t.service.name.clone()).collect()),
+    ] {
+        for name in names {
+            if !known.contains(name) {
+                let hint = crate::diagnostics::nearest(name, known.iter().map(String::as_str))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err(error(format!("no target has {what} `{name}`{hint}")));
+            }
+        }
+    }
+    model.targets.retain(|t| {
+        (options.envs.is_empty() || options.envs.contains(&t.env.name))
+            && (options.services.is_empty() || options.services.contains(&t.service.name))
+    });
+    Ok(Scope {
+        envs: options.envs.clone(),
+        services: options.services.clone(),
+    })
+}
+
+/// `gen render` and `gen render --check`.
+pub fn render(options: &RenderOptions) -> Outcome {
+    let mut model = match load_model(&options.inputs, options.format) {
+        Ok(model) => model,
+        Err(outcome) => return outcome,
+    };
+    let scope = match select(&mut model, options) {
+        Ok(scope) => scope,
+        Err(outcome) => return outcome,
+    };
+    let templates = Templates::new();
+    let files = match render::render(&model, &templates) {
+        Ok(files) => files,
+        Err(e) => return error(e.0),
+    };
+    if options.check {
+        return check(options, &files, &scope);
+    }
+    match write::write(&options.out, &files, &scope) {
+        Ok(written) => {
+            eprintln!(
+                "gen: rendered {} files for {} targets into {} ({} updated, {} removed)",
+                written.rendered,
+                model.targets.len(),
+                options.out.display(),
+                written.updated,
+                written.removed
+            );
+            Outcome::Success
+        }
+        Err(WriteError::Conflict(conflict)) => error(format!(
+            "{} exists but gen did not generate it; move it away and render again (nothing was written)",
+            options.out.join(conflict.0).display()
+        )),
+        Err(WriteError::Io(e)) => error(format!("cannot write {}: {e} (the output folder is unchanged)", options.out.display())),
+    }
+}
+
+fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outcome {
+    let drift = match write::check(&options.out, files, scope) {
+        Ok(drift) => drift,
+        Err(e) => return error(format!("cannot read {}: {e}", options.out.display())),
+    };
+    if drift.is_empty() {
+        if options.format == Format::Human {
+            eprintln!("gen: {} is up to date ({} files)", options.out.display(), files.len());
+        }
+        return Outcome::Success;
+    }
+    let out = options.out.display();
+    match options.format {
+        Format::Human => {
+            let mut stdout = std::io::stdout().lock();
+            for (_, diff) in &drift.changed {
+                let _ = write!(stdout, "{diff}");
+            }
+            let mut err = std::io::stderr().lock();
+            for (path, _) in &drift.changed {
+                let _ = writeln!(err, "changed: {out}/{path}");
+            }
+            for path in &drift.missing {
+                let _ = writeln!(err, "missing: {out}/{path}");
+            }
+            for path in &drift.orphaned {
+                let _ = writeln!(err, "orphaned: {out}/{path}");
+            }
+            let _ = writeln!(
+                err,
+                "gen: {out} is out of date; to fix it run: {}",
+                fix_command(options)
+            );
+        }
+        Format::Json => {
+            let mut stdout = std::io::stdout().lock();
+            let entries = drift
+                .changed
+                .iter()
+                .map(|(p, d)| serde_json::json!({"file": format!("{out}/{p}"), "status": "changed", "diff": d}))
+                .chain(drift.missing.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "missing"})))
+                .chain(drift.orphaned.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "orphaned"})));
+            for entry in entries {
+                let _ = writeln!(stdout, "{entry}");
+            }
+        }
+    }
+    Outcome::Failure
+}
+
+/// The exact `gen render` command that fixes the drift `--check` found.
+fn fix_command(options: &RenderOptions) -> String {
+    let mut command = RENDER_COMMAND.to_owned();
+    if options.inputs != Path::new("inputs") {
+        command.push_str(&format!(" --inputs {}", options.inputs.display()));
+    }
+    if options.out != Path::new("out") {
+        command.push_str(&format!(" --out {}", options.out.display()));
+    }
+    for env in &options.envs {
+        command.push_str(&format!(" --env {env}"));
+    }
+    for service in &options.services {
+        command.push_str(&format!(" --service {service}"));
+    }
+    command
+}
+
+/// `gen schema` and `gen schema --check`.
+pub fn schema(dir: &Path, check: bool) -> Outcome {
+    let mut stale = Vec::new();
+    for (name, kind) in SCHEMA_FILES {
+        let path = dir.join(name);
+        let text = schema_text(kind);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if check {
+            stale.push(path);
+        } else if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text)) {
+            return error(format!("cannot write {}: {e}", path.display()));
+        } else {
+            eprintln!("gen: wrote {}", path.display());
+        }
+    }
+    if stale.is_empty() {
+        Outcome::Success
+    } else {
+        for path in stale {
+            eprintln!("stale: {}", path.display());
+        }
+        eprintln!("gen: the schemas are out of date; to fix them run: gen schema --out {}", dir.display());
+        Outcome::Failure
+    }
+}
+
+/// The kind of every schema file, for tests.
+pub fn schema_kinds() -> impl Iterator<Item = (&'static str, FileKind)> {
+    SCHEMA_FILES.into_iter()
+}

@@ -1,0 +1,107 @@
+//! The command line. clap types stay in this module; commands take plain options.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, Format, Outcome, RenderOptions};
+
+/// Renders PostgreSQL database infrastructure from YAML design inputs.
+#[derive(Debug, Parser)]
+#[command(name = "gen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate the inputs and render every target into the output folder.
+    Render(RenderArgs),
+    /// Validate the inputs only.
+    Validate(ValidateArgs),
+    /// Write the JSON Schemas of the input files.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// The design inputs folder.
+    #[arg(long, default_value = "inputs", value_name = "DIR")]
+    inputs: PathBuf,
+    /// The output folder gen owns.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    out: PathBuf,
+    /// Render only this environment (repeatable).
+    #[arg(long = "env", value_name = "ENV")]
+    envs: Vec<String>,
+    /// Render only this service (repeatable).
+    #[arg(long = "service", value_name = "SERVICE")]
+    services: Vec<String>,
+    /// Write nothing; show how the output folder differs and exit 1 if it does.
+    #[arg(long)]
+    check: bool,
+    /// How problems are printed.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// The design inputs folder.
+    #[arg(long, default_value = "inputs", value_name = "DIR")]
+    inputs: PathBuf,
+    /// How problems are printed.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+}
+
+#[derive(Debug, clap::Args)]
+struct SchemaArgs {
+    /// Folder the schemas are written to.
+    #[arg(long, default_value = "schema", value_name = "DIR")]
+    out: PathBuf,
+    /// Write nothing; exit 1 if the committed schemas are stale.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Readable text.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FormatArg {
+    fn to_lib(self) -> Format {
+        match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Outcome {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Outcome::Error } else { Outcome::Success };
+        }
+    };
+    match cli.command {
+        Command::Render(args) => app::render(&RenderOptions {
+            inputs: args.inputs,
+            out: args.out,
+            envs: args.envs,
+            services: args.services,
+            check: args.check,
+            format: args.format.to_lib(),
+        }),
+        Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
+        Command::Schema(args) => app::schema(&args.out, args.check),
+    }
+}

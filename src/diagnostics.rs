@@ -1,0 +1,148 @@
+//! Problems found in inputs, each pinned to a file, line and column.
+
+use std::fmt;
+
+use crate::yaml::Pos;
+
+/// One problem in the inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// File as shown to the user (the inputs folder joined with the file's relative path).
+    pub file: String,
+    /// Where in the file.
+    pub pos: Pos,
+    /// What is wrong, in one line.
+    pub message: String,
+    /// What would have been accepted.
+    pub expected: Option<String>,
+    /// What was written.
+    pub found: Option<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem with only a message; add details with the builder methods.
+    pub fn new(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: file.into(),
+            pos,
+            message: message.into(),
+            expected: None,
+            found: None,
+            hint: None,
+        }
+    }
+
+    /// What would have been accepted.
+    pub fn expected(mut self, expected: impl Into<String>) -> Diagnostic {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// What was written.
+    pub fn found(mut self, found: impl Into<String>) -> Diagnostic {
+        self.found = Some(found.into());
+        self
+    }
+
+    /// How to fix it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// How to fix it, when there is a hint.
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Diagnostic {
+        self.hint = hint;
+        self
+    }
+
+    /// The `path:line:column` prefix.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file, self.pos.line, self.pos.column)
+    }
+
+    /// The diagnostic as one JSON object, for CI annotations.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "file": self.file,
+            "line": self.pos.line,
+            "column": self.pos.column,
+            "severity": "error",
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "hint": self.hint,
+        })
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: error: {}", self.location(), self.message)?;
+        if let Some(expected) = &self.expected {
+            write!(f, "\n  expected: {expected}")?;
+        }
+        if let Some(found) = &self.found {
+            write!(f, "\n  found: {found}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Sorts diagnostics by file and position and drops exact repeats, so output is stable.
+pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))
+    });
+    diagnostics.dedup();
+}
+
+/// The known name closest to `found`, if any is close enough to be a likely typo.
+pub fn nearest<'a>(found: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(&found.to_lowercase(), &k.to_lowercase()), k))
+        .filter(|(distance, k)| *distance <= (k.len() / 3).max(2))
+        .min_by_key(|(distance, k)| (*distance, *k))
+        .map(|(_, k)| k)
+}
+
+/// `a`, `b`, `c` as a readable list of accepted values.
+pub fn list(values: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    values
+        .into_iter()
+        .map(|v| format!("`{}`", v.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_typos_only() {
+        let known = ["passwordSecret", "connectionLimit", "access", "name"];
+        assert_eq!(nearest("pasword_secret", known), Some("passwordSecret"));
+        assert_eq!(nearest("paswordSecret", known), Some("passwordSecret"));
+        assert_eq!(nearest("acess", known), Some("access"));
+        assert_eq!(nearest("zzzzzz", known), None);
+    }
+
+    #[test]
+    fn display_has_location_then_details() {
+        let d = Diagnostic::new("inputs/a.yaml", Pos { line: 3, column: 5 }, "bad")
+            .expected("x")
+            .found("y")
+            .hint("z");
+        assert_eq!(
+            d.to_string(),
+            "inputs/a.yaml:3:5: error: bad\n  expected: x\n  found: y\n  hint: z"
+        );
+    }
+}

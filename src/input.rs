@@ -1,0 +1,759 @@
+//! Input types: the three kinds of design file, exactly as a user writes them.
+//!
+//! These types are the input contract (`shared/spec/inputs.md`). They derive
+//! `JsonSchema` so that `gen schema` can publish the schema editors and the first
+//! validation stage use, and `Deserialize` so that a validated file becomes a value.
+//! They are deliberately dumb: defaults, cross-references and platform rules live in
+//! `validate` and `model`, never here. No field can hold a secret value: inputs only
+//! name where a secret lives (`*Secret` fields).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// `project.yaml`: the system every other file belongs to.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectFile {
+    /// Name of the system, e.g. `phonebill`.
+    pub name: String,
+    /// Labels put on every Kubernetes object and (as tags) on every Azure resource.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Defaults a service may override.
+    #[serde(default)]
+    pub defaults: ProjectDefaults,
+}
+
+/// Defaults shared by every service of the project.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectDefaults {
+    /// Database defaults.
+    #[serde(default)]
+    pub database: DatabaseDefaults,
+}
+
+/// Encoding, locale and timezone used where a service does not set its own.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatabaseDefaults {
+    /// Server-side encoding, e.g. `UTF8`.
+    pub encoding: Option<String>,
+    /// Collation and character classification, e.g. `en_US.UTF-8`.
+    pub locale: Option<String>,
+    /// IANA timezone name, e.g. `Asia/Seoul`.
+    pub timezone: Option<String>,
+}
+
+/// `environments/<env>.yaml`: one environment and the infrastructure its services share.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvironmentFile {
+    /// Environment name; must equal the file name without `.yaml`.
+    pub name: String,
+    /// Where the databases of this environment run.
+    pub platform: Platform,
+    /// Required when `platform` is `aks`.
+    pub aks: Option<AksEnvironment>,
+    /// Required when `platform` is `azure-flexible-server`.
+    pub azure: Option<AzureEnvironment>,
+    /// Alert routing and rules for every target in this environment.
+    pub alerting: Option<Alerting>,
+}
+
+/// The platform databases run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// A StatefulSet of the Bitnami PostgreSQL image in an AKS cluster.
+    Aks,
+    /// Azure Database for PostgreSQL Flexible Server.
+    AzureFlexibleServer,
+}
+
+impl Platform {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Aks => "aks",
+            Platform::AzureFlexibleServer => "azure-flexible-server",
+        }
+    }
+}
+
+/// The AKS cluster and namespace an environment's databases run in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AksEnvironment {
+    /// AKS cluster name.
+    pub cluster: String,
+    /// Resource group of the cluster.
+    pub resource_group: String,
+    /// Namespace every database of this environment runs in.
+    pub namespace: String,
+    /// Storage class of the data volume claims.
+    pub storage_class: String,
+    /// PostgreSQL container image.
+    pub image: ContainerImage,
+    /// Pods allowed to connect to the databases.
+    pub clients: PodSelector,
+    /// Namespace of the Prometheus scraper allowed to reach the exporter (default `kube-system`,
+    /// where Azure Monitor's ama-metrics runs).
+    pub monitoring_namespace: Option<String>,
+}
+
+/// A container image reference.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerImage {
+    /// Repository, e.g. `docker.io/bitnamilegacy/postgresql`.
+    pub repository: String,
+    /// Tag, e.g. `"14"`.
+    pub tag: String,
+    /// Optional digest (`sha256:...`) pinning the exact image.
+    pub digest: Option<String>,
+}
+
+/// A label selector for pods.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSelector {
+    /// Labels the client pods carry.
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// Shared Azure infrastructure of an environment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzureEnvironment {
+    /// Resource group the servers are deployed to.
+    pub resource_group: String,
+    /// Azure region of the primary servers, e.g. `koreacentral`.
+    pub location: String,
+    /// Network access of the servers.
+    pub network: AzureNetwork,
+    /// Log Analytics workspace receiving diagnostics.
+    pub log_analytics_workspace: AzureResourceRef,
+    /// Microsoft Entra ID administrators of every server.
+    #[serde(default)]
+    pub administrators: Vec<EntraAdministrator>,
+    /// Key Vault holding deploy-time secrets.
+    pub key_vault: AzureResourceRef,
+}
+
+/// A reference to an existing Azure resource.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzureResourceRef {
+    /// Resource name.
+    pub name: String,
+    /// Resource group of the resource.
+    pub resource_group: String,
+}
+
+/// How clients reach the servers.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzureNetwork {
+    /// `private` (VNet integration) or `public` (firewall rules).
+    pub access: NetworkAccess,
+    /// Existing virtual network (private access).
+    pub virtual_network: Option<AzureResourceRef>,
+    /// Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers` (private access).
+    pub delegated_subnet: Option<Subnet>,
+    /// Private DNS zone, ending in `.postgres.database.azure.com` (private access).
+    pub private_dns_zone: Option<String>,
+    /// Subnets whose traffic is admitted on 5432.
+    #[serde(default)]
+    pub clients: Vec<Subnet>,
+    /// Firewall rules (public access only).
+    #[serde(default)]
+    pub firewall_rules: Vec<FirewallRule>,
+    /// Private endpoints (public access only; VNet-integrated servers cannot have them).
+    #[serde(default)]
+    pub private_endpoints: Vec<PrivateEndpoint>,
+}
+
+/// Network access mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkAccess {
+    /// VNet integration.
+    Private,
+    /// Public endpoint with firewall rules.
+    Public,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subnet {
+    /// Subnet name.
+    pub name: String,
+    /// CIDR, e.g. `10.0.2.0/24`.
+    pub address_prefix: String,
+}
+
+/// A server firewall rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FirewallRule {
+    /// Rule name.
+    pub name: String,
+    /// First address admitted.
+    pub start_ip_address: String,
+    /// Last address admitted.
+    pub end_ip_address: String,
+}
+
+/// A private endpoint for a server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrivateEndpoint {
+    /// Endpoint name.
+    pub name: String,
+    /// Subnet the endpoint's interface lives in.
+    pub subnet: String,
+}
+
+/// A Microsoft Entra ID administrator.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EntraAdministrator {
+    /// User principal name, group or application name.
+    pub principal_name: String,
+    /// Kind of principal.
+    pub principal_type: PrincipalType,
+    /// Object ID of the principal.
+    pub object_id: String,
+}
+
+/// Kind of Entra principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum PrincipalType {
+    /// A user.
+    User,
+    /// A group.
+    Group,
+    /// A service principal.
+    ServicePrincipal,
+}
+
+impl PrincipalType {
+    /// The name as written in inputs and in ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "User",
+            PrincipalType::Group => "Group",
+            PrincipalType::ServicePrincipal => "ServicePrincipal",
+        }
+    }
+}
+
+/// Alert routing and rules.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Alerting {
+    /// Azure Monitor workspace (managed Prometheus) scraping the cluster (aks).
+    pub azure_monitor_workspace: Option<String>,
+    /// Who is notified.
+    #[serde(default)]
+    pub action_groups: Vec<ActionGroup>,
+    /// What is watched.
+    #[serde(default)]
+    pub rules: Vec<AlertRule>,
+}
+
+/// An Azure Monitor action group.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActionGroup {
+    /// Name rules refer to in `notify`.
+    pub name: String,
+    /// Short name shown in SMS and email (at most 12 characters).
+    pub short_name: String,
+    /// Email addresses.
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// SMS receivers.
+    #[serde(default)]
+    pub sms: Vec<SmsReceiver>,
+    /// Webhook receivers (e.g. Microsoft Teams); the URL is a secret.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookReceiver>,
+}
+
+/// An SMS receiver.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SmsReceiver {
+    /// Country calling code, e.g. `"82"`.
+    pub country_code: String,
+    /// Phone number without the country code.
+    pub phone_number: String,
+}
+
+/// A webhook receiver whose URL is read from the Key Vault at deploy time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookReceiver {
+    /// Receiver name.
+    pub name: String,
+    /// Key Vault secret holding the webhook URL.
+    pub uri_secret: String,
+}
+
+/// One alert rule on a platform-neutral signal.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlertRule {
+    /// Rule name, unique within the environment and service.
+    pub name: String,
+    /// What is measured.
+    pub signal: Signal,
+    /// Fire when the signal is above this value.
+    pub above: Option<f64>,
+    /// How long the condition must hold, e.g. `5m`.
+    #[serde(rename = "for")]
+    pub duration: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Action groups notified.
+    pub notify: Vec<String>,
+}
+
+/// A platform-neutral alert signal (see the signal table in the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// The server does not answer.
+    DatabaseDown,
+    /// CPU use, percent.
+    CpuPercent,
+    /// Memory use, percent.
+    MemoryPercent,
+    /// Storage use, percent.
+    StoragePercent,
+    /// Active connections.
+    Connections,
+    /// Replication lag of each replica, seconds.
+    ReplicationLagSeconds,
+}
+
+impl Signal {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::DatabaseDown => "database_down",
+            Signal::CpuPercent => "cpu_percent",
+            Signal::MemoryPercent => "memory_percent",
+            Signal::StoragePercent => "storage_percent",
+            Signal::Connections => "connections",
+            Signal::ReplicationLagSeconds => "replication_lag_seconds",
+        }
+    }
+}
+
+/// Alert severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Azure Sev 0.
+    Critical,
+    /// Azure Sev 1.
+    Error,
+    /// Azure Sev 2.
+    Warning,
+    /// Azure Sev 3.
+    Info,
+}
+
+impl Severity {
+    /// Azure Monitor severity number.
+    pub fn azure_level(self) -> u8 {
+        match self {
+            Severity::Critical => 0,
+            Severity::Error => 1,
+            Severity::Warning => 2,
+            Severity::Info => 3,
+        }
+    }
+
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// `services/<service>.yaml`: one service's database and where it is deployed.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceFile {
+    /// Service name; must equal the file name without `.yaml`.
+    pub name: String,
+    /// The database, the same in every environment.
+    pub database: Database,
+    /// Sizing per environment; each key names an environment.
+    pub deployments: BTreeMap<String, Deployment>,
+    /// Alert rules for this service only, added to the environment's rules.
+    pub alerting: Option<ServiceAlerting>,
+}
+
+/// Per-service alert rules.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAlerting {
+    /// Rules added to every environment's rules for this service.
+    #[serde(default)]
+    pub rules: Vec<AlertRule>,
+}
+
+/// A service's database.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Database {
+    /// Database name (a PostgreSQL identifier).
+    pub name: String,
+    /// Encoding; defaults to the project's.
+    pub encoding: Option<String>,
+    /// Collation and character classification; defaults to the project's, then `C.UTF-8`.
+    pub locale: Option<String>,
+    /// Timezone; defaults to the project's, then `UTC`.
+    pub timezone: Option<String>,
+    /// Extensions created in the database.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// Schemas created besides `public`.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// The service's schema file, relative to this file; must stay inside the inputs folder.
+    pub schema_file: Option<String>,
+    /// Login roles of the service.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Rows upserted by key after the schema file.
+    #[serde(default)]
+    pub seed_data: Vec<SeedTable>,
+}
+
+/// A login role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Role {
+    /// Role name (a PostgreSQL identifier).
+    pub name: String,
+    /// What the role may do.
+    pub access: Access,
+    /// Maximum concurrent connections of the role.
+    pub connection_limit: u32,
+    /// Secret holding the role's password (Kubernetes Secret key or Key Vault secret name).
+    pub password_secret: String,
+}
+
+/// Access level of a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// CRUD on all tables and sequences of the database's schemas, now and later; no DDL.
+    ReadWrite,
+    /// SELECT on all tables of the database's schemas, now and later.
+    ReadOnly,
+    /// `pg_monitor` plus read-only.
+    Monitor,
+}
+
+impl Access {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::ReadWrite => "read-write",
+            Access::ReadOnly => "read-only",
+            Access::Monitor => "monitor",
+        }
+    }
+}
+
+/// Seed rows of one table.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedTable {
+    /// Table, optionally schema-qualified (`audit.settings`).
+    pub table: String,
+    /// Columns identifying a row; rows whose key exists are left as they are.
+    pub key: Vec<String>,
+    /// Rows: column → value.
+    pub rows: Vec<BTreeMap<String, ScalarValue>>,
+}
+
+/// A scalar value in inputs.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ScalarValue {
+    /// true or false.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Text.
+    Text(String),
+}
+
+impl ScalarValue {
+    /// The value as PostgreSQL configuration and SQL text would spell it.
+    pub fn to_text(&self) -> String {
+        match self {
+            ScalarValue::Bool(true) => "on".to_owned(),
+            ScalarValue::Bool(false) => "off".to_owned(),
+            ScalarValue::Integer(i) => i.to_string(),
+            ScalarValue::Float(f) => f.to_string(),
+            ScalarValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// How a service runs in one environment: exactly one of the shapes, matching the platform.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Deployment {
+    /// For `aks` environments.
+    pub stateful_set: Option<StatefulSetDeployment>,
+    /// For `azure-flexible-server` environments.
+    pub server: Option<ServerDeployment>,
+}
+
+/// An in-cluster PostgreSQL.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatefulSetDeployment {
+    /// StatefulSet and client Service name (DNS-1123 label).
+    pub name: String,
+    /// CPU and memory.
+    pub resources: Resources,
+    /// Data volume.
+    pub storage: VolumeStorage,
+    /// Existing Secret holding `postgres-password` and one key per role password secret.
+    pub credentials_secret: String,
+    /// TLS for client connections.
+    pub tls: Tls,
+    /// `postgresql.conf` parameters.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, ScalarValue>,
+}
+
+/// Container resources.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    /// Guaranteed resources.
+    pub requests: ResourceQuantities,
+    /// Upper bounds.
+    pub limits: ResourceQuantities,
+}
+
+/// CPU and memory quantities in Kubernetes notation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceQuantities {
+    /// CPU, e.g. `500m`.
+    pub cpu: String,
+    /// Memory, e.g. `1Gi`.
+    pub memory: String,
+}
+
+/// A persistent volume.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeStorage {
+    /// Size, e.g. `20Gi`.
+    pub size: String,
+}
+
+/// TLS settings of an in-cluster server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tls {
+    /// Existing `kubernetes.io/tls` Secret with the server certificate.
+    pub certificate_secret: String,
+}
+
+/// An Azure Database for PostgreSQL Flexible Server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerDeployment {
+    /// Server name: 3–63 lowercase letters, digits and hyphens.
+    pub name: String,
+    /// PostgreSQL major version, e.g. `"15"`.
+    pub version: String,
+    /// Compute SKU, e.g. `Standard_D4s_v3`.
+    pub sku: String,
+    /// Compute tier.
+    pub tier: Tier,
+    /// Administrator login name.
+    pub administrator_login: String,
+    /// Key Vault secret holding the administrator password.
+    pub administrator_password_secret: String,
+    /// Storage.
+    pub storage: ServerStorage,
+    /// Availability zone of the primary when high availability is off.
+    pub zone: Option<String>,
+    /// High availability.
+    pub high_availability: Option<HighAvailability>,
+    /// Backups.
+    pub backup: Backup,
+    /// Read replicas.
+    #[serde(default)]
+    pub replicas: Vec<Replica>,
+    /// Which authentication methods the server accepts.
+    pub authentication: Authentication,
+    /// Server parameters.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, ScalarValue>,
+}
+
+/// Compute tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Tier {
+    /// Burstable (B-series); no high availability.
+    Burstable,
+    /// General purpose (D-series).
+    GeneralPurpose,
+    /// Memory optimised (E-series).
+    MemoryOptimized,
+}
+
+impl Tier {
+    /// The name as written in inputs and in ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Burstable => "Burstable",
+            Tier::GeneralPurpose => "GeneralPurpose",
+            Tier::MemoryOptimized => "MemoryOptimized",
+        }
+    }
+}
+
+/// Server storage.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerStorage {
+    /// Size in GB (32–32768).
+    #[serde(rename = "sizeGB")]
+    pub size_gb: u32,
+    /// Grow automatically when nearly full.
+    #[serde(default)]
+    pub auto_grow: bool,
+    /// Disk type; default `Premium_LRS`.
+    #[serde(rename = "type")]
+    pub storage_type: Option<StorageType>,
+    /// Performance tier of a Premium_LRS disk, e.g. `P30`.
+    pub performance_tier: Option<String>,
+    /// Provisioned IOPS (PremiumV2_LRS only).
+    pub iops: Option<u32>,
+    /// Provisioned throughput in MB/s (PremiumV2_LRS only).
+    pub throughput: Option<u32>,
+}
+
+/// Disk type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum StorageType {
+    /// Premium SSD.
+    #[serde(rename = "Premium_LRS")]
+    PremiumLrs,
+    /// Premium SSD v2.
+    #[serde(rename = "PremiumV2_LRS")]
+    PremiumV2Lrs,
+}
+
+impl StorageType {
+    /// The name as written in inputs and in ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageType::PremiumLrs => "Premium_LRS",
+            StorageType::PremiumV2Lrs => "PremiumV2_LRS",
+        }
+    }
+}
+
+/// High availability.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HighAvailability {
+    /// HA mode.
+    pub mode: HaMode,
+    /// Zone of the primary.
+    pub zone: Option<String>,
+    /// Zone of the standby.
+    pub standby_zone: Option<String>,
+}
+
+/// High availability mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum HaMode {
+    /// No standby.
+    Disabled,
+    /// Standby in the same zone.
+    SameZone,
+    /// Standby in another zone.
+    ZoneRedundant,
+}
+
+impl HaMode {
+    /// The name as written in inputs and in ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HaMode::Disabled => "Disabled",
+            HaMode::SameZone => "SameZone",
+            HaMode::ZoneRedundant => "ZoneRedundant",
+        }
+    }
+}
+
+/// Backups.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Backup {
+    /// Days kept (7–35).
+    pub retention_days: u32,
+    /// Copy backups to the paired region.
+    #[serde(default)]
+    pub geo_redundant: bool,
+}
+
+/// A read replica.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Replica {
+    /// Replica server name.
+    pub name: String,
+    /// Azure region.
+    pub location: String,
+    /// Compute SKU; defaults to the primary's.
+    pub sku: Option<String>,
+    /// Compute tier; defaults to the primary's.
+    pub tier: Option<Tier>,
+    /// Storage in GB; defaults to the primary's and may not be less.
+    #[serde(rename = "storageSizeGB")]
+    pub storage_size_gb: Option<u32>,
+    /// High availability: replicas support none (present only to be rejected clearly).
+    pub high_availability: Option<HighAvailability>,
+    /// Geo-redundant backup: replicas support none (present only to be rejected clearly).
+    pub geo_redundant_backup: Option<bool>,
+}
+
+/// Authentication methods.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Authentication {
+    /// Microsoft Entra ID authentication.
+    pub entra: bool,
+    /// Password authentication.
+    pub password: bool,
+}

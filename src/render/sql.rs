@@ -1,0 +1,124 @@
+//! The SQL target: `sql/NN-*.psql`, run in name order by an administrator with
+//! `psql -v ON_ERROR_STOP=1 -d postgres -f FILE`. The same scripts serve both platforms.
+
+use serde::Serialize;
+
+use crate::input::{Access, ScalarValue};
+use crate::model::Target;
+use crate::render::{header, CommentStyle, RenderError, Templates};
+
+/// What the SQL templates read. THESE FIELDS ARE USED BY `templates/sql/*`.
+#[derive(Debug, Serialize)]
+struct SqlView<'a> {
+    database: &'a str,
+    encoding: &'a str,
+    locale: Option<&'a str>,
+    timezone: &'a str,
+    schemas: Vec<String>,
+    extensions: &'a [String],
+    roles: Vec<RoleView<'a>>,
+    schema_file: Option<SchemaFileView<'a>>,
+    seed_rows: Vec<SeedRowView>,
+}
+
+#[derive(Debug, Serialize)]
+struct RoleView<'a> {
+    name: &'a str,
+    access: &'static str,
+    writes: bool,
+    monitors: bool,
+    connection_limit: u32,
+    password_secret: &'a str,
+    password_env: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct SchemaFileView<'a> {
+    path: &'a str,
+    sql: &'a str,
+}
+
+/// One seed row: columns in name order, and the key columns with their values.
+#[derive(Debug, Serialize)]
+struct SeedRowView {
+    schema: Option<String>,
+    table: String,
+    columns: Vec<(String, serde_json::Value)>,
+    key: Vec<(String, serde_json::Value)>,
+}
+
+fn json_value(value: &ScalarValue) -> serde_json::Value {
+    match value {
+        ScalarValue::Bool(b) => (*b).into(),
+        ScalarValue::Integer(i) => (*i).into(),
+        ScalarValue::Float(f) => (*f).into(),
+        ScalarValue::Text(t) => t.clone().into(),
+    }
+}
+
+fn view(target: &Target) -> SqlView<'_> {
+    let db = &target.service.database;
+    SqlView {
+        database: &db.name,
+        encoding: &db.encoding,
+        locale: db.locale.as_deref(),
+        timezone: &db.timezone,
+        schemas: db.all_schemas(),
+        extensions: &db.extensions,
+        roles: db
+            .roles
+            .iter()
+            .map(|r| RoleView {
+                name: &r.name,
+                access: r.access.as_str(),
+                writes: r.access == Access::ReadWrite,
+                monitors: r.access == Access::Monitor,
+                connection_limit: r.connection_limit,
+                password_secret: &r.password_secret,
+                password_env: &r.password_env,
+            })
+            .collect(),
+        schema_file: db.schema_file.as_ref().map(|(path, sql)| SchemaFileView { path, sql }),
+        seed_rows: db
+            .seed_data
+            .iter()
+            .flat_map(|seed| {
+                let (schema, table) = match seed.table.split_once('.') {
+                    Some((schema, table)) => (Some(schema.to_owned()), table.to_owned()),
+                    None => (None, seed.table.clone()),
+                };
+                seed.rows.iter().map(move |row| SeedRowView {
+                    schema: schema.clone(),
+                    table: table.clone(),
+                    columns: row.iter().map(|(c, v)| (c.clone(), json_value(v))).collect(),
+                    key: seed
+                        .key
+                        .iter()
+                        .filter_map(|k| row.get(k).map(|v| (k.clone(), json_value(v))))
+                        .collect(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The scripts, in run order; a step with nothing to do is left out.
+pub fn render(target: &Target, templates: &Templates) -> Result<Vec<(String, String)>, RenderError> {
+    let view = view(target);
+    let mut steps = vec!["01-database", "02-roles", "03-schemas", "04-extensions", "05-privileges"];
+    if view.schema_file.is_some() {
+        steps.push("06-schema");
+    }
+    if !view.seed_rows.is_empty() {
+        steps.push("07-seed-data");
+    }
+    let head = header(CommentStyle::Sql, &target.sources());
+    steps
+        .into_iter()
+        .map(|step| {
+            let name = format!("{step}.psql");
+            let body = templates.render(&format!("sql/{name}.j2"), &view)?;
+            Ok((name, format!("{head}{body}")))
+        })
+        .collect()
+}

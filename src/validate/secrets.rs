@@ -1,0 +1,140 @@
+//! The literal-secret scan: inputs name where secrets live, they never hold one.
+//!
+//! It runs on the raw tree, before the schema, so that a `password:` key anywhere (even
+//! inside free-form seed rows) is reported as what it is rather than as an unknown field.
+
+use crate::diagnostics::Diagnostic;
+use crate::load::SourceFile;
+use crate::yaml::{Node, NodeKind};
+
+/// Key names that hold a secret value when their value is text.
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "clientsecret",
+    "connectionstring",
+    "credential",
+    "credentials",
+    "sastoken",
+];
+
+/// Whether `key` names a secret value (`password`, `api_key`, `clientSecret`…), as opposed
+/// to naming where a secret lives (`passwordSecret`, `uriSecret`).
+pub fn is_secret_key(key: &str) -> bool {
+    let folded: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SECRET_KEYS.contains(&folded.as_str())
+}
+
+/// Whether a text value carries a password inside a URL (`postgres://user:pw@host`).
+fn has_url_password(text: &str) -> bool {
+    text.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
+}
+
+/// Every literal secret in a file.
+pub fn literal_secrets(file: &SourceFile) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    visit(&file.root, file, &mut found);
+    found
+}
+
+fn visit(node: &Node, file: &SourceFile, found: &mut Vec<Diagnostic>) {
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            for (key, value) in entries {
+                let holds_text = matches!(value.kind, NodeKind::Str(_) | NodeKind::Int(_));
+                if is_secret_key(&key.name) && holds_text {
+                    found.push(
+                        Diagnostic::new(
+                            file.display.clone(),
+                            key.pos,
+                            format!("`{}` holds a literal secret", key.name),
+                        )
+                        .expected("the name of a secret (e.g. `passwordSecret: my-app-password`)")
+                        .found("a value")
+                        .hint(
+                            "inputs never hold secrets: store the value in a Kubernetes Secret \
+                             or the Key Vault and name it here; then rotate the exposed value",
+                        ),
+                    );
+                }
+                visit(value, file, found);
+            }
+        }
+        NodeKind::Seq(items) => items.iter().for_each(|item| visit(item, file, found)),
+        NodeKind::Str(text) if has_url_password(text) => found.push(
+            Diagnostic::new(file.display.clone(), node.pos, "a URL with an embedded password")
+                .expected("a URL without credentials")
+                .found("`scheme://user:password@host`")
+                .hint("keep credentials in a secret and name it instead; then rotate the exposed value"),
+        ),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    #[test]
+    fn secret_keys_are_told_from_secret_names() {
+        assert!(is_secret_key("password"));
+        assert!(is_secret_key("api_key"));
+        assert!(is_secret_key("clientSecret"));
+        assert!(!is_secret_key("passwordSecret"));
+        assert!(!is_secret_key("uriSecret"));
+        assert!(!is_secret_key("credentialsSecret"));
+    }
+
+    #[test]
+    fn url_passwords_are_found() {
+        assert!(has_url_password("postgres://app:hunter2@db:5432/x"));
+        assert!(!has_url_password("https://example.com/a@b"));
+        assert!(!has_url_password("postgres://app@db/x"));
+    }
+
+    #[test]
+    fn a_literal_password_is_an_error_at_its_key() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "      passwordSecret: phonebill-auth-user-password",
+            "      password: not-a-real-one",
+        );
+        // The role also lacks its passwordSecret now: that is reported by the schema.
+        assert!(found.iter().any(|d| d.location() == "services/auth.yaml:12:7"
+            && d.message.contains("literal secret")), "{found:#?}");
+        assert!(!found.iter().any(|d| d.message.contains("unknown field `password`")));
+    }
+
+    #[test]
+    fn a_boolean_password_switch_is_not_a_secret() {
+        assert!(validate_example_with("services/auth.yaml", "password: true", "password: false")
+            .is_empty());
+    }
+
+    #[test]
+    fn a_url_with_a_password_is_an_error() {
+        let found = validate_example_with(
+            "project.yaml",
+            "  owner: phonebill-platform",
+            "  owner: postgres://a:b@c/d",
+        );
+        assert_one(&found, "project.yaml:6:10", "embedded password");
+    }
+}

@@ -1,0 +1,386 @@
+//! Stage 5: the one writer of the output folder, and the check that compares it.
+//!
+//! gen owns exactly the files listed in the output folder's manifest (`.gen-manifest`).
+//! A run builds the complete new tree in a sibling staging folder (new files written,
+//! everything else hard-linked from the old tree) and then swaps the two folders with one
+//! `renameat2(RENAME_EXCHANGE)`, so an interrupted or failed run leaves the old tree
+//! exactly as it was, and readers never see a mix. Files gen did not generate are carried
+//! over untouched (same inode); files it generated before and no longer generates are
+//! dropped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::render::Files;
+
+/// The manifest of generated files, at the top of the output folder.
+pub const MANIFEST: &str = ".gen-manifest";
+
+const MANIFEST_HEADER: &str = "# Files under this folder that gen generated and owns; gen removes them when it no longer renders them.\n";
+
+/// Which part of the output folder a run renders: all of it, or some environments and
+/// services (`--env`, `--service`).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Environments rendered; empty means all.
+    pub envs: Vec<String>,
+    /// Services rendered; empty means all.
+    pub services: Vec<String>,
+}
+
+impl Scope {
+    /// Whether `path` (`env/service/...`) belongs to this run.
+    pub fn contains(&self, path: &str) -> bool {
+        let mut parts = path.split('/');
+        let env = parts.next().unwrap_or_default();
+        let service = parts.next().unwrap_or_default();
+        (self.envs.is_empty() || self.envs.iter().any(|e| e == env))
+            && (self.services.is_empty() || self.services.iter().any(|s| s == service))
+    }
+}
+
+/// How the output folder differs from a render.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Drift {
+    /// Files whose contents differ, with a unified diff.
+    pub changed: Vec<(String, String)>,
+    /// Files rendered but not on disk.
+    pub missing: Vec<String>,
+    /// Files gen generated before, in scope, no longer rendered.
+    pub orphaned: Vec<String>,
+}
+
+impl Drift {
+    /// Whether the output folder is up to date.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.orphaned.is_empty()
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Written {
+    /// Files written with new contents (changed or new).
+    pub updated: usize,
+    /// Files removed because they are no longer rendered.
+    pub removed: usize,
+    /// Files rendered in all.
+    pub rendered: usize,
+}
+
+/// Reads the manifest of `out`; an output folder without one owns nothing.
+pub fn read_manifest(out: &Path) -> io::Result<BTreeSet<String>> {
+    match fs::read_to_string(out.join(MANIFEST)) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn manifest_text(paths: &BTreeSet<String>) -> String {
+    let mut text = MANIFEST_HEADER.to_owned();
+    for path in paths {
+        text.push_str(path);
+        text.push('\n');
+    }
+    text
+}
+
+/// The manifest after this run: what it renders, plus what earlier runs generated outside
+/// its scope.
+fn next_manifest(old: &BTreeSet<String>, files: &Files, scope: &Scope) -> BTreeSet<String> {
+    old.iter()
+        .filter(|p| !scope.contains(p))
+        .cloned()
+        .chain(files.keys().cloned())
+        .collect()
+}
+
+/// Compares the output folder with a render; writes nothing.
+pub fn check(out: &Path, files: &Files, scope: &Scope) -> io::Result<Drift> {
+    let manifest = read_manifest(out)?;
+    let mut drift = Drift::default();
+    for (path, new) in files {
+        match fs::read(out.join(path)) {
+            Ok(old) if &old == new => {}
+            Ok(old) => drift.changed.push((path.clone(), unified_diff(path, &old, new))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => drift.missing.push(path.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    drift.orphaned = manifest
+        .iter()
+        .filter(|p| scope.contains(p) && !files.contains_key(*p) && out.join(p).exists())
+        .cloned()
+        .collect();
+    Ok(drift)
+}
+
+/// A unified diff of one file, old → new.
+pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
+    let old = String::from_utf8_lossy(old);
+    let new = String::from_utf8_lossy(new);
+    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// A path in the old tree that gen did not generate but a render wants to write.
+#[derive(Debug)]
+pub struct Conflict(pub String);
+
+/// Why a write failed.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file system refused.
+    Io(io::Error),
+    /// A rendered path is taken by a file gen did not generate.
+    Conflict(Conflict),
+}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> WriteError {
+        WriteError::Io(e)
+    }
+}
+
+/// Replaces the output folder's generated files with `files`, atomically.
+pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteError> {
+    let old_manifest = read_manifest(out)?;
+    let manifest = next_manifest(&old_manifest, files, scope);
+    let drift = check(out, files, scope)?;
+    let mut written = Written {
+        rendered: files.len(),
+        ..Written::default()
+    };
+    let manifest_current = fs::read_to_string(out.join(MANIFEST)).ok() == Some(manifest_text(&manifest));
+    if drift.is_empty() && manifest_current {
+        return Ok(written);
+    }
+    written.updated = drift.changed.len() + drift.missing.len();
+    written.removed = drift.orphaned.len();
+
+    let (parent, name) = split_out(out)?;
+    fs::create_dir_all(&parent)?;
+    remove_stale_staging(&parent, &name);
+    let staging = parent.join(format!(".{name}.gen-staging-{}", std::process::id()));
+    let result = build_staging(out, &staging, files, &old_manifest, &manifest).and_then(|()| swap_in(&staging, out));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result.map(|()| written)
+}
+
+fn split_out(out: &Path) -> io::Result<(PathBuf, String)> {
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(out)
+    };
+    let name = absolute
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output folder needs a name"))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    Ok((parent, name))
+}
+
+/// Staging folders of runs that were killed are garbage; drop them.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.gen-staging-");
+    if let Ok(entries) = fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// Every file of the old tree, relative, with `/` separators.
+fn old_files(out: &Path) -> io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    if out.is_dir() {
+        walk(out, "", &mut found)?;
+    }
+    Ok(found)
+}
+
+fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        if entry.file_type()?.is_dir() {
+            walk(&entry.path(), &rel, found)?;
+        } else {
+            found.push(rel);
+        }
+    }
+    Ok(())
+}
+
+fn build_staging(
+    out: &Path,
+    staging: &Path,
+    files: &Files,
+    old_manifest: &BTreeSet<String>,
+    manifest: &BTreeSet<String>,
+) -> Result<(), WriteError> {
+    fs::create_dir(staging)?;
+    let mut kept: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for rel in old_files(out)? {
+        if rel == MANIFEST {
+            continue;
+        }
+        let generated = old_manifest.contains(&rel);
+        if files.contains_key(&rel) {
+            if !generated {
+                return Err(WriteError::Conflict(Conflict(rel)));
+            }
+            continue;
+        }
+        // Foreign files always stay; generated ones stay only when still owned (outside
+        // this run's scope).
+        if !generated || manifest.contains(&rel) {
+            kept.insert(rel.clone(), out.join(&rel));
+        }
+    }
+    for (rel, source) in kept {
+        let target = staging.join(&rel);
+        create_parent(&target)?;
+        carry_over(&source, &target)?;
+    }
+    for (rel, bytes) in files {
+        let target = staging.join(rel);
+        create_parent(&target)?;
+        fs::write(&target, bytes)?;
+    }
+    fs::write(staging.join(MANIFEST), manifest_text(manifest))?;
+    Ok(())
+}
+
+fn create_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(parent) => fs::create_dir_all(parent),
+        None => Ok(()),
+    }
+}
+
+/// Moves a file into the new tree without touching it: a hard link (same inode), a copied
+/// symlink, or, across file systems, a copy.
+fn carry_over(source: &Path, target: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(source)?;
+    if meta.file_type().is_symlink() {
+        return std::os::unix::fs::symlink(fs::read_link(source)?, target);
+    }
+    fs::hard_link(source, target).or_else(|_| fs::copy(source, target).map(|_| ()))
+}
+
+/// Puts `staging` in place of `out` in one step and removes the old tree.
+fn swap_in(staging: &Path, out: &Path) -> Result<(), WriteError> {
+    if fs::symlink_metadata(out).is_err() {
+        fs::rename(staging, out)?;
+        return Ok(());
+    }
+    if exchange(staging, out).is_err() {
+        // Not every file system can exchange; fall back to two renames, which leaves a
+        // short window where `out` is missing (never a mix of trees).
+        let aside = staging.with_extension("old");
+        fs::rename(out, &aside)?;
+        fs::rename(staging, out)?;
+        let _ = fs::remove_dir_all(aside);
+        return Ok(());
+    }
+    // `staging` now holds the old tree.
+    fs::remove_dir_all(staging)?;
+    Ok(())
+}
+
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> Files {
+        entries.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())).collect()
+    }
+
+    #[test]
+    fn writes_then_reports_no_drift() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let new = files(&[("dev/a/sql/01.psql", "x\n")]);
+        write(&out, &new, &Scope::default()).unwrap();
+        assert!(check(&out, &new, &Scope::default()).unwrap().is_empty());
+        assert_eq!(fs::read_to_string(out.join("dev/a/sql/01.psql")).unwrap(), "x\n");
+    }
+
+    #[test]
+    fn removes_what_it_no_longer_generates_and_keeps_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write(&out, &files(&[("dev/a/x", "1"), ("dev/b/y", "2")]), &Scope::default()).unwrap();
+        fs::write(out.join("dev/notes.txt"), "mine").unwrap();
+        let inode_before = std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
+        let written = write(&out, &files(&[("dev/a/x", "1")]), &Scope::default()).unwrap();
+        assert_eq!(written.removed, 1);
+        assert!(!out.join("dev/b/y").exists());
+        let inode_after = std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
+        assert_eq!(inode_before, inode_after, "a foreign file is carried over, not rewritten");
+    }
+
+    #[test]
+    fn a_scoped_run_keeps_other_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write(&out, &files(&[("dev/a/x", "1"), ("prod/a/x", "2")]), &Scope::default()).unwrap();
+        let scope = Scope { envs: vec!["dev".into()], services: vec![] };
+        write(&out, &files(&[("dev/a/x", "3")]), &scope).unwrap();
+        assert_eq!(fs::read_to_string(out.join("prod/a/x")).unwrap(), "2");
+        assert!(read_manifest(&out).unwrap().contains("prod/a/x"));
+    }
+
+    #[test]
+    fn refuses_to_overwrite_a_foreign_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(out.join("dev/a")).unwrap();
+        fs::write(out.join("dev/a/x"), "mine").unwrap();
+        let e = write(&out, &files(&[("dev/a/x", "1")]), &Scope::default()).unwrap_err();
+        assert!(matches!(e, WriteError::Conflict(Conflict(p)) if p == "dev/a/x"));
+        assert_eq!(fs::read_to_string(out.join("dev/a/x")).unwrap(), "mine");
+    }
+
+    #[test]
+    fn check_lists_changed_missing_and_orphaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write(&out, &files(&[("dev/a/x", "1\n"), ("dev/a/y", "2\n")]), &Scope::default()).unwrap();
+        let drift = check(&out, &files(&[("dev/a/x", "3\n"), ("dev/a/z", "4\n")]), &Scope::default()).unwrap();
+        assert_eq!(drift.changed.len(), 1);
+        assert!(drift.changed[0].1.contains("-1\n+3\n"), "{}", drift.changed[0].1);
+        assert_eq!(drift.missing, vec!["dev/a/z".to_owned()]);
+        assert_eq!(drift.orphaned, vec!["dev/a/y".to_owned()]);
+    }
+}
