@@ -100,6 +100,15 @@ fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
     }
 }
 
+/// Loads, validates and renders an inputs folder in memory (for tests and benchmarks).
+pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
+    let mut diagnostics = Vec::new();
+    let loaded = load::load(inputs, &mut diagnostics).map_err(|e| e.0)?;
+    let design = validate::validate(&loaded, diagnostics)
+        .map_err(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    render::render(&model::build(&design), &Templates::new()).map_err(|e| e.0)
+}
+
 /// `gen validate`.
 pub fn validate(inputs: &Path, format: Format) -> Outcome {
     match load_model(inputs, format) {
