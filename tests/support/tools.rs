@@ -1,0 +1,58 @@
+//! Where the test command installed the real validators (see scripts/install-test-deps.sh).
+//! A missing tool fails the test with the command that installs it: checks are never
+//! skipped.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The virtual environment holding the PyPI validators.
+pub fn venv() -> PathBuf {
+    std::env::var_os("GEN_TEST_VENV").map_or_else(|| repo().join("target/test-venv"), PathBuf::from)
+}
+
+/// A program of the test virtual environment (`checkov`, `kubernetes-validate`, `python`...).
+pub fn venv_bin(name: &str) -> PathBuf {
+    let path = venv().join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/install-test-deps.sh (the test command does)",
+        path.display()
+    );
+    path
+}
+
+/// The shared Bicep type checker, beside the repository.
+pub fn bicep_typecheck() -> PathBuf {
+    let path = repo().join("../shared/tools/bicep-typecheck/bicep-typecheck");
+    assert!(path.exists(), "{} is missing: shared/ must sit beside the repository", path.display());
+    path
+}
+
+/// A program from the system (`promtool`, `chromium`...).
+pub fn system_bin(name: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/usr/local/bin", "/usr/lib/postgresql/15/bin"] {
+        let path = Path::new(dir).join(name);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!("{name} is missing: run scripts/install-test-deps.sh (the test command does)");
+}
+
+/// Renders the example inputs into a fresh temporary output folder.
+pub fn render_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = gen_lib::app::render_folder(&repo().join("inputs")).unwrap();
+    for (path, bytes) in files {
+        let target = dir.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    dir
+}
