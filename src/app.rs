@@ -8,7 +8,7 @@ use crate::diagnostics::Diagnostic;
 use crate::load::{self, FileKind};
 use crate::model::{self, Model};
 use crate::render::{self, Templates};
-use crate::schema::{schema_text, SCHEMA_FILES};
+use crate::schema::{SCHEMA_FILES, schema_text};
 use crate::validate;
 use crate::write::{self, Scope, WriteError};
 
@@ -76,7 +76,11 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
             for d in diagnostics {
                 let _ = writeln!(err, "{d}");
             }
-            let _ = writeln!(err, "gen: {} problem(s) found; nothing was written", diagnostics.len());
+            let _ = writeln!(
+                err,
+                "gen: {} problem(s) found; nothing was written",
+                diagnostics.len()
+            );
         }
         Format::Json => {
             let mut out = std::io::stdout().lock();
@@ -104,8 +108,12 @@ fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
 pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| e.0)?;
-    let design = validate::validate(&loaded, diagnostics)
-        .map_err(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    let design = validate::validate(&loaded, diagnostics).map_err(|d| {
+        d.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     render::render(&model::build(&design), &Templates::new()).map_err(|e| e.0)
 }
 
@@ -114,7 +122,11 @@ pub fn validate(inputs: &Path, format: Format) -> Outcome {
     match load_model(inputs, format) {
         Ok(model) => {
             if format == Format::Human {
-                eprintln!("gen: {} is valid ({} targets)", inputs.display(), model.targets.len());
+                eprintln!(
+                    "gen: {} is valid ({} targets)",
+                    inputs.display(),
+                    model.targets.len()
+                );
             }
             Outcome::Success
         }
@@ -125,8 +137,24 @@ pub fn validate(inputs: &Path, format: Format) -> Outcome {
 /// Keeps only the targets the options select; an unknown name is a usage error.
 fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> {
     for (names, what, known) in [
-        (&options.envs, "environment", model.targets.iter().map(|t| t.env.name.clone()).collect::<Vec<_>>()),
-        (&options.services, "service", model.targets.iter().map(|t| t.service.name.clone()).collect()),
+        (
+            &options.envs,
+            "environment",
+            model
+                .targets
+                .iter()
+                .map(|t| t.env.name.clone())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            &options.services,
+            "service",
+            model
+                .targets
+                .iter()
+                .map(|t| t.service.name.clone())
+                .collect(),
+        ),
     ] {
         for name in names {
             if !known.contains(name) {
@@ -181,7 +209,10 @@ pub fn render(options: &RenderOptions) -> Outcome {
             "{} exists but gen did not generate it; move it away and render again (nothing was written)",
             options.out.join(conflict.0).display()
         )),
-        Err(WriteError::Io(e)) => error(format!("cannot write {}: {e} (the output folder is unchanged)", options.out.display())),
+        Err(WriteError::Io(e)) => error(format!(
+            "cannot write {}: {e} (the output folder is unchanged)",
+            options.out.display()
+        )),
     }
 }
 
@@ -192,7 +223,11 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
     };
     if drift.is_empty() {
         if options.format == Format::Human {
-            eprintln!("gen: {} is up to date ({} files)", options.out.display(), files.len());
+            eprintln!(
+                "gen: {} is up to date ({} files)",
+                options.out.display(),
+                files.len()
+            );
         }
         return Outcome::Success;
     }
@@ -264,7 +299,9 @@ pub fn schema(dir: &Path, check: bool) -> Outcome {
         }
         if check {
             stale.push(path);
-        } else if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text)) {
+        } else if let Err(e) =
+            std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text))
+        {
             return error(format!("cannot write {}: {e}", path.display()));
         } else {
             eprintln!("gen: wrote {}", path.display());
@@ -276,7 +313,10 @@ pub fn schema(dir: &Path, check: bool) -> Outcome {
         for path in stale {
             eprintln!("stale: {}", path.display());
         }
-        eprintln!("gen: the schemas are out of date; to fix them run: gen schema --out {}", dir.display());
+        eprintln!(
+            "gen: the schemas are out of date; to fix them run: gen schema --out {}",
+            dir.display()
+        );
         Outcome::Failure
     }
 }

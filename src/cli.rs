@@ -89,7 +89,11 @@ pub fn run() -> Outcome {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { Outcome::Error } else { Outcome::Success };
+            return if e.use_stderr() {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
         }
     };
     match cli.command {

@@ -96,9 +96,7 @@ impl fmt::Display for Diagnostic {
 
 /// Sorts diagnostics by file and position and drops exact repeats, so output is stable.
 pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
-        (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message))
-    });
+    diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
     diagnostics.dedup();
 }
 
@@ -106,7 +104,12 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
 pub fn nearest<'a>(found: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&found.to_lowercase(), &k.to_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&found.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
         .filter(|(distance, k)| *distance <= (k.len() / 3).max(2))
         .min_by_key(|(distance, k)| (*distance, *k))
         .map(|(_, k)| k)

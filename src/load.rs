@@ -88,7 +88,9 @@ pub fn load(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Inputs, IoF
     ] {
         for rel in list_yaml_files(dir, folder, diagnostics)? {
             if kind == FileKind::Environment {
-                let stem = rel.trim_start_matches("environments/").trim_end_matches(".yaml");
+                let stem = rel
+                    .trim_start_matches("environments/")
+                    .trim_end_matches(".yaml");
                 inputs.environment_names.push(stem.to_owned());
             }
             if let Some(file) = parse_file(dir, &rel, kind, diagnostics) {
@@ -122,9 +124,12 @@ fn list_yaml_files(
             names.push(format!("{folder}/{name}"));
         } else if name.ends_with(".yml") {
             diagnostics.push(
-                Diagnostic::new(display(dir, &format!("{folder}/{name}")), Pos { line: 1, column: 1 },
-                    "design files end in `.yaml`; this file is not read")
-                    .hint(format!("rename it to `{}`", name.replace(".yml", ".yaml"))),
+                Diagnostic::new(
+                    display(dir, &format!("{folder}/{name}")),
+                    Pos { line: 1, column: 1 },
+                    "design files end in `.yaml`; this file is not read",
+                )
+                .hint(format!("rename it to `{}`", name.replace(".yml", ".yaml"))),
             );
         }
     }
@@ -274,7 +279,13 @@ pub fn read_input_file(dir: &Path, rel: &str) -> Result<String, FileProblem> {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let valid = std::str::from_utf8(valid).unwrap_or_default();
         let line = valid.matches('\n').count() + 1;
-        let column = valid.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        let column = valid
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
         FileProblem {
             pos: Pos { line, column },
             message: format!("`{rel}` is not valid UTF-8"),
@@ -289,7 +300,10 @@ mod tests {
 
     #[test]
     fn normalize_keeps_paths_inside() {
-        assert_eq!(normalize_inside("services/../sql/a.psql").unwrap(), "sql/a.psql");
+        assert_eq!(
+            normalize_inside("services/../sql/a.psql").unwrap(),
+            "sql/a.psql"
+        );
         assert!(normalize_inside("../x").is_err());
         assert!(normalize_inside("sql/../../x").is_err());
         assert!(normalize_inside("/etc/passwd").is_err());
@@ -307,6 +321,11 @@ mod tests {
     fn refuses_directories() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("d")).unwrap();
-        assert!(read_input_file(dir.path(), "d").unwrap_err().message.contains("regular"));
+        assert!(
+            read_input_file(dir.path(), "d")
+                .unwrap_err()
+                .message
+                .contains("regular")
+        );
     }
 }

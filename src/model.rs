@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::input::{
-    Access, AlertRule, Alerting, AksEnvironment, AzureEnvironment, Platform, ScalarValue, SeedTable,
-    ServerDeployment, StatefulSetDeployment,
+    Access, AksEnvironment, AlertRule, Alerting, AzureEnvironment, Platform, ScalarValue,
+    SeedTable, ServerDeployment, StatefulSetDeployment,
 };
-use crate::validate::{rules, Design};
+use crate::validate::{Design, rules};
 
 /// Everything to render.
 #[derive(Debug, Clone)]
@@ -71,7 +71,9 @@ pub struct Database {
 impl Database {
     /// `public` and the design's schemas: every schema the roles get access to.
     pub fn all_schemas(&self) -> Vec<String> {
-        std::iter::once("public".to_owned()).chain(self.schemas.iter().cloned()).collect()
+        std::iter::once("public".to_owned())
+            .chain(self.schemas.iter().cloned())
+            .collect()
     }
 }
 
@@ -138,13 +140,23 @@ impl Target {
             self.env.source.clone(),
             self.service.source.clone(),
         ];
-        sources.extend(self.service.database.schema_file.iter().map(|(rel, _)| rel.clone()));
+        sources.extend(
+            self.service
+                .database
+                .schema_file
+                .iter()
+                .map(|(rel, _)| rel.clone()),
+        );
         sources
     }
 
     /// The environment's rules followed by the service's own.
     pub fn alert_rules(&self) -> impl Iterator<Item = &AlertRule> {
-        self.env.alerting.rules.iter().chain(&self.service.alert_rules)
+        self.env
+            .alerting
+            .rules
+            .iter()
+            .chain(&self.service.alert_rules)
     }
 
     /// Server parameters of the deployment.
@@ -162,7 +174,13 @@ impl Target {
 pub fn secret_env_var(secret: &str) -> String {
     secret
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -198,9 +216,17 @@ pub fn build(design: &Design) -> Model {
             source: s.file.rel.clone(),
             database: Database {
                 name: db.name.clone(),
-                encoding: db.encoding.clone().or_else(|| defaults.encoding.clone()).unwrap_or_else(|| "UTF8".to_owned()),
+                encoding: db
+                    .encoding
+                    .clone()
+                    .or_else(|| defaults.encoding.clone())
+                    .unwrap_or_else(|| "UTF8".to_owned()),
                 locale: db.locale.clone().or_else(|| defaults.locale.clone()),
-                timezone: db.timezone.clone().or_else(|| defaults.timezone.clone()).unwrap_or_else(|| "UTC".to_owned()),
+                timezone: db
+                    .timezone
+                    .clone()
+                    .or_else(|| defaults.timezone.clone())
+                    .unwrap_or_else(|| "UTC".to_owned()),
                 extensions: db.extensions.clone(),
                 schemas: db.schemas.clone(),
                 schema_file,
@@ -244,7 +270,10 @@ mod tests {
 
     #[test]
     fn secret_names_become_variable_names() {
-        assert_eq!(secret_env_var("phonebill-auth-user-password"), "PHONEBILL_AUTH_USER_PASSWORD");
+        assert_eq!(
+            secret_env_var("phonebill-auth-user-password"),
+            "PHONEBILL_AUTH_USER_PASSWORD"
+        );
         assert_eq!(secret_env_var("a.b/c"), "A_B_C");
     }
 }

@@ -119,8 +119,15 @@ mod tests {
             Seg::Key("server".into()),
         ];
         let fields = known_fields(FileKind::Service, &path);
-        assert!(fields.contains(&"administratorPasswordSecret"), "{fields:?}");
-        let roles = [Seg::Key("database".into()), Seg::Key("roles".into()), Seg::Index(0)];
+        assert!(
+            fields.contains(&"administratorPasswordSecret"),
+            "{fields:?}"
+        );
+        let roles = [
+            Seg::Key("database".into()),
+            Seg::Key("roles".into()),
+            Seg::Index(0),
+        ];
         assert!(known_fields(FileKind::Service, &roles).contains(&"passwordSecret"));
     }
 }

@@ -109,7 +109,9 @@ pub fn check(out: &Path, files: &Files, scope: &Scope) -> io::Result<Drift> {
     for (path, new) in files {
         match fs::read(out.join(path)) {
             Ok(old) if &old == new => {}
-            Ok(old) => drift.changed.push((path.clone(), unified_diff(path, &old, new))),
+            Ok(old) => drift
+                .changed
+                .push((path.clone(), unified_diff(path, &old, new))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => drift.missing.push(path.clone()),
             Err(e) => return Err(e),
         }
@@ -161,7 +163,8 @@ pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteE
         rendered: files.len(),
         ..Written::default()
     };
-    let manifest_current = fs::read_to_string(out.join(MANIFEST)).ok() == Some(manifest_text(&manifest));
+    let manifest_current =
+        fs::read_to_string(out.join(MANIFEST)).ok() == Some(manifest_text(&manifest));
     if drift.is_empty() && manifest_current {
         return Ok(written);
     }
@@ -172,7 +175,8 @@ pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteE
     fs::create_dir_all(&parent)?;
     remove_stale_staging(&parent, &name);
     let staging = parent.join(format!(".{name}.gen-staging-{}", std::process::id()));
-    let result = build_staging(out, &staging, files, &old_manifest, &manifest).and_then(|()| swap_in(&staging, out));
+    let result = build_staging(out, &staging, files, &old_manifest, &manifest)
+        .and_then(|()| swap_in(&staging, out));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -187,10 +191,17 @@ fn split_out(out: &Path) -> io::Result<(PathBuf, String)> {
     };
     let name = absolute
         .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output folder needs a name"))?
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the output folder needs a name",
+            )
+        })?
         .to_string_lossy()
         .into_owned();
-    let parent = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let parent = absolute
+        .parent()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     Ok((parent, name))
 }
 
@@ -219,7 +230,11 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<String>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         if entry.file_type()?.is_dir() {
             walk(&entry.path(), &rel, found)?;
         } else {
@@ -313,9 +328,19 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let b = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
     let rc = unsafe {
-        libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(test)]
@@ -323,7 +348,10 @@ mod tests {
     use super::*;
 
     fn files(entries: &[(&str, &str)]) -> Files {
-        entries.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())).collect()
+        entries
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect()
     }
 
     #[test]
@@ -333,29 +361,50 @@ mod tests {
         let new = files(&[("dev/a/sql/01.psql", "x\n")]);
         write(&out, &new, &Scope::default()).unwrap();
         assert!(check(&out, &new, &Scope::default()).unwrap().is_empty());
-        assert_eq!(fs::read_to_string(out.join("dev/a/sql/01.psql")).unwrap(), "x\n");
+        assert_eq!(
+            fs::read_to_string(out.join("dev/a/sql/01.psql")).unwrap(),
+            "x\n"
+        );
     }
 
     #[test]
     fn removes_what_it_no_longer_generates_and_keeps_foreign_files() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        write(&out, &files(&[("dev/a/x", "1"), ("dev/b/y", "2")]), &Scope::default()).unwrap();
+        write(
+            &out,
+            &files(&[("dev/a/x", "1"), ("dev/b/y", "2")]),
+            &Scope::default(),
+        )
+        .unwrap();
         fs::write(out.join("dev/notes.txt"), "mine").unwrap();
-        let inode_before = std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
+        let inode_before =
+            std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
         let written = write(&out, &files(&[("dev/a/x", "1")]), &Scope::default()).unwrap();
         assert_eq!(written.removed, 1);
         assert!(!out.join("dev/b/y").exists());
-        let inode_after = std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
-        assert_eq!(inode_before, inode_after, "a foreign file is carried over, not rewritten");
+        let inode_after =
+            std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join("dev/notes.txt")).unwrap());
+        assert_eq!(
+            inode_before, inode_after,
+            "a foreign file is carried over, not rewritten"
+        );
     }
 
     #[test]
     fn a_scoped_run_keeps_other_targets() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        write(&out, &files(&[("dev/a/x", "1"), ("prod/a/x", "2")]), &Scope::default()).unwrap();
-        let scope = Scope { envs: vec!["dev".into()], services: vec![] };
+        write(
+            &out,
+            &files(&[("dev/a/x", "1"), ("prod/a/x", "2")]),
+            &Scope::default(),
+        )
+        .unwrap();
+        let scope = Scope {
+            envs: vec!["dev".into()],
+            services: vec![],
+        };
         write(&out, &files(&[("dev/a/x", "3")]), &scope).unwrap();
         assert_eq!(fs::read_to_string(out.join("prod/a/x")).unwrap(), "2");
         assert!(read_manifest(&out).unwrap().contains("prod/a/x"));
@@ -376,10 +425,24 @@ mod tests {
     fn check_lists_changed_missing_and_orphaned() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        write(&out, &files(&[("dev/a/x", "1\n"), ("dev/a/y", "2\n")]), &Scope::default()).unwrap();
-        let drift = check(&out, &files(&[("dev/a/x", "3\n"), ("dev/a/z", "4\n")]), &Scope::default()).unwrap();
+        write(
+            &out,
+            &files(&[("dev/a/x", "1\n"), ("dev/a/y", "2\n")]),
+            &Scope::default(),
+        )
+        .unwrap();
+        let drift = check(
+            &out,
+            &files(&[("dev/a/x", "3\n"), ("dev/a/z", "4\n")]),
+            &Scope::default(),
+        )
+        .unwrap();
         assert_eq!(drift.changed.len(), 1);
-        assert!(drift.changed[0].1.contains("-1\n+3\n"), "{}", drift.changed[0].1);
+        assert!(
+            drift.changed[0].1.contains("-1\n+3\n"),
+            "{}",
+            drift.changed[0].1
+        );
         assert_eq!(drift.missing, vec!["dev/a/z".to_owned()]);
         assert_eq!(drift.orphaned, vec!["dev/a/y".to_owned()]);
     }

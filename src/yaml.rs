@@ -314,7 +314,11 @@ impl<'a> Builder<'a> {
                 Event::MappingEnd => return Ok(entries),
                 Event::Scalar(text, _, _, _) => text.into_owned(),
                 Event::Alias(_) => {
-                    return Err(err(key_pos, "YAML aliases (`*name`) are not supported", None));
+                    return Err(err(
+                        key_pos,
+                        "YAML aliases (`*name`) are not supported",
+                        None,
+                    ));
                 }
                 _ => {
                     return Err(err(
@@ -435,7 +439,13 @@ mod tests {
         assert_eq!(node.key_pos(&[], "b"), Some(Pos { line: 2, column: 1 }));
         let path = [Seg::Key("b".into()), Seg::Index(1), Seg::Key("c".into())];
         assert_eq!(node.get(&path).unwrap().kind, NodeKind::Bool(true));
-        assert_eq!(node.pos_of(&path), Pos { line: 4, column: 10 });
+        assert_eq!(
+            node.pos_of(&path),
+            Pos {
+                line: 4,
+                column: 10
+            }
+        );
     }
 
     #[test]

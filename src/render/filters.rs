@@ -41,7 +41,9 @@ pub fn sql_literal_str(text: &str) -> Result<String, Error> {
 
 /// `sql_ident` filter.
 pub fn sql_ident(value: &Value) -> Result<Value, Error> {
-    let text = value.as_str().ok_or_else(|| invalid("sql_ident takes text"))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("sql_ident takes text"))?;
     sql_ident_str(text).map(safe)
 }
 
@@ -51,24 +53,36 @@ pub fn sql_literal(value: &Value) -> Result<Value, Error> {
     match value.kind() {
         ValueKind::String => sql_literal_str(value.as_str().unwrap_or_default()).map(safe),
         ValueKind::Number => Ok(safe(value.to_string())),
-        ValueKind::Bool => Ok(safe(if value.is_true() { "TRUE" } else { "FALSE" }.to_owned())),
+        ValueKind::Bool => Ok(safe(
+            if value.is_true() { "TRUE" } else { "FALSE" }.to_owned(),
+        )),
         ValueKind::None => Ok(safe("NULL".to_owned())),
-        _ => Err(invalid(format!("sql_literal cannot render {}", value.kind()))),
+        _ => Err(invalid(format!(
+            "sql_literal cannot render {}",
+            value.kind()
+        ))),
     }
 }
 
 /// `sql_raise` filter: a statement that fails with `message`, to stop a psql script
 /// (running with ON_ERROR_STOP) with a clear reason.
 pub fn sql_raise(value: &Value) -> Result<Value, Error> {
-    let message = value.as_str().ok_or_else(|| invalid("sql_raise takes text"))?;
-    let body = format!("BEGIN RAISE EXCEPTION '%', {}; END", sql_literal_str(message)?);
+    let message = value
+        .as_str()
+        .ok_or_else(|| invalid("sql_raise takes text"))?;
+    let body = format!(
+        "BEGIN RAISE EXCEPTION '%', {}; END",
+        sql_literal_str(message)?
+    );
     Ok(safe(format!("DO {}", sql_literal_str(&body)?)))
 }
 
 /// `sql_script` filter: a whole SQL file, included as it is. Only for the service's own
 /// schema file, which validation has checked holds no psql meta-command.
 pub fn sql_script(value: &Value) -> Result<Value, Error> {
-    let text = value.as_str().ok_or_else(|| invalid("sql_script takes text"))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("sql_script takes text"))?;
     refuse_nul(text)?;
     Ok(safe(text.trim_end().to_owned()))
 }
@@ -76,14 +90,20 @@ pub fn sql_script(value: &Value) -> Result<Value, Error> {
 /// `env_name` filter: an environment variable name, which can only be `[A-Z0-9_]`, so it
 /// is safe inside shell and psql commands as it is.
 pub fn env_name(value: &Value) -> Result<Value, Error> {
-    let text = value.as_str().ok_or_else(|| invalid("env_name takes text"))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("env_name takes text"))?;
     let ok = !text.is_empty()
         && !text.starts_with(|c: char| c.is_ascii_digit())
-        && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(safe(text.to_owned()))
     } else {
-        Err(invalid(format!("`{text}` is not an environment variable name")))
+        Err(invalid(format!(
+            "`{text}` is not an environment variable name"
+        )))
     }
 }
 
@@ -103,7 +123,11 @@ pub fn comment(value: &Value) -> Result<Value, Error> {
         Some(text) => text.to_owned(),
         None => value.to_string(),
     };
-    Ok(safe(text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()))
+    Ok(safe(
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
+    ))
 }
 
 /// A YAML scalar: numbers and booleans as themselves, text as a double-quoted string
@@ -118,7 +142,10 @@ pub fn yaml(value: &Value) -> Result<Value, Error> {
         ValueKind::String => Ok(safe(yaml_str(value.as_str().unwrap_or_default()))),
         ValueKind::Number | ValueKind::Bool => Ok(safe(value.to_string())),
         ValueKind::None => Ok(safe("null".to_owned())),
-        _ => Err(invalid(format!("yaml cannot render {} as a scalar", value.kind()))),
+        _ => Err(invalid(format!(
+            "yaml cannot render {} as a scalar",
+            value.kind()
+        ))),
     }
 }
 
@@ -149,7 +176,10 @@ pub fn bicep(value: &Value) -> Result<Value, Error> {
         ValueKind::String => Ok(safe(bicep_str(value.as_str().unwrap_or_default()))),
         ValueKind::Number | ValueKind::Bool => Ok(safe(value.to_string())),
         ValueKind::None => Ok(safe("null".to_owned())),
-        _ => Err(invalid(format!("bicep cannot render {} as a scalar", value.kind()))),
+        _ => Err(invalid(format!(
+            "bicep cannot render {} as a scalar",
+            value.kind()
+        ))),
     }
 }
 
@@ -193,7 +223,10 @@ mod tests {
     #[test]
     fn sql_raise_nests_literals() {
         let v = sql_raise(&Value::from("x's")).unwrap();
-        assert_eq!(v.as_str().unwrap(), "DO 'BEGIN RAISE EXCEPTION ''%'', ''x''''s''; END'");
+        assert_eq!(
+            v.as_str().unwrap(),
+            "DO 'BEGIN RAISE EXCEPTION ''%'', ''x''''s''; END'"
+        );
     }
 
     #[test]
@@ -211,6 +244,9 @@ mod tests {
 
     #[test]
     fn comments_cannot_be_broken_out_of() {
-        assert_eq!(comment(&Value::from("a\nDROP")).unwrap().as_str().unwrap(), "a DROP");
+        assert_eq!(
+            comment(&Value::from("a\nDROP")).unwrap().as_str().unwrap(),
+            "a DROP"
+        );
     }
 }

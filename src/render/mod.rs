@@ -37,14 +37,20 @@ impl From<Error> for RenderError {
 }
 
 /// Prints only values an escaping filter produced; a raw `{{ value }}` is an error.
-fn escaped_only(out: &mut minijinja::Output, _: &mut minijinja::State, value: &Value) -> Result<(), Error> {
+fn escaped_only(
+    out: &mut minijinja::Output,
+    _: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), Error> {
     if value.is_safe() {
         out.write_str(value.as_str().unwrap_or_default())
             .map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write output"))
     } else {
         Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, md, num, comment, env_name)"),
+            format!(
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, md, num, comment, env_name)"
+            ),
         ))
     }
 }
@@ -143,7 +149,11 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError
     Ok(files)
 }
 
-fn render_target(target: &Target, templates: &Templates, files: &mut Files) -> Result<(), RenderError> {
+fn render_target(
+    target: &Target,
+    templates: &Templates,
+    files: &mut Files,
+) -> Result<(), RenderError> {
     let dir = target.dir();
     for (name, text) in sql::render(target, templates)? {
         files.insert(format!("{dir}/sql/{name}"), text.into_bytes());
@@ -159,8 +169,15 @@ mod tests {
     fn every_template_loads_and_compiles() {
         let templates = Templates::new();
         let names = templates.names();
-        let on_disk = walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")));
-        assert_eq!(names.len(), on_disk, "every file under templates/ is embedded");
+        let on_disk = walk(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        )));
+        assert_eq!(
+            names.len(),
+            on_disk,
+            "every file under templates/ is embedded"
+        );
         for name in names {
             templates.env.get_template(name).unwrap();
         }
@@ -178,16 +195,29 @@ mod tests {
     fn raw_values_are_refused() {
         let mut templates = Templates::new();
         templates.env.add_template_owned("t", "{{ x }}").unwrap();
-        let e = templates.render("t", &serde_json::json!({"x": "a"})).unwrap_err();
+        let e = templates
+            .render("t", &serde_json::json!({"x": "a"}))
+            .unwrap_err();
         assert!(e.0.contains("without an escaping filter"), "{}", e.0);
-        templates.env.add_template_owned("u", "{{ x | sql_ident }}").unwrap();
-        assert_eq!(templates.render("u", &serde_json::json!({"x": "a"})).unwrap(), "\"a\"");
+        templates
+            .env
+            .add_template_owned("u", "{{ x | sql_ident }}")
+            .unwrap();
+        assert_eq!(
+            templates
+                .render("u", &serde_json::json!({"x": "a"}))
+                .unwrap(),
+            "\"a\""
+        );
     }
 
     #[test]
     fn undefined_values_are_errors() {
         let mut templates = Templates::new();
-        templates.env.add_template_owned("t", "{{ missing | sql_ident }}").unwrap();
+        templates
+            .env
+            .add_template_owned("t", "{{ missing | sql_ident }}")
+            .unwrap();
         assert!(templates.render("t", &serde_json::json!({})).is_err());
     }
 

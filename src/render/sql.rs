@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::input::{Access, ScalarValue};
 use crate::model::Target;
-use crate::render::{header, CommentStyle, RenderError, Templates};
+use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the SQL templates read. THESE FIELDS ARE USED BY `templates/sql/*`.
 #[derive(Debug, Serialize)]
@@ -78,7 +78,10 @@ fn view(target: &Target) -> SqlView<'_> {
                 password_env: &r.password_env,
             })
             .collect(),
-        schema_file: db.schema_file.as_ref().map(|(path, sql)| SchemaFileView { path, sql }),
+        schema_file: db
+            .schema_file
+            .as_ref()
+            .map(|(path, sql)| SchemaFileView { path, sql }),
         seed_rows: db
             .seed_data
             .iter()
@@ -90,7 +93,10 @@ fn view(target: &Target) -> SqlView<'_> {
                 seed.rows.iter().map(move |row| SeedRowView {
                     schema: schema.clone(),
                     table: table.clone(),
-                    columns: row.iter().map(|(c, v)| (c.clone(), json_value(v))).collect(),
+                    columns: row
+                        .iter()
+                        .map(|(c, v)| (c.clone(), json_value(v)))
+                        .collect(),
                     key: seed
                         .key
                         .iter()
@@ -103,9 +109,18 @@ fn view(target: &Target) -> SqlView<'_> {
 }
 
 /// The scripts, in run order; a step with nothing to do is left out.
-pub fn render(target: &Target, templates: &Templates) -> Result<Vec<(String, String)>, RenderError> {
+pub fn render(
+    target: &Target,
+    templates: &Templates,
+) -> Result<Vec<(String, String)>, RenderError> {
     let view = view(target);
-    let mut steps = vec!["01-database", "02-roles", "03-schemas", "04-extensions", "05-privileges"];
+    let mut steps = vec![
+        "01-database",
+        "02-roles",
+        "03-schemas",
+        "04-extensions",
+        "05-privileges",
+    ];
     if view.schema_file.is_some() {
         steps.push("06-schema");
     }

@@ -33,7 +33,11 @@ pub struct Typed<T> {
 impl<T> Typed<T> {
     /// A diagnostic at the value found at `path` (or its nearest existing parent).
     pub fn at(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.file.display.clone(), self.file.root.pos_of(path), message)
+        Diagnostic::new(
+            self.file.display.clone(),
+            self.file.root.pos_of(path),
+            message,
+        )
     }
 
     /// A diagnostic at the key `key` of the mapping at `path` (or at the mapping).
@@ -77,9 +81,15 @@ struct Partial {
 }
 
 /// Validates everything; returns the design only when there is no problem at all.
-pub fn validate(inputs: &Inputs, mut diagnostics: Vec<Diagnostic>) -> Result<Design, Vec<Diagnostic>> {
+pub fn validate(
+    inputs: &Inputs,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<Design, Vec<Diagnostic>> {
     let partial = Partial {
-        project: inputs.project.as_ref().and_then(|f| typed(f, &mut diagnostics)),
+        project: inputs
+            .project
+            .as_ref()
+            .and_then(|f| typed(f, &mut diagnostics)),
         environments: inputs
             .environments
             .iter()
@@ -122,7 +132,10 @@ pub fn validate(inputs: &Inputs, mut diagnostics: Vec<Diagnostic>) -> Result<Des
 }
 
 /// First pass over one file: secrets, schema, then the typed value.
-fn typed<T: DeserializeOwned>(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) -> Option<Typed<T>> {
+fn typed<T: DeserializeOwned>(
+    file: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Typed<T>> {
     let secrets = secrets::literal_secrets(file);
     let schema = schema_stage::schema_problems(file, &secrets);
     let clean = secrets.is_empty() && schema.is_empty();
@@ -161,13 +174,28 @@ pub(crate) mod testing {
     /// change it), and validates.
     pub fn validate_example_with(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs").as_path(), dir.path());
+        copy_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("inputs")
+                .as_path(),
+            dir.path(),
+        );
         let path = dir.path().join(file);
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(text.contains(from) || text.is_empty(), "{file} has no `{from}`");
+        assert!(
+            text.contains(from) || text.is_empty(),
+            "{file} has no `{from}`"
+        );
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, if text.is_empty() { to.to_owned() } else { text.replacen(from, to, 1) })
-            .unwrap();
+        std::fs::write(
+            &path,
+            if text.is_empty() {
+                to.to_owned()
+            } else {
+                text.replacen(from, to, 1)
+            },
+        )
+        .unwrap();
         let mut diagnostics = Vec::new();
         let inputs = crate::load::load(dir.path(), &mut diagnostics).unwrap();
         let result = super::validate(&inputs, diagnostics);

@@ -15,7 +15,8 @@ use crate::yaml::{Node, NodeKind, Seg};
 /// The compiled validator of one kind of file; compiled once per process.
 fn validator(kind: FileKind) -> &'static Validator {
     static VALIDATORS: OnceLock<[Validator; 3]> = OnceLock::new();
-    let compile = |kind| jsonschema::validator_for(schema_for(kind)).expect("generated schemas compile");
+    let compile =
+        |kind| jsonschema::validator_for(schema_for(kind)).expect("generated schemas compile");
     let validators = VALIDATORS.get_or_init(|| {
         [
             compile(FileKind::Project),
@@ -86,7 +87,8 @@ fn type_names(kind: &TypeKind) -> String {
 fn describe(file: &SourceFile, error: &ValidationError<'_>) -> Vec<Diagnostic> {
     let path = instance_path(error);
     let node = file.root.get(&path);
-    let at = |message: String| Diagnostic::new(file.display.clone(), file.root.pos_of(&path), message);
+    let at =
+        |message: String| Diagnostic::new(file.display.clone(), file.root.pos_of(&path), message);
     let field = match path.last() {
         Some(Seg::Key(k)) => format!("`{k}`"),
         Some(Seg::Index(i)) => format!("item {i}"),
@@ -97,7 +99,10 @@ fn describe(file: &SourceFile, error: &ValidationError<'_>) -> Vec<Diagnostic> {
             .iter()
             .map(|name| {
                 let known = crate::schema::known_fields(file.kind, &path);
-                let pos = file.root.key_pos(&path, name).unwrap_or_else(|| file.root.pos_of(&path));
+                let pos = file
+                    .root
+                    .key_pos(&path, name)
+                    .unwrap_or_else(|| file.root.pos_of(&path));
                 Diagnostic::new(file.display.clone(), pos, format!("unknown field `{name}`"))
                     .expected(format!("one of {}", diagnostics::list(&known)))
                     .found(format!("`{name}`"))
@@ -109,57 +114,86 @@ fn describe(file: &SourceFile, error: &ValidationError<'_>) -> Vec<Diagnostic> {
             .collect(),
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            vec![at(format!("missing field `{name}`"))
-                .expected(format!("`{name}` in this mapping"))
-                .found(format!(
-                    "only {}",
-                    diagnostics::list(node.map_or(&[][..], Node::entries).iter().map(|(k, _)| &k.name))
-                ))
-                .maybe_hint(field_description(file.kind, &path, name))]
+            vec![
+                at(format!("missing field `{name}`"))
+                    .expected(format!("`{name}` in this mapping"))
+                    .found(format!(
+                        "only {}",
+                        diagnostics::list(
+                            node.map_or(&[][..], Node::entries)
+                                .iter()
+                                .map(|(k, _)| &k.name)
+                        )
+                    ))
+                    .maybe_hint(field_description(file.kind, &path, name)),
+            ]
         }
-        ValidationErrorKind::Type { kind } => vec![at(format!("{field} has the wrong type"))
-            .expected(type_names(kind))
-            .found(node.map_or("nothing", Node::type_name))
-            .maybe_hint(quote_hint(kind, node))],
+        ValidationErrorKind::Type { kind } => vec![
+            at(format!("{field} has the wrong type"))
+                .expected(type_names(kind))
+                .found(node.map_or("nothing", Node::type_name))
+                .maybe_hint(quote_hint(kind, node)),
+        ],
         ValidationErrorKind::Enum { options } => {
             let accepted: Vec<String> = options
                 .as_array()
-                .map(|values| values.iter().map(|v| v.as_str().map_or(v.to_string(), str::to_owned)).collect())
+                .map(|values| {
+                    values
+                        .iter()
+                        .map(|v| v.as_str().map_or(v.to_string(), str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let nearest = node
                 .and_then(Node::as_str)
                 .and_then(|s| diagnostics::nearest(s, accepted.iter().map(String::as_str)))
                 .map(|k| format!("did you mean `{k}`?"));
-            vec![at(format!("{field} is not an accepted value"))
-                .expected(format!("one of {}", diagnostics::list(&accepted)))
-                .found(found(node))
-                .maybe_hint(nearest)]
+            vec![
+                at(format!("{field} is not an accepted value"))
+                    .expected(format!("one of {}", diagnostics::list(&accepted)))
+                    .found(found(node))
+                    .maybe_hint(nearest),
+            ]
         }
         ValidationErrorKind::Minimum { limit } => {
-            vec![at(format!("{field} is too small")).expected(format!("at least {limit}")).found(found(node))]
+            vec![
+                at(format!("{field} is too small"))
+                    .expected(format!("at least {limit}"))
+                    .found(found(node)),
+            ]
         }
         ValidationErrorKind::Maximum { limit } => {
-            vec![at(format!("{field} is too large")).expected(format!("at most {limit}")).found(found(node))]
+            vec![
+                at(format!("{field} is too large"))
+                    .expected(format!("at most {limit}"))
+                    .found(found(node)),
+            ]
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             let schema = schema_at(schema_for(file.kind), &path);
-            let accepted = schema.map(|s| accepted_values(schema_for(file.kind), s)).unwrap_or_default();
+            let accepted = schema
+                .map(|s| accepted_values(schema_for(file.kind), s))
+                .unwrap_or_default();
             if !accepted.is_empty() {
                 let nearest = node
                     .and_then(Node::as_str)
                     .and_then(|s| diagnostics::nearest(s, accepted.iter().map(String::as_str)))
                     .map(|k| format!("did you mean `{k}`?"));
-                return vec![at(format!("{field} is not an accepted value"))
-                    .expected(format!("one of {}", diagnostics::list(&accepted)))
-                    .found(found(node))
-                    .maybe_hint(nearest)];
+                return vec![
+                    at(format!("{field} is not an accepted value"))
+                        .expected(format!("one of {}", diagnostics::list(&accepted)))
+                        .found(found(node))
+                        .maybe_hint(nearest),
+                ];
             }
             if let Some(branch) = deepest_branch(context, path.len()) {
                 return branch.iter().flat_map(|e| describe(file, e)).collect();
             }
-            vec![at(format!("{field} has an unexpected shape"))
-                .expected(expected_shape(file.kind, &path))
-                .found(node.map_or("nothing", Node::type_name))]
+            vec![
+                at(format!("{field} has an unexpected shape"))
+                    .expected(expected_shape(file.kind, &path))
+                    .found(node.map_or("nothing", Node::type_name)),
+            ]
         }
         _ => vec![at(format!("{field}: {}", error.masked())).found(found(node))],
     }
@@ -172,7 +206,10 @@ fn accepted_values(root: &Value, schema: &Value) -> Vec<String> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values.iter().map(text).collect();
     }
-    let alternatives = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array);
+    let alternatives = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array);
     let mut accepted = Vec::new();
     for alternative in alternatives.into_iter().flatten() {
         let alternative = crate::schema::resolve(root, alternative);
@@ -195,13 +232,22 @@ fn deepest_branch<'a>(
     depth: usize,
 ) -> Option<&'a Vec<ValidationError<'static>>> {
     let reach = |branch: &Vec<ValidationError<'static>>| {
-        branch.iter().map(|e| e.instance_path().iter().count()).max().unwrap_or(0)
+        branch
+            .iter()
+            .map(|e| e.instance_path().iter().count())
+            .max()
+            .unwrap_or(0)
     };
     context
         .iter()
         .filter(|branch| !branch.is_empty())
         .max_by_key(|branch| reach(branch))
-        .filter(|branch| reach(branch) > depth || branch.iter().all(|e| !matches!(e.kind(), ValidationErrorKind::Type { .. })))
+        .filter(|branch| {
+            reach(branch) > depth
+                || branch
+                    .iter()
+                    .all(|e| !matches!(e.kind(), ValidationErrorKind::Type { .. }))
+        })
 }
 
 /// A hint for a number or boolean where text was expected: YAML reads `on` and `14` as
@@ -268,24 +314,48 @@ mod tests {
         );
         // Unknown `conectionLimit`, and the missing `connectionLimit` at the role.
         assert_eq!(found.len(), 2, "{found:#?}");
-        let typo = found.iter().find(|d| d.message.contains("unknown field")).unwrap();
+        let typo = found
+            .iter()
+            .find(|d| d.message.contains("unknown field"))
+            .unwrap();
         assert_eq!(typo.location(), "services/auth.yaml:11:7");
-        assert_eq!(typo.hint.as_deref(), Some("did you mean `connectionLimit`?"));
-        let missing = found.iter().find(|d| d.message.contains("missing field")).unwrap();
+        assert_eq!(
+            typo.hint.as_deref(),
+            Some("did you mean `connectionLimit`?")
+        );
+        let missing = found
+            .iter()
+            .find(|d| d.message.contains("missing field"))
+            .unwrap();
         assert_eq!(missing.location(), "services/auth.yaml:9:7");
     }
 
     #[test]
     fn a_wrong_enum_value_lists_the_accepted_ones() {
-        let found = validate_example_with("environments/dev.yaml", "platform: aks", "platform: akss");
-        assert_one(&found, "environments/dev.yaml:4:11", "not an accepted value");
+        let found =
+            validate_example_with("environments/dev.yaml", "platform: aks", "platform: akss");
+        assert_one(
+            &found,
+            "environments/dev.yaml:4:11",
+            "not an accepted value",
+        );
         assert_eq!(found[0].hint.as_deref(), Some("did you mean `aks`?"));
-        assert!(found[0].expected.as_deref().unwrap().contains("`azure-flexible-server`"));
+        assert!(
+            found[0]
+                .expected
+                .as_deref()
+                .unwrap()
+                .contains("`azure-flexible-server`")
+        );
     }
 
     #[test]
     fn a_wrong_type_says_what_was_expected() {
-        let found = validate_example_with("services/auth.yaml", "connectionLimit: 50", "connectionLimit: fifty");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "connectionLimit: 50",
+            "connectionLimit: fifty",
+        );
         assert_one(&found, "services/auth.yaml:11:24", "wrong type");
     }
 
@@ -298,7 +368,11 @@ mod tests {
 
     #[test]
     fn malformed_yaml_is_reported_at_its_position() {
-        let found = validate_example_with("services/auth.yaml", "extensions: [uuid-ossp, pg_stat_statements]", "extensions: [uuid-ossp, pg_stat_statements");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "extensions: [uuid-ossp, pg_stat_statements]",
+            "extensions: [uuid-ossp, pg_stat_statements",
+        );
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].message.starts_with("invalid YAML"), "{}", found[0]);
         assert_eq!(found[0].file, "services/auth.yaml");

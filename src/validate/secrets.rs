@@ -78,10 +78,16 @@ fn visit(node: &Node, file: &SourceFile, found: &mut Vec<Diagnostic>) {
         }
         NodeKind::Seq(items) => items.iter().for_each(|item| visit(item, file, found)),
         NodeKind::Str(text) if has_url_password(text) => found.push(
-            Diagnostic::new(file.display.clone(), node.pos, "a URL with an embedded password")
-                .expected("a URL without credentials")
-                .found("`scheme://user:password@host`")
-                .hint("keep credentials in a secret and name it instead; then rotate the exposed value"),
+            Diagnostic::new(
+                file.display.clone(),
+                node.pos,
+                "a URL with an embedded password",
+            )
+            .expected("a URL without credentials")
+            .found("`scheme://user:password@host`")
+            .hint(
+                "keep credentials in a secret and name it instead; then rotate the exposed value",
+            ),
         ),
         _ => {}
     }
@@ -117,15 +123,26 @@ mod tests {
             "      password: not-a-real-one",
         );
         // The role also lacks its passwordSecret now: that is reported by the schema.
-        assert!(found.iter().any(|d| d.location() == "services/auth.yaml:12:7"
-            && d.message.contains("literal secret")), "{found:#?}");
-        assert!(!found.iter().any(|d| d.message.contains("unknown field `password`")));
+        assert!(
+            found
+                .iter()
+                .any(|d| d.location() == "services/auth.yaml:12:7"
+                    && d.message.contains("literal secret")),
+            "{found:#?}"
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|d| d.message.contains("unknown field `password`"))
+        );
     }
 
     #[test]
     fn a_boolean_password_switch_is_not_a_secret() {
-        assert!(validate_example_with("services/auth.yaml", "password: true", "password: false")
-            .is_empty());
+        assert!(
+            validate_example_with("services/auth.yaml", "password: true", "password: false")
+                .is_empty()
+        );
     }
 
     #[test]
