@@ -72,9 +72,14 @@ fn error(message: impl std::fmt::Display) -> Outcome {
 fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     match format {
         Format::Human => {
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let mut err = std::io::stderr().lock();
             for d in diagnostics {
-                let _ = writeln!(err, "{d}");
+                if terminal {
+                    let _ = writeln!(err, "{}", crate::diagnostics::for_terminal(d));
+                } else {
+                    let _ = writeln!(err, "{d}");
+                }
             }
             let _ = writeln!(
                 err,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, Format, Outcome, RenderOptions};
 
@@ -22,6 +22,11 @@ enum Command {
     Validate(ValidateArgs),
     /// Write the JSON Schemas of the input files.
     Schema(SchemaArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,5 +112,9 @@ pub fn run() -> Outcome {
         }),
         Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "gen", &mut std::io::stdout());
+            Outcome::Success
+        }
     }
 }

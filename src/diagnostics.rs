@@ -94,6 +94,46 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The diagnostic for a person at a terminal: coloured, with the source line and a caret
+/// under the column. Pipes and files get the plain [`Display`](fmt::Display) form.
+pub fn for_terminal(d: &Diagnostic) -> String {
+    const RED: &str = "\x1b[1;31m";
+    const BLUE: &str = "\x1b[1;34m";
+    const RESET: &str = "\x1b[0m";
+    let mut out = format!(
+        "{BLUE}{}{RESET}: {RED}error{RESET}: {}",
+        d.location(),
+        d.message
+    );
+    let line = std::fs::read_to_string(&d.file).ok().and_then(|text| {
+        text.lines()
+            .nth(d.pos.line.saturating_sub(1))
+            .map(str::to_owned)
+    });
+    if let Some(line) = line {
+        let number = d.pos.line.to_string();
+        let pad = " ".repeat(number.len());
+        let caret = " ".repeat(d.pos.column.saturating_sub(1));
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        out.push_str(&format!(
+            "\n{BLUE}{number} |{RESET} {line}\n{BLUE}{pad} |{RESET} {caret}{RED}^{RESET}"
+        ));
+    }
+    for (label, value) in [
+        ("expected", &d.expected),
+        ("found", &d.found),
+        ("hint", &d.hint),
+    ] {
+        if let Some(value) = value {
+            out.push_str(&format!("\n  {BLUE}{label}{RESET}: {value}"));
+        }
+    }
+    out
+}
+
 /// Sorts diagnostics by file and position and drops exact repeats, so output is stable.
 pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));

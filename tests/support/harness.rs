@@ -16,11 +16,11 @@ pub struct Run {
 
 /// Runs the built `gen` with `args` from the repository root.
 pub fn run_gen(args: &[&str]) -> Run {
-    gen_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+    run_gen_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 /// Runs the built `gen` with `args` in `dir`.
-pub fn gen_in(dir: &Path, args: &[&str]) -> Run {
+pub fn run_gen_in(dir: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_gen"))
         .args(args)
         .current_dir(dir)
