@@ -25,6 +25,7 @@ pub fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     design.referenced = referenced_files_are_inside(design, dir, out);
     schema_files_are_plain_sql(design, dir, out);
     connection_limits_fit(design, out);
+    super::azure::check_all(design, out);
 }
 
 /// Environments and services are found by file name, so the name inside must agree.
@@ -87,7 +88,7 @@ fn platform_sections_match(design: &Design, out: &mut Vec<Diagnostic>) {
         if let Some(stray) = stray {
             out.push(
                 env.at_key(path![], stray, format!("`{stray}:` does not apply to platform `{}`", e.platform.as_str()))
-                    .hint(format!("remove it, or set `platform` to match")),
+                    .hint("remove it, or set `platform` to match"),
             );
         }
     }
