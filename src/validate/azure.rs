@@ -18,6 +18,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         private_access_has_no_firewall_or_endpoints(env, out);
         public_access_has_no_vnet_integration(env, out);
         private_dns_zone_fits_vnet_integration(env, out);
+        private_endpoints_name_their_vnet(env, out);
     }
     for server in azure_servers(design) {
         server_names_are_valid(&server, out);
@@ -184,6 +185,29 @@ fn public_access_has_no_vnet_integration(
                 .hint(format!("remove `{key}`, or use `access: private`")),
             );
         }
+    }
+}
+
+/// A private endpoint's `subnet` is a subnet of `network.virtualNetwork`, which must be named.
+fn private_endpoints_name_their_vnet(
+    (env, azure): (&Typed<EnvironmentFile>, &AzureEnvironment),
+    out: &mut Vec<Diagnostic>,
+) {
+    let network = &azure.network;
+    if network.access == NetworkAccess::Public
+        && !network.private_endpoints.is_empty()
+        && network.virtual_network.is_none()
+    {
+        out.push(
+            env.at_key(
+                path!["azure", "network"],
+                "privateEndpoints",
+                "private endpoints need the VNet their subnets belong to",
+            )
+            .expected("`virtualNetwork` under `network`")
+            .found("none")
+            .hint("add `virtualNetwork: { name, resourceGroup }`"),
+        );
     }
 }
 
@@ -566,6 +590,7 @@ mod tests {
 
     const PROD: &str = "environments/prod.yaml";
     const AUTH: &str = "services/auth.yaml";
+    const PROD_TEXT: &str = include_str!("../../inputs/environments/prod.yaml");
 
     #[test]
     fn private_access_needs_its_network() {
@@ -615,6 +640,19 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert_eq!(found[0].location(), "environments/prod.yaml:13:5");
         assert_eq!(found[1].location(), "environments/prod.yaml:16:5");
+    }
+
+    #[test]
+    fn private_endpoints_need_a_vnet() {
+        let public = "    access: public\n    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n  logAnalyticsWorkspace:";
+        let network = &PROD_TEXT[PROD_TEXT.find("    access: private").unwrap()
+            ..PROD_TEXT.find("  logAnalyticsWorkspace:").unwrap() + 24];
+        let found = validate_example_with(PROD, network, public);
+        assert_one(
+            &found,
+            "environments/prod.yaml:10:5",
+            "private endpoints need the VNet",
+        );
     }
 
     #[test]
