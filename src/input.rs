@@ -140,7 +140,20 @@ pub struct AzureEnvironment {
     #[serde(default)]
     pub administrators: Vec<EntraAdministrator>,
     /// Key Vault holding deploy-time secrets.
-    pub key_vault: AzureResourceRef,
+    pub key_vault: KeyVaultRef,
+}
+
+/// The Key Vault deploy-time secrets are read from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyVaultRef {
+    /// Vault name.
+    pub name: String,
+    /// Resource group of the vault.
+    pub resource_group: String,
+    /// Subscription of the vault; when absent, `main.bicepparam` reads it from the
+    /// `AZURE_SUBSCRIPTION_ID` environment variable at deploy time.
+    pub subscription_id: Option<String>,
 }
 
 /// A reference to an existing Azure resource.
@@ -746,6 +759,21 @@ pub struct Replica {
     pub high_availability: Option<HighAvailability>,
     /// Geo-redundant backup: replicas support none (present only to be rejected clearly).
     pub geo_redundant_backup: Option<bool>,
+    /// Delegated subnet of a replica on private access. A replica in the primary's region
+    /// defaults to the primary's subnet; one in another region, to a subnet resource ID
+    /// read from an environment variable at deploy time.
+    pub delegated_subnet: Option<ReplicaSubnet>,
+}
+
+/// An existing subnet, delegated to `Microsoft.DBforPostgreSQL/flexibleServers`, in a VNet
+/// of the replica's region.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicaSubnet {
+    /// The VNet holding the subnet.
+    pub virtual_network: AzureResourceRef,
+    /// Subnet name.
+    pub name: String,
 }
 
 /// Authentication methods.

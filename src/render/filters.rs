@@ -183,6 +183,21 @@ pub fn bicep(value: &Value) -> Result<Value, Error> {
     }
 }
 
+/// `bicep_ident` filter: a Bicep symbolic name (`[A-Za-z_][A-Za-z0-9_]*`), printed bare
+/// because it names a parameter or resource rather than holding a value.
+pub fn bicep_ident(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("bicep_ident takes text"))?;
+    let ok = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(safe(text.to_owned()))
+    } else {
+        Err(invalid(format!("`{text}` is not a Bicep identifier")))
+    }
+}
+
 /// `md` filter: text for Markdown prose and table cells; markup characters are escaped and
 /// line breaks become spaces.
 pub fn md(value: &Value) -> Result<Value, Error> {
@@ -240,6 +255,17 @@ mod tests {
     fn bicep_strings_escape_interpolation() {
         assert_eq!(bicep_str("a'b${c}\\\n"), "'a\\'b\\${c}\\\\\\n'");
         assert_eq!(bicep_str("$x"), "'$x'");
+    }
+
+    #[test]
+    fn bicep_identifiers_are_checked() {
+        assert_eq!(
+            bicep_ident(&Value::from("replica_a1")).unwrap().as_str(),
+            Some("replica_a1")
+        );
+        assert!(bicep_ident(&Value::from("1a")).is_err());
+        assert!(bicep_ident(&Value::from("a-b")).is_err());
+        assert!(bicep_ident(&Value::from("a'}")).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Stage 4: rendering. Pure: the model in, a map of output path → bytes out. Nothing
 //! here touches the disk; `write` does that.
 
+mod bicep;
 pub mod filters;
 mod sql;
 
@@ -10,7 +11,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::model::{Model, Target};
+use crate::model::{Deployment, Model, Target};
 
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
@@ -49,7 +50,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, md, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, bicep_ident, md, num, comment, env_name)"
             ),
         ))
     }
@@ -82,6 +83,7 @@ impl Templates {
         env.add_filter("comment", filters::comment);
         env.add_filter("yaml", filters::yaml);
         env.add_filter("bicep", filters::bicep);
+        env.add_filter("bicep_ident", filters::bicep_ident);
         env.add_filter("md", filters::md);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
@@ -157,6 +159,11 @@ fn render_target(
     let dir = target.dir();
     for (name, text) in sql::render(target, templates)? {
         files.insert(format!("{dir}/sql/{name}"), text.into_bytes());
+    }
+    if let Deployment::FlexibleServer(_) = target.deployment {
+        for (name, text) in bicep::render(target, templates)? {
+            files.insert(format!("{dir}/bicep/{name}"), text.into_bytes());
+        }
     }
     Ok(())
 }

@@ -1,0 +1,666 @@
+//! The Azure Flexible Server target: `bicep/main.bicep` and `bicep/main.bicepparam`,
+//! deployed with `az deployment group create -g <resourceGroup> -f main.bicep -p main.bicepparam`.
+//!
+//! Classic Bicep only (no nullable or typed-array types, no imports, no `resourceInput<>`),
+//! because checkov reads Bicep with pycep-parser 0.5.1, which knows nothing newer.
+
+use serde::Serialize;
+
+use crate::input::{AzureEnvironment, NetworkAccess, ReplicaSubnet, ServerDeployment, StorageType};
+use crate::model::{Deployment, Target, secret_env_var};
+use crate::render::{CommentStyle, RenderError, Templates, header};
+
+/// What the Bicep templates read. THESE FIELDS ARE USED BY `templates/bicep/*`.
+#[derive(Debug, Serialize)]
+struct BicepView {
+    target: String,
+    resource_group: String,
+    location: String,
+    tags: Vec<(String, String)>,
+    key_vault: KeyVaultView,
+    workspace: ResourceRefView,
+    private_network: Option<PrivateNetworkView>,
+    firewall_rules: Vec<FirewallRuleView>,
+    private_endpoints: Vec<PrivateEndpointView>,
+    endpoint_vnet: Option<ResourceRefView>,
+    server: ServerView,
+    administrators: Vec<AdministratorView>,
+    database: DatabaseView,
+    configurations: Vec<ConfigurationView>,
+    replicas: Vec<ReplicaView>,
+    replica_vnets: Vec<VnetView>,
+    subnet_params: Vec<SubnetParamView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ResourceRefView {
+    name: String,
+    resource_group: String,
+}
+
+#[derive(Debug, Serialize)]
+struct KeyVaultView {
+    name: String,
+    resource_group: String,
+    subscription_id: Option<String>,
+}
+
+/// The primary's VNet integration: existing VNet and subnet, a private DNS zone and its link.
+#[derive(Debug, Serialize)]
+struct PrivateNetworkView {
+    vnet: ResourceRefView,
+    subnet: String,
+    dns_zone: String,
+}
+
+/// An existing VNet (and delegated subnet) a replica in another region sits in, with the
+/// DNS zone's link to it.
+#[derive(Debug, Serialize)]
+struct VnetView {
+    symbol: String,
+    subnet_symbol: String,
+    link_symbol: String,
+    name: String,
+    resource_group: String,
+    subnet: String,
+}
+
+/// A replica subnet ID given at deploy time, one per region the inputs name no subnet for.
+#[derive(Debug, Serialize)]
+struct SubnetParamView {
+    param: String,
+    env_var: String,
+    region: String,
+    link_symbol: String,
+    link_name: String,
+}
+
+#[derive(Debug, Serialize)]
+struct FirewallRuleView {
+    symbol: String,
+    name: String,
+    start: String,
+    end: String,
+    after: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PrivateEndpointView {
+    symbol: String,
+    subnet_symbol: String,
+    name: String,
+    subnet: String,
+}
+
+#[derive(Debug, Serialize)]
+struct StorageView {
+    size_gb: u32,
+    auto_grow: bool,
+    tier: Option<String>,
+    premium_v2: bool,
+    iops: Option<u32>,
+    throughput: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct ServerView {
+    name: String,
+    sku: String,
+    tier: String,
+    version: String,
+    entra: bool,
+    password: bool,
+    administrator_login: String,
+    password_secret: String,
+    storage: StorageView,
+    zone: Option<String>,
+    ha_mode: Option<String>,
+    standby_zone: Option<String>,
+    retention_days: u32,
+    geo_redundant: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct AdministratorView {
+    symbol: String,
+    object_id: String,
+    principal_name: String,
+    principal_type: String,
+    after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DatabaseView {
+    symbol: String,
+    name: String,
+    charset: String,
+    collation: Option<String>,
+    locale: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConfigurationView {
+    symbol: String,
+    name: String,
+    value: String,
+    notes: &'static [&'static str],
+    after: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ReplicaView {
+    symbol: String,
+    name: String,
+    location: String,
+    sku: String,
+    tier: String,
+    storage: StorageView,
+    private: bool,
+    /// Existing subnet resource of the replica's own VNet, when the inputs name one.
+    subnet_symbol: Option<String>,
+    /// Subnet ID parameter, for a replica in another region without a named subnet.
+    subnet_param: Option<String>,
+    /// The DNS zone link the replica waits for, when it is not the primary's.
+    link_symbol: Option<String>,
+    after: String,
+}
+
+/// A Bicep identifier made from any name: every character other than a letter, digit or
+/// `_` becomes `_`, with a prefix so that it never starts with a digit or clashes with a
+/// keyword.
+fn symbol(prefix: &str, name: &str) -> String {
+    let tail: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{prefix}_{tail}")
+}
+
+/// Azure tag names cannot contain `< > % & \ ? /`; each becomes `_`.
+pub fn tag_name(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| if "<>%&\\?/".contains(c) { '_' } else { c })
+        .collect()
+}
+
+/// The server's glibc spelling of a locale: `ko_KR.UTF-8` → `ko_KR.utf8`. The API refuses
+/// the `-` of `UTF-8` in a collation name.
+pub fn collation(locale: &str) -> String {
+    match locale.rsplit_once('.') {
+        Some((base, encoding))
+            if encoding.eq_ignore_ascii_case("utf-8") || encoding.eq_ignore_ascii_case("utf8") =>
+        {
+            format!("{base}.utf8")
+        }
+        _ => locale.to_owned(),
+    }
+}
+
+/// Extensions that only work when their library is preloaded, and that library.
+const PRELOADED_EXTENSIONS: &[(&str, &str)] = &[
+    ("pg_stat_statements", "pg_stat_statements"),
+    ("pg_cron", "pg_cron"),
+    ("pgaudit", "pgaudit"),
+    ("pg_hint_plan", "pg_hint_plan"),
+    ("pg_partman", "pg_partman_bgw"),
+    ("pg_squeeze", "pg_squeeze"),
+    ("timescaledb", "timescaledb"),
+    ("pglogical", "pglogical"),
+    ("anon", "anon"),
+    ("azure_storage", "azure_storage"),
+];
+
+/// The server's default `shared_preload_libraries` (PostgreSQL 15 and later on Flexible
+/// Server); a value we write starts from it so that nothing preloaded by default is lost.
+const DEFAULT_PRELOAD: &[&str] = &["pg_cron", "pg_stat_statements"];
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn push_missing(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
+/// `azure.extensions`: the design's own value, if any, plus every extension the SQL creates
+/// (lowercase, as Azure's allow-list spells them).
+fn allowed_extensions(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
+    let mut list = server
+        .parameters
+        .get("azure.extensions")
+        .map(|v| split_list(&v.to_text()))
+        .unwrap_or_default();
+    push_missing(&mut list, extensions.iter().map(|e| e.to_lowercase()));
+    (!list.is_empty()).then(|| list.join(","))
+}
+
+/// `shared_preload_libraries`, written whenever an extension needs a preloaded library:
+/// the design's value or the server default, plus every library the extensions need, so
+/// that `pg_stat_statements` stays when that extension is used.
+fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
+    let needed: Vec<String> = extensions
+        .iter()
+        .filter_map(|e| {
+            PRELOADED_EXTENSIONS
+                .iter()
+                .find(|(ext, _)| e.eq_ignore_ascii_case(ext))
+        })
+        .map(|(_, library)| (*library).to_owned())
+        .collect();
+    let set = server
+        .parameters
+        .get("shared_preload_libraries")
+        .map(|v| split_list(&v.to_text()));
+    if needed.is_empty() && set.is_none() {
+        return None;
+    }
+    let mut list = set.unwrap_or_else(|| DEFAULT_PRELOAD.iter().map(|s| (*s).to_owned()).collect());
+    push_missing(&mut list, needed);
+    Some(list.join(","))
+}
+
+/// Why a parameter needs a word in the rendered file, one comment line each.
+fn parameter_note(name: &str) -> &'static [&'static str] {
+    match name {
+        "max_connections" => {
+            &["max_connections is static: it takes effect after the next server restart."]
+        }
+        "shared_preload_libraries" => &[
+            "shared_preload_libraries is static: it takes effect after the next server restart. It is",
+            "written as the server default plus what the extensions need, so that nothing preloaded by",
+            "default (pg_cron, pg_stat_statements) is dropped.",
+        ],
+        "azure.extensions" => &["The extensions the SQL creates must be allow-listed first."],
+        _ => &[],
+    }
+}
+
+/// The server parameters, one after another from `first_after`: the design's (in name
+/// order), then `azure.extensions` and `shared_preload_libraries`.
+fn configurations(
+    target: &Target,
+    server: &ServerDeployment,
+    first_after: &str,
+) -> Vec<ConfigurationView> {
+    let extensions = &target.service.database.extensions;
+    let derived = [
+        ("azure.extensions", allowed_extensions(server, extensions)),
+        (
+            "shared_preload_libraries",
+            preload_libraries(server, extensions),
+        ),
+    ];
+    let design: Vec<(String, String)> = server
+        .parameters
+        .iter()
+        .filter(|(name, _)| !derived.iter().any(|(d, _)| d == name))
+        .map(|(name, value)| (name.clone(), value.to_text()))
+        .collect();
+    let derived = derived
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)));
+    let mut after = first_after.to_owned();
+    design
+        .into_iter()
+        .chain(derived)
+        .map(|(name, value)| {
+            let view = ConfigurationView {
+                symbol: symbol("configuration", &name),
+                notes: parameter_note(&name),
+                name,
+                value,
+                after: after.clone(),
+            };
+            after = view.symbol.clone();
+            view
+        })
+        .collect()
+}
+
+fn storage(server: &ServerDeployment, size_gb: u32) -> StorageView {
+    let s = &server.storage;
+    let premium_v2 = s.storage_type == Some(StorageType::PremiumV2Lrs);
+    // A bigger replica disk gets the tier Azure picks for its size.
+    let same_size = size_gb == s.size_gb;
+    StorageView {
+        size_gb,
+        auto_grow: s.auto_grow,
+        tier: if premium_v2 || !same_size {
+            None
+        } else {
+            s.performance_tier.clone()
+        },
+        premium_v2,
+        iops: if premium_v2 { s.iops } else { None },
+        throughput: if premium_v2 { s.throughput } else { None },
+    }
+}
+
+fn server_view(server: &ServerDeployment) -> ServerView {
+    let ha = server.high_availability.as_ref();
+    ServerView {
+        name: server.name.clone(),
+        sku: server.sku.clone(),
+        tier: server.tier.as_str().to_owned(),
+        version: server.version.clone(),
+        entra: server.authentication.entra,
+        password: server.authentication.password,
+        administrator_login: server.administrator_login.clone(),
+        password_secret: server.administrator_password_secret.clone(),
+        storage: storage(server, server.storage.size_gb),
+        zone: ha
+            .and_then(|ha| ha.zone.clone())
+            .or_else(|| server.zone.clone()),
+        ha_mode: ha.map(|ha| ha.mode.as_str().to_owned()),
+        standby_zone: ha.and_then(|ha| ha.standby_zone.clone()),
+        retention_days: server.backup.retention_days,
+        geo_redundant: server.backup.geo_redundant,
+    }
+}
+
+/// Where each replica's delegated subnet comes from on private access, and what must exist
+/// for it: a VNet named in the inputs, or a subnet ID read at deploy time per region.
+struct ReplicaNetworks {
+    vnets: Vec<VnetView>,
+    params: Vec<SubnetParamView>,
+}
+
+impl ReplicaNetworks {
+    fn named_in_inputs(&mut self, subnet: &ReplicaSubnet) -> &VnetView {
+        let vnet = &subnet.virtual_network;
+        let key = format!("{}_{}_{}", vnet.resource_group, vnet.name, subnet.name);
+        if let Some(i) = self
+            .vnets
+            .iter()
+            .position(|v| v.symbol == symbol("replicaVnet", &key))
+        {
+            return &self.vnets[i];
+        }
+        self.vnets.push(VnetView {
+            symbol: symbol("replicaVnet", &key),
+            subnet_symbol: symbol("replicaSubnet", &key),
+            link_symbol: symbol("replicaVnetLink", &key),
+            name: vnet.name.clone(),
+            resource_group: vnet.resource_group.clone(),
+            subnet: subnet.name.clone(),
+        });
+        self.vnets.last().expect("just pushed")
+    }
+
+    fn read_at_deploy_time(&mut self, target: &Target, region: &str) -> &SubnetParamView {
+        let param = symbol("delegatedSubnetId", region);
+        if let Some(i) = self.params.iter().position(|p| p.param == param) {
+            return &self.params[i];
+        }
+        let env_var = secret_env_var(&format!(
+            "{}-{}-{region}-delegated-subnet-id",
+            target.project.name, target.env.name
+        ));
+        self.params.push(SubnetParamView {
+            link_symbol: symbol("replicaVnetLink", region),
+            link_name: format!("replicas-{region}"),
+            param,
+            env_var,
+            region: region.to_owned(),
+        });
+        self.params.last().expect("just pushed")
+    }
+}
+
+fn replicas(
+    target: &Target,
+    azure: &AzureEnvironment,
+    server: &ServerDeployment,
+    first_after: &str,
+    networks: &mut ReplicaNetworks,
+) -> Vec<ReplicaView> {
+    let private = azure.network.access == NetworkAccess::Private;
+    let mut after = first_after.to_owned();
+    server
+        .replicas
+        .iter()
+        .map(|replica| {
+            let (mut subnet_symbol, mut subnet_param, mut link_symbol) = (None, None, None);
+            if private {
+                if let Some(subnet) = &replica.delegated_subnet {
+                    let vnet = networks.named_in_inputs(subnet);
+                    subnet_symbol = Some(vnet.subnet_symbol.clone());
+                    link_symbol = Some(vnet.link_symbol.clone());
+                } else if replica.location != azure.location {
+                    let param = networks.read_at_deploy_time(target, &replica.location);
+                    subnet_param = Some(param.param.clone());
+                    link_symbol = Some(param.link_symbol.clone());
+                }
+            }
+            let view = ReplicaView {
+                symbol: symbol("replica", &replica.name),
+                name: replica.name.clone(),
+                location: replica.location.clone(),
+                sku: replica.sku.clone().unwrap_or_else(|| server.sku.clone()),
+                tier: replica.tier.unwrap_or(server.tier).as_str().to_owned(),
+                storage: storage(
+                    server,
+                    replica.storage_size_gb.unwrap_or(server.storage.size_gb),
+                ),
+                private,
+                subnet_symbol,
+                subnet_param,
+                link_symbol,
+                after: after.clone(),
+            };
+            after = view.symbol.clone();
+            view
+        })
+        .collect()
+}
+
+fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) -> BicepView {
+    let db = &target.service.database;
+    let network = &azure.network;
+    let private_network = match (
+        network.access,
+        &network.virtual_network,
+        &network.delegated_subnet,
+        &network.private_dns_zone,
+    ) {
+        (NetworkAccess::Private, Some(vnet), Some(subnet), Some(zone)) => {
+            Some(PrivateNetworkView {
+                vnet: ResourceRefView {
+                    name: vnet.name.clone(),
+                    resource_group: vnet.resource_group.clone(),
+                },
+                subnet: subnet.name.clone(),
+                dns_zone: zone.clone(),
+            })
+        }
+        _ => None,
+    };
+    let public = network.access == NetworkAccess::Public;
+    // Entra administrators come first, so that the database is not owned by azuresu.
+    let mut chain: Option<String> = None;
+    let administrators: Vec<AdministratorView> = if server.authentication.entra {
+        azure.administrators.as_slice()
+    } else {
+        &[]
+    }
+    .iter()
+    .map(|a| {
+        let view = AdministratorView {
+            symbol: symbol("administrator", &a.object_id),
+            object_id: a.object_id.clone(),
+            principal_name: a.principal_name.clone(),
+            principal_type: a.principal_type.as_str().to_owned(),
+            after: chain.clone(),
+        };
+        chain = Some(view.symbol.clone());
+        view
+    })
+    .collect();
+    let database = DatabaseView {
+        symbol: symbol("database", &db.name),
+        name: db.name.clone(),
+        charset: db.encoding.clone(),
+        collation: db.locale.as_deref().map(collation),
+        locale: db.locale.clone(),
+        after: chain.clone(),
+    };
+    let mut last = database.symbol.clone();
+    let firewall_rules: Vec<FirewallRuleView> = if public {
+        network.firewall_rules.as_slice()
+    } else {
+        &[]
+    }
+    .iter()
+    .map(|rule| {
+        let view = FirewallRuleView {
+            symbol: symbol("firewallRule", &rule.name),
+            name: rule.name.clone(),
+            start: rule.start_ip_address.clone(),
+            end: rule.end_ip_address.clone(),
+            after: last.clone(),
+        };
+        last = view.symbol.clone();
+        view
+    })
+    .collect();
+    let configurations = configurations(target, server, &last);
+    let last = configurations.last().map_or(last, |c| c.symbol.clone());
+    let mut networks = ReplicaNetworks {
+        vnets: Vec::new(),
+        params: Vec::new(),
+    };
+    let replicas = replicas(target, azure, server, &last, &mut networks);
+    let endpoint_vnet = network
+        .virtual_network
+        .as_ref()
+        .filter(|_| public && !network.private_endpoints.is_empty())
+        .map(|v| ResourceRefView {
+            name: v.name.clone(),
+            resource_group: v.resource_group.clone(),
+        });
+    BicepView {
+        target: format!("{}/{}", target.service.name, target.env.name),
+        resource_group: azure.resource_group.clone(),
+        location: azure.location.clone(),
+        tags: target
+            .project
+            .labels
+            .iter()
+            .map(|(k, v)| (tag_name(k), v.clone()))
+            .collect(),
+        key_vault: KeyVaultView {
+            name: azure.key_vault.name.clone(),
+            resource_group: azure.key_vault.resource_group.clone(),
+            subscription_id: azure.key_vault.subscription_id.clone(),
+        },
+        workspace: ResourceRefView {
+            name: azure.log_analytics_workspace.name.clone(),
+            resource_group: azure.log_analytics_workspace.resource_group.clone(),
+        },
+        private_network,
+        firewall_rules,
+        private_endpoints: if public {
+            network.private_endpoints.as_slice()
+        } else {
+            &[]
+        }
+        .iter()
+        .map(|pe| PrivateEndpointView {
+            symbol: symbol("privateEndpoint", &pe.name),
+            subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+            name: pe.name.clone(),
+            subnet: pe.subnet.clone(),
+        })
+        .collect(),
+        endpoint_vnet,
+        server: server_view(server),
+        administrators,
+        database,
+        configurations,
+        replicas,
+        replica_vnets: networks.vnets,
+        subnet_params: networks.params,
+    }
+}
+
+/// `main.bicep` and `main.bicepparam` of a Flexible Server target; nothing for others.
+pub fn render(
+    target: &Target,
+    templates: &Templates,
+) -> Result<Vec<(String, String)>, RenderError> {
+    let (Deployment::FlexibleServer(server), Some(azure)) = (&target.deployment, &target.env.azure)
+    else {
+        return Ok(Vec::new());
+    };
+    let view = view(target, azure, server);
+    let head = header(CommentStyle::Slash, &target.sources());
+    ["main.bicep", "main.bicepparam"]
+        .into_iter()
+        .map(|name| {
+            let body = templates.render(&format!("bicep/{name}.j2"), &view)?;
+            Ok((name.to_owned(), format!("{head}{body}")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_identifiers() {
+        assert_eq!(symbol("replica", "pg-prod-krs"), "replica_pg_prod_krs");
+        assert_eq!(
+            symbol("administrator", "7d3f-1c2a"),
+            "administrator_7d3f_1c2a"
+        );
+    }
+
+    #[test]
+    fn tag_names_lose_forbidden_characters() {
+        assert_eq!(
+            tag_name("app.kubernetes.io/part-of"),
+            "app.kubernetes.io_part-of"
+        );
+        assert_eq!(tag_name("a<b>c%d&e\\f?g"), "a_b_c_d_e_f_g");
+    }
+
+    #[test]
+    fn utf8_locales_become_glibc_collations() {
+        assert_eq!(collation("ko_KR.UTF-8"), "ko_KR.utf8");
+        assert_eq!(collation("en_US.utf8"), "en_US.utf8");
+        assert_eq!(collation("C"), "C");
+    }
+
+    #[test]
+    fn preload_keeps_the_default_and_adds_what_extensions_need() {
+        let server: ServerDeployment = serde_json::from_value(serde_json::json!({
+            "name": "s", "version": "15", "sku": "Standard_D2s_v3", "tier": "GeneralPurpose",
+            "administratorLogin": "a", "administratorPasswordSecret": "p",
+            "storage": {"sizeGB": 32}, "backup": {"retentionDays": 7},
+            "authentication": {"entra": false, "password": true}
+        }))
+        .unwrap();
+        assert_eq!(preload_libraries(&server, &["uuid-ossp".to_owned()]), None);
+        let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
+        assert_eq!(
+            preload_libraries(&server, &used).as_deref(),
+            Some("pg_cron,pg_stat_statements,pgaudit")
+        );
+        assert_eq!(
+            allowed_extensions(&server, &["UUID-OSSP".to_owned()]).as_deref(),
+            Some("uuid-ossp")
+        );
+    }
+}
