@@ -270,6 +270,20 @@ fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option
     Some(list.join(","))
 }
 
+/// `pg_stat_statements.track_utility` off when pg_stat_statements is used: the SQL
+/// target's `CREATE ROLE ... PASSWORD` would otherwise be kept, password and all, in
+/// pg_stat_statements. The administrator is not a superuser and cannot turn it off for its
+/// own session, so the server does. A design that sets it keeps its value.
+fn untracked_utility(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
+    let used = extensions
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case("pg_stat_statements"));
+    let set = server
+        .parameters
+        .contains_key("pg_stat_statements.track_utility");
+    (used && !set).then(|| "off".to_owned())
+}
+
 /// Why a parameter needs a word in the rendered file, one comment line each.
 fn parameter_note(name: &str) -> &'static [&'static str] {
     match name {
@@ -282,6 +296,10 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
             "default (pg_cron, pg_stat_statements) is dropped.",
         ],
         "azure.extensions" => &["The extensions the SQL creates must be allow-listed first."],
+        "pg_stat_statements.track_utility" => &[
+            "Off so that CREATE ROLE ... PASSWORD statements (and their passwords) are not kept in",
+            "pg_stat_statements.",
+        ],
         _ => &[],
     }
 }
@@ -299,6 +317,10 @@ fn configurations(
         (
             "shared_preload_libraries",
             preload_libraries(server, extensions),
+        ),
+        (
+            "pg_stat_statements.track_utility",
+            untracked_utility(server, extensions),
         ),
     ];
     let design: Vec<(String, String)> = server

@@ -247,6 +247,20 @@ resource configuration_shared_preload_libraries 'Microsoft.DBforPostgreSQL/flexi
   ]
 }
 
+// Off so that CREATE ROLE ... PASSWORD statements (and their passwords) are not kept in
+// pg_stat_statements.
+resource configuration_pg_stat_statements_track_utility 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
+  parent: server
+  name: 'pg_stat_statements.track_utility'
+  properties: {
+    value: 'off'
+    source: 'user-override'
+  }
+  dependsOn: [
+    configuration_shared_preload_libraries
+  ]
+}
+
 resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'law-phonebill-prod'
   scope: server
@@ -305,7 +319,7 @@ resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/f
     }
   }
   dependsOn: [
-    configuration_shared_preload_libraries
+    configuration_pg_stat_statements_track_utility
     replicaVnetLink_koreasouth
   ]
 }
