@@ -89,7 +89,7 @@ for ext in pg_stat_statements uuid-ossp; do
 done
 command -v promtool >/dev/null || die "promtool is missing (package prometheus)"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing"
-say "apt: ok ($("$PGBIN/postgres" --version | sed 's/.* //') + pg_stat_statements, uuid-ossp;" \
+say "apt: ok (PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') + pg_stat_statements, uuid-ossp;" \
   "promtool $(promtool --version 2>&1 | awk 'NR == 1 { print $3 }'); $(/usr/bin/chromium --version 2>/dev/null | awk '{ print $1, $2 }'))"
 
 # --- Locales ---------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ struct Scripts {
 }
 
 fn scripts(target: &str) -> Scripts {
-    let files = gen_lib::app::render_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")).unwrap();
+    let files =
+        gen_lib::app::render_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let prefix = format!("{target}/sql/");
     let mut paths = Vec::new();
@@ -29,21 +30,34 @@ fn scripts(target: &str) -> Scripts {
     }
     paths.sort();
     assert!(paths.len() >= 5, "{target} has its scripts");
-    Scripts { _dir: dir, files: paths }
+    Scripts {
+        _dir: dir,
+        files: paths,
+    }
 }
 
 /// Passwords made up for this run only; never committed, never printed.
 fn passwords() -> BTreeMap<&'static str, String> {
     let nonce = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
-    ["PHONEBILL_AUTH_USER_PASSWORD", "PHONEBILL_MONITOR_PASSWORD", "BILL_INQUIRY_APP_PASSWORD"]
-        .into_iter()
-        .map(|var| (var, format!("pw'{var}\"{nonce}")))
-        .collect()
+    [
+        "PHONEBILL_AUTH_USER_PASSWORD",
+        "PHONEBILL_MONITOR_PASSWORD",
+        "BILL_INQUIRY_APP_PASSWORD",
+    ]
+    .into_iter()
+    .map(|var| (var, format!("pw'{var}\"{nonce}")))
+    .collect()
 }
 
 fn run_all(server: &TestServer, scripts: &Scripts, env: &BTreeMap<&'static str, String>) {
     for file in &scripts.files {
-        let output = server.admin_psql().arg("-f").arg(file).envs(env.iter().map(|(k, v)| (*k, v))).output().unwrap();
+        let output = server
+            .admin_psql()
+            .arg("-f")
+            .arg(file)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .unwrap();
         assert!(
             output.status.success(),
             "{} failed:\n{}",
@@ -54,8 +68,18 @@ fn run_all(server: &TestServer, scripts: &Scripts, env: &BTreeMap<&'static str, 
 }
 
 /// Runs `sql` as `role`; Ok(stdout) or Err(stderr).
-fn as_role(server: &TestServer, role: &str, password: &str, db: &str, sql: &str) -> Result<String, String> {
-    let output = server.role_psql(role, password, db).args(["-tA", "-v", "ON_ERROR_STOP=1", "-c", sql]).output().unwrap();
+fn as_role(
+    server: &TestServer,
+    role: &str,
+    password: &str,
+    db: &str,
+    sql: &str,
+) -> Result<String, String> {
+    let output = server
+        .role_psql(role, password, db)
+        .args(["-tA", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .unwrap();
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     } else {
@@ -64,8 +88,16 @@ fn as_role(server: &TestServer, role: &str, password: &str, db: &str, sql: &str)
 }
 
 fn admin(server: &TestServer, db: &str, sql: &str) -> String {
-    let output = server.admin_psql().args(["-tA", "-d", db, "-c", sql]).output().unwrap();
-    assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = server
+        .admin_psql()
+        .args(["-tA", "-d", db, "-c", sql])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
@@ -79,9 +111,21 @@ fn state(server: &TestServer, db: &str) -> String {
         .arg(db)
         .output()
         .unwrap();
-    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
-    let roles = admin(server, "postgres", "SELECT string_agg(rolname || ':' || rolconnlimit || ':' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%'");
-    let db_settings = admin(server, "postgres", "SELECT string_agg(array_to_string(setconfig, ';'), ',') FROM pg_db_role_setting");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let roles = admin(
+        server,
+        "postgres",
+        "SELECT string_agg(rolname || ':' || rolconnlimit || ':' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%'",
+    );
+    let db_settings = admin(
+        server,
+        "postgres",
+        "SELECT string_agg(array_to_string(setconfig, ';'), ',') FROM pg_db_role_setting",
+    );
     // pg_dump protects its output with a random `\restrict` key on every run; drop it.
     let dump: String = String::from_utf8_lossy(&dump.stdout)
         .lines()
@@ -100,12 +144,23 @@ fn sql_target_builds_both_example_databases_idempotently_with_the_designed_acces
 
     run_all(&server, &auth, &env);
     run_all(&server, &bill, &env);
-    let first = (state(&server, "phonebill_auth"), state(&server, "bill_inquiry_db"));
+    let first = (
+        state(&server, "phonebill_auth"),
+        state(&server, "bill_inquiry_db"),
+    );
     run_all(&server, &auth, &env);
     run_all(&server, &bill, &env);
-    let second = (state(&server, "phonebill_auth"), state(&server, "bill_inquiry_db"));
+    let second = (
+        state(&server, "phonebill_auth"),
+        state(&server, "bill_inquiry_db"),
+    );
     for (a, b) in [(&first.0, &second.0), (&first.1, &second.1)] {
-        let changed: Vec<_> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).take(5).collect();
+        let changed: Vec<_> = a
+            .lines()
+            .zip(b.lines())
+            .filter(|(x, y)| x != y)
+            .take(5)
+            .collect();
         assert!(a == b, "a second run changed the database: {changed:?}");
     }
 
@@ -117,12 +172,27 @@ fn sql_target_builds_both_example_databases_idempotently_with_the_designed_acces
 
 fn check_database_settings(server: &TestServer) {
     assert_eq!(
-        admin(server, "postgres", "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = 'phonebill_auth'"),
+        admin(
+            server,
+            "postgres",
+            "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype FROM pg_database WHERE datname = 'phonebill_auth'"
+        ),
         "UTF8 ko_KR.UTF-8 ko_KR.UTF-8"
     );
-    assert_eq!(admin(server, "postgres", "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'bill_inquiry_db'"), "UTF8");
     assert_eq!(
-        admin(server, "postgres", "SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('phonebill_auth_user', 'phonebill_monitor', 'bill_inquiry_app') ORDER BY 1"),
+        admin(
+            server,
+            "postgres",
+            "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'bill_inquiry_db'"
+        ),
+        "UTF8"
+    );
+    assert_eq!(
+        admin(
+            server,
+            "postgres",
+            "SELECT rolname || '=' || rolconnlimit FROM pg_roles WHERE rolname IN ('phonebill_auth_user', 'phonebill_monitor', 'bill_inquiry_app') ORDER BY 1"
+        ),
         "bill_inquiry_app=80\nphonebill_auth_user=50\nphonebill_monitor=5"
     );
 }
@@ -136,49 +206,132 @@ fn check_read_write_role(server: &TestServer, env: &BTreeMap<&'static str, Strin
     rw("DELETE FROM auth_services WHERE service_code = 'T1'").unwrap();
     // Sequences: a SERIAL column takes its next value.
     rw("INSERT INTO auth_permissions (service_code, permission_code) VALUES ('BILL_INQUIRY', 'READ')").unwrap();
-    assert!(rw("CREATE TABLE rogue (id int)").unwrap_err().contains("permission denied"));
-    assert!(rw("DROP TABLE auth_login_history").unwrap_err().contains("must be owner"));
+    assert!(
+        rw("CREATE TABLE rogue (id int)")
+            .unwrap_err()
+            .contains("permission denied")
+    );
+    assert!(
+        rw("DROP TABLE auth_login_history")
+            .unwrap_err()
+            .contains("must be owner")
+    );
     assert!(rw("TRUNCATE auth_services CASCADE").is_err());
     // A table the administrator creates later is covered by the default privileges.
-    admin(server, "phonebill_auth", "CREATE TABLE IF NOT EXISTS later_table (id serial PRIMARY KEY, v text)");
+    admin(
+        server,
+        "phonebill_auth",
+        "CREATE TABLE IF NOT EXISTS later_table (id serial PRIMARY KEY, v text)",
+    );
     rw("INSERT INTO later_table (v) VALUES ('x')").unwrap();
-    assert_eq!(rw("SELECT count(*) FROM later_table WHERE v = 'x'").unwrap(), "1");
+    assert_eq!(
+        rw("SELECT count(*) FROM later_table WHERE v = 'x'").unwrap(),
+        "1"
+    );
     rw("DELETE FROM later_table").unwrap();
     // The other service's database is closed to it.
-    assert!(as_role(server, "phonebill_auth_user", pw, "bill_inquiry_db", "SELECT 1").is_err());
+    assert!(
+        as_role(
+            server,
+            "phonebill_auth_user",
+            pw,
+            "bill_inquiry_db",
+            "SELECT 1"
+        )
+        .is_err()
+    );
     // The bill-inquiry role reaches every schema of its database.
-    let app = |sql: &str| as_role(server, "bill_inquiry_app", &env["BILL_INQUIRY_APP_PASSWORD"], "bill_inquiry_db", sql);
+    let app = |sql: &str| {
+        as_role(
+            server,
+            "bill_inquiry_app",
+            &env["BILL_INQUIRY_APP_PASSWORD"],
+            "bill_inquiry_db",
+            sql,
+        )
+    };
     app("INSERT INTO audit.access_log (actor, action) VALUES ('t', 'test')").unwrap();
-    assert!(app("CREATE TABLE cache.rogue (id int)").unwrap_err().contains("permission denied"));
+    assert!(
+        app("CREATE TABLE cache.rogue (id int)")
+            .unwrap_err()
+            .contains("permission denied")
+    );
     assert_eq!(app("SHOW timezone").unwrap(), "Asia/Seoul");
-    assert!(as_role(server, "bill_inquiry_app", "wrong password", "bill_inquiry_db", "SELECT 1").is_err());
+    assert!(
+        as_role(
+            server,
+            "bill_inquiry_app",
+            "wrong password",
+            "bill_inquiry_db",
+            "SELECT 1"
+        )
+        .is_err()
+    );
 }
 
 fn check_monitor_role(server: &TestServer, env: &BTreeMap<&'static str, String>) {
     let pw = &env["PHONEBILL_MONITOR_PASSWORD"];
     let monitor = |sql: &str| as_role(server, "phonebill_monitor", pw, "phonebill_auth", sql);
     assert_eq!(monitor("SELECT count(*) FROM auth_services").unwrap(), "2");
-    assert_eq!(monitor("SELECT pg_has_role('pg_monitor', 'MEMBER')").unwrap(), "t");
-    assert!(monitor("INSERT INTO auth_services (service_code, service_name) VALUES ('T2', 't')").unwrap_err().contains("permission denied"));
-    assert!(monitor("DELETE FROM auth_services").unwrap_err().contains("permission denied"));
+    assert_eq!(
+        monitor("SELECT pg_has_role('pg_monitor', 'MEMBER')").unwrap(),
+        "t"
+    );
+    assert!(
+        monitor("INSERT INTO auth_services (service_code, service_name) VALUES ('T2', 't')")
+            .unwrap_err()
+            .contains("permission denied")
+    );
+    assert!(
+        monitor("DELETE FROM auth_services")
+            .unwrap_err()
+            .contains("permission denied")
+    );
     assert_eq!(monitor("SELECT count(*) FROM later_table").unwrap(), "0");
 }
 
 fn check_seed_rows(server: &TestServer) {
     assert_eq!(
-        admin(server, "bill_inquiry_db", "SELECT string_agg(config_key || '=' || config_value, ',' ORDER BY config_key) FROM system_config"),
+        admin(
+            server,
+            "bill_inquiry_db",
+            "SELECT string_agg(config_key || '=' || config_value, ',' ORDER BY config_key) FROM system_config"
+        ),
         "bill.cache.ttl.hours=4,kos.connection.timeout.ms=30000,kos.retry.max.attempts=3"
     );
-    assert_eq!(admin(server, "bill_inquiry_db", "SELECT description FROM system_config WHERE config_key = 'kos.retry.max.attempts'"), "KOS 최대 재시도 횟수");
+    assert_eq!(
+        admin(
+            server,
+            "bill_inquiry_db",
+            "SELECT description FROM system_config WHERE config_key = 'kos.retry.max.attempts'"
+        ),
+        "KOS 최대 재시도 횟수"
+    );
 }
 
 #[test]
 fn a_missing_password_variable_stops_the_roles_script_with_its_name() {
     let server = TestServer::start();
     let auth = scripts("prod/auth");
-    let roles = auth.files.iter().find(|f| f.ends_with("02-roles.psql")).unwrap();
-    let database = auth.files.iter().find(|f| f.ends_with("01-database.psql")).unwrap();
-    assert!(server.admin_psql().arg("-f").arg(database).status().unwrap().success());
+    let roles = auth
+        .files
+        .iter()
+        .find(|f| f.ends_with("02-roles.psql"))
+        .unwrap();
+    let database = auth
+        .files
+        .iter()
+        .find(|f| f.ends_with("01-database.psql"))
+        .unwrap();
+    assert!(
+        server
+            .admin_psql()
+            .arg("-f")
+            .arg(database)
+            .status()
+            .unwrap()
+            .success()
+    );
     let output = server
         .admin_psql()
         .arg("-f")
@@ -189,6 +342,16 @@ fn a_missing_password_variable_stops_the_roles_script_with_its_name() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("environment variable PHONEBILL_AUTH_USER_PASSWORD is not set"), "{stderr}");
-    assert_eq!(admin(&server, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'phonebill_auth_user'"), "0");
+    assert!(
+        stderr.contains("environment variable PHONEBILL_AUTH_USER_PASSWORD is not set"),
+        "{stderr}"
+    );
+    assert_eq!(
+        admin(
+            &server,
+            "postgres",
+            "SELECT count(*) FROM pg_roles WHERE rolname = 'phonebill_auth_user'"
+        ),
+        "0"
+    );
 }
