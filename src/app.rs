@@ -293,6 +293,96 @@ fn fix_command(options: &RenderOptions) -> String {
     command
 }
 
+/// Writes a scaffolded input file, refusing to overwrite one.
+fn create_input(inputs: &Path, rel: &str, text: &str) -> Outcome {
+    let path = inputs.join(rel);
+    if path.exists() {
+        return error(format!(
+            "{} already exists; nothing was written",
+            path.display()
+        ));
+    }
+    let written = std::fs::create_dir_all(path.parent().unwrap_or(inputs))
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        })
+        .and_then(|mut file| writeln!(file, "{text}"));
+    match written {
+        Ok(()) => {
+            eprintln!(
+                "gen: created {}; check it with `gen validate`",
+                path.display()
+            );
+            Outcome::Success
+        }
+        Err(e) => error(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
+/// The scaffold's name must work as a folder, label and file name.
+fn check_new_name(name: &str) -> Result<(), Outcome> {
+    if validate::rules::is_dns_label(name) {
+        Ok(())
+    } else {
+        Err(error(format!(
+            "`{name}` is not a usable name: use 1–63 lowercase letters, digits and `-`"
+        )))
+    }
+}
+
+/// `gen new service NAME`.
+pub fn new_service(inputs: &Path, name: &str) -> Outcome {
+    if let Err(outcome) = check_new_name(name) {
+        return outcome;
+    }
+    let model = match load_model(inputs, Format::Human) {
+        Ok(model) => model,
+        Err(outcome) => return outcome,
+    };
+    let snake = name.replace('-', "_");
+    let environments: Vec<_> = model
+        .environments
+        .iter()
+        .map(|e| (e.name.clone(), e.platform.as_str()))
+        .collect();
+    let view = serde_json::json!({
+        "name": name,
+        "project": model.project.name,
+        "database": format!("{snake}_db"),
+        "role": format!("{snake}_app"),
+        "secret": format!("{name}-app-password"),
+        "environments": environments.iter().map(|(n, p)| serde_json::json!({"name": n, "platform": p})).collect::<Vec<_>>(),
+    });
+    match Templates::new().render("new/service.yaml.j2", &view) {
+        Ok(text) => create_input(inputs, &format!("services/{name}.yaml"), text.trim_end()),
+        Err(e) => error(e.0),
+    }
+}
+
+/// `gen new environment NAME --platform P`.
+pub fn new_environment(inputs: &Path, name: &str, platform: crate::input::Platform) -> Outcome {
+    if let Err(outcome) = check_new_name(name) {
+        return outcome;
+    }
+    let model = match load_model(inputs, Format::Human) {
+        Ok(model) => model,
+        Err(outcome) => return outcome,
+    };
+    let view = serde_json::json!({ "name": name, "project": model.project.name });
+    let template = format!("new/environment-{}.yaml.j2", platform.as_str());
+    match Templates::new().render(&template, &view) {
+        Ok(text) => create_input(
+            inputs,
+            &format!("environments/{name}.yaml"),
+            text.trim_end(),
+        ),
+        Err(e) => error(e.0),
+    }
+}
+
 /// `gen schema` and `gen schema --check`.
 pub fn schema(dir: &Path, check: bool) -> Outcome {
     let mut stale = Vec::new();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, Format, Outcome, RenderOptions};
+use crate::input::Platform;
 
 /// Renders PostgreSQL database infrastructure from YAML design inputs.
 #[derive(Debug, Parser)]
@@ -22,11 +23,47 @@ enum Command {
     Validate(ValidateArgs),
     /// Write the JSON Schemas of the input files.
     Schema(SchemaArgs),
+    /// Create a new, valid, commented input file.
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum NewCommand {
+    /// A service file, `services/<NAME>.yaml`.
+    Service {
+        /// Service name (lowercase letters, digits and `-`).
+        name: String,
+        /// The design inputs folder.
+        #[arg(long, default_value = "inputs", value_name = "DIR")]
+        inputs: PathBuf,
+    },
+    /// An environment file, `environments/<NAME>.yaml`.
+    Environment {
+        /// Environment name (lowercase letters, digits and `-`).
+        name: String,
+        /// Where its databases run.
+        #[arg(long, value_enum)]
+        platform: PlatformArg,
+        /// The design inputs folder.
+        #[arg(long, default_value = "inputs", value_name = "DIR")]
+        inputs: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PlatformArg {
+    /// A StatefulSet of the Bitnami PostgreSQL image in AKS.
+    Aks,
+    /// Azure Database for PostgreSQL Flexible Server.
+    AzureFlexibleServer,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +149,21 @@ pub fn run() -> Outcome {
         }),
         Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
+        Command::New { what } => match what {
+            NewCommand::Service { name, inputs } => app::new_service(&inputs, &name),
+            NewCommand::Environment {
+                name,
+                platform,
+                inputs,
+            } => app::new_environment(
+                &inputs,
+                &name,
+                match platform {
+                    PlatformArg::Aks => Platform::Aks,
+                    PlatformArg::AzureFlexibleServer => Platform::AzureFlexibleServer,
+                },
+            ),
+        },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "gen", &mut std::io::stdout());
             Outcome::Success

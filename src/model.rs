@@ -15,6 +15,8 @@ use crate::validate::{Design, rules};
 pub struct Model {
     /// The project.
     pub project: Arc<Project>,
+    /// Every environment, by name, whether a service runs there or not.
+    pub environments: Vec<Arc<Environment>>,
     /// One per (environment, service), sorted by environment then service.
     pub targets: Vec<Target>,
 }
@@ -261,7 +263,11 @@ pub fn build(design: &Design) -> Model {
         }
     }
     targets.sort_by(|a, b| (&a.env.name, &a.service.name).cmp(&(&b.env.name, &b.service.name)));
-    Model { project, targets }
+    Model {
+        project,
+        environments: environments.into_values().collect(),
+        targets,
+    }
 }
 
 #[cfg(test)]
