@@ -163,6 +163,9 @@ pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteE
         rendered: files.len(),
         ..Written::default()
     };
+    let (parent, name) = split_out(out)?;
+    // Killed runs leave their staging folder beside `out`; whoever runs next clears it.
+    remove_stale_staging(&parent, &name);
     let manifest_current =
         fs::read_to_string(out.join(MANIFEST)).ok() == Some(manifest_text(&manifest));
     if drift.is_empty() && manifest_current {
@@ -171,9 +174,7 @@ pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteE
     written.updated = drift.changed.len() + drift.missing.len();
     written.removed = drift.orphaned.len();
 
-    let (parent, name) = split_out(out)?;
     fs::create_dir_all(&parent)?;
-    remove_stale_staging(&parent, &name);
     let staging = parent.join(format!(".{name}.gen-staging-{}", std::process::id()));
     let result = build_staging(out, &staging, files, &old_manifest, &manifest)
         .and_then(|()| swap_in(&staging, out));
@@ -205,16 +206,29 @@ fn split_out(out: &Path) -> io::Result<(PathBuf, String)> {
     Ok((parent, name))
 }
 
-/// Staging folders of runs that were killed are garbage; drop them.
+/// Staging folders of runs that were killed are garbage; drop them, but not one whose
+/// process is still running (a concurrent run owns it).
 fn remove_stale_staging(parent: &Path, name: &str) {
     let prefix = format!(".{name}.gen-staging-");
-    if let Ok(entries) = fs::read_dir(parent) {
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_dir_all(entry.path());
-            }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid: Option<i32> = rest.split('.').next().and_then(|p| p.parse().ok());
+        let alive = pid.is_some_and(|pid| pid != std::process::id() as i32 && process_alive(pid));
+        if !alive {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
+}
+
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 /// Every file of the old tree, relative, with `/` separators.
