@@ -245,10 +245,11 @@ impl TestServer {
     fn spawn_watchdog(&self) -> (Child, ChildStdin) {
         const SCRIPT: &str = r#"
             if read -r _; then exit 0; fi
+            alive() { s=$(cut -d ' ' -f 3 "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
             pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null) || pid=
             if [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null; then
                 i=0
-                while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+                while alive "$pid" && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
                 kill -KILL "$pid" 2>/dev/null
             fi
             rm -rf "$1"
