@@ -24,6 +24,9 @@ fn refuse_nul(text: &str) -> Result<(), Error> {
 /// A PostgreSQL identifier, always quoted: `"name"`, with `"` doubled.
 pub fn sql_ident_str(text: &str) -> Result<String, Error> {
     refuse_nul(text)?;
+    if text.is_empty() {
+        return Err(invalid("an empty name cannot be an SQL identifier"));
+    }
     Ok(format!("\"{}\"", text.replace('"', "\"\"")))
 }
 
@@ -130,10 +133,33 @@ pub fn comment(value: &Value) -> Result<Value, Error> {
     ))
 }
 
-/// A YAML scalar: numbers and booleans as themselves, text as a double-quoted string
-/// (JSON string syntax, which YAML's double-quoted style reads back exactly).
+/// Characters a YAML reader refuses raw (outside YAML's printable set) or reads as line
+/// breaks (NEL, LS, PS) or a byte-order mark; inside double quotes they are written `\uXXXX`.
+fn yaml_needs_escape(c: char) -> bool {
+    c < ' '
+        || ('\u{7f}'..='\u{9f}').contains(&c)
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+/// A YAML double-quoted scalar that every YAML reader (1.1 and 1.2) reads back as `text`.
 pub fn yaml_str(text: &str) -> String {
-    serde_json::to_string(text).expect("strings serialize")
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if yaml_needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `yaml` filter.
@@ -162,6 +188,14 @@ pub fn bicep_str(text: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            // `//` and `/*` are plain characters in a Bicep string, but tree-sitter-bicep
+            // (which checkov's and our checkers' parsers resemble) reads them as comments;
+            // escaping the second character keeps every parser in step.
+            '/' if matches!(chars.peek(), Some('/' | '*')) => {
+                out.push('/');
+                let next = chars.next().expect("peeked");
+                out.push_str(&format!("\\u{{{:X}}}", next as u32));
+            }
             c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
             c => out.push(c),
         }
@@ -255,6 +289,7 @@ mod tests {
     fn bicep_strings_escape_interpolation() {
         assert_eq!(bicep_str("a'b${c}\\\n"), "'a\\'b\\${c}\\\\\\n'");
         assert_eq!(bicep_str("$x"), "'$x'");
+        assert_eq!(bicep_str("a//b/*c*/"), "'a/\\u{2F}b/\\u{2A}c*/'");
     }
 
     #[test]
@@ -266,6 +301,13 @@ mod tests {
         assert!(bicep_ident(&Value::from("1a")).is_err());
         assert!(bicep_ident(&Value::from("a-b")).is_err());
         assert!(bicep_ident(&Value::from("a'}")).is_err());
+    }
+
+    #[test]
+    fn yaml_strings_escape_what_readers_refuse() {
+        assert_eq!(yaml_str("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+        assert_eq!(yaml_str("\u{85}\u{7f}\0"), "\"\\u0085\\u007F\\u0000\"");
+        assert_eq!(yaml_str("한글"), "\"한글\"");
     }
 
     #[test]
