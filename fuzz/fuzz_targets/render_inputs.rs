@@ -1,0 +1,58 @@
+//! Load + validate + render of an arbitrary inputs tree. The fuzzer's bytes are a list of
+//! files: each starts with a line holding its path (`project.yaml`, `environments/*.yaml`,
+//! `services/*.yaml` or `sql/*.psql`), then its contents, up to a `\n%%\n` separator.
+//! Errors are expected; a panic, a hang or runaway memory is a bug.
+
+#![no_main]
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+
+const SEPARATOR: &[u8] = b"\n%%\n";
+const MAX_FILES: usize = 12;
+
+/// Only paths of the shapes gen reads, so the fuzzer spends its time on contents.
+fn usable_path(path: &str) -> bool {
+    let simple = |name: &str| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
+    };
+    match path.split_once('/') {
+        None => path == "project.yaml",
+        Some((folder, name)) => matches!(folder, "environments" | "services" | "sql") && simple(name) && !name.starts_with('.'),
+    }
+}
+
+fn write_tree(dir: &Path, data: &[u8]) {
+    for folder in ["environments", "services", "sql"] {
+        let _ = std::fs::remove_dir_all(dir.join(folder));
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+    }
+    let _ = std::fs::remove_file(dir.join("project.yaml"));
+    let mut rest = data;
+    for _ in 0..MAX_FILES {
+        let (file, tail) = match rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
+            Some(at) => (&rest[..at], &rest[at + SEPARATOR.len()..]),
+            None => (rest, &[][..]),
+        };
+        if let Some(newline) = file.iter().position(|&b| b == b'\n') {
+            if let Ok(path) = std::str::from_utf8(&file[..newline]) {
+                if usable_path(path) {
+                    std::fs::write(dir.join(path), &file[newline + 1..]).unwrap();
+                }
+            }
+        }
+        if tail.is_empty() {
+            break;
+        }
+        rest = tail;
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path();
+    write_tree(dir, data);
+    let _ = gen_lib::app::render_folder(dir);
+});

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Benchmarks `gen render` against the floors it must stay near, side by side in one run
+on one machine, each figure as min/median/max over RUNS cold-process runs:
+
+1. gen render of the example vs `cp -r` of its own output tree (the I/O floor); goal <= 3x.
+2. gen render of one aks target vs `kubectl kustomize` over the same rendered manifests;
+   goal: gen at least 10x faster.
+3. a synthetic design of 1,000 targets (100 services x 10 environments, both platforms)
+   vs the example: time must grow linearly, peak RSS <= 100 MB, and --check must be no
+   slower than render.
+
+Usage: scripts/bench.py [RUNS]   (builds the release binary first; RUNS defaults to 7)
+Exits 1 when a goal is missed.
+"""
+import os
+import pathlib
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+GEN = ROOT / "target" / "release" / "gen"
+
+
+def run(argv, cwd=None):
+    """Runs argv as a new process; returns (seconds, peak RSS in bytes)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0,):
+        raise SystemExit(f"{' '.join(map(str, argv))} failed ({process.returncode}): {process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def measure(name, make_argv, runs, prepare=None):
+    """make_argv(i) gives the command of run i; prepare(i), if any, runs untimed before it."""
+    times, peak = [], 0
+    for i in range(runs):
+        if prepare:
+            prepare(i)
+        elapsed, rss = run(make_argv(i))
+        times.append(elapsed)
+        peak = max(peak, rss)
+    median = statistics.median(times)
+    print(f"  {name:<46} min {min(times)*1000:8.2f} ms  median {median*1000:8.2f} ms  max {max(times)*1000:8.2f} ms  peak RSS {peak/2**20:6.1f} MiB")
+    return median, peak
+
+
+def synthetic_inputs(example, target_dir, services=100, environments=10):
+    """100 services x 10 environments: half aks (copies of dev), half azure (copies of prod)."""
+    target_dir.mkdir(parents=True)
+    shutil.copy(example / "project.yaml", target_dir / "project.yaml")
+    shutil.copytree(example / "sql", target_dir / "sql")
+    (target_dir / "environments").mkdir()
+    (target_dir / "services").mkdir()
+    dev = (example / "environments/dev.yaml").read_text()
+    prod = (example / "environments/prod.yaml").read_text()
+    aks_envs, azure_envs = [], []
+    for i in range(environments):
+        if i % 2 == 0:
+            name = f"k{i:02d}"
+            text = dev.replace("name: dev\n", f"name: {name}\n", 1).replace("phonebill-dev", f"phonebill-{name}")
+            aks_envs.append(name)
+        else:
+            name = f"z{i:02d}"
+            text = prod.replace("name: prod", f"name: {name}")
+            azure_envs.append(name)
+        (target_dir / f"environments/{name}.yaml").write_text(text)
+    bill = (example / "services/bill-inquiry.yaml").read_text()
+    auth = (example / "services/auth.yaml").read_text()
+    stateful_set = bill[bill.index("    statefulSet:"):]
+    server = auth[auth.index("    server:"):]
+    head = bill[:bill.index("deployments:")]
+    for s in range(services):
+        name = f"s{s:03d}"
+        text = head.replace("name: bill-inquiry", f"name: {name}").replace("bill_inquiry_db", f"db_{s:03d}")
+        text += "deployments:\n"
+        for env in aks_envs:
+            text += f"  {env}:\n" + stateful_set.replace("postgresql-bill-inquiry", f"postgresql-{name}")
+        for env in azure_envs:
+            text += f"  {env}:\n" + server.replace("phonebill-auth-postgresql-prod", f"pb-{name}-{env}")
+        (target_dir / f"services/{name}.yaml").write_text(text)
+    return len(aks_envs + azure_envs) * services
+
+
+def count_targets(inputs):
+    output = subprocess.run([GEN, "validate", "--inputs", inputs], capture_output=True, text=True, check=True)
+    return int(re.search(r"\((\d+) targets\)", output.stderr).group(1))
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    assert runs >= 5, "at least 5 runs"
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        example = ROOT / "inputs"
+        print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}; {runs} runs each")
+
+        print("1. example render vs cp -r of its output (I/O floor)")
+        reference = tmp / "reference"
+        run([GEN, "render", "--inputs", example, "--out", reference])
+        gen_median, _ = measure("gen render (example, cold process)", lambda i: [GEN, "render", "--inputs", example, "--out", tmp / f"out1-{i}"], runs)
+        cp_median, _ = measure("cp -r of the same tree", lambda i: ["cp", "-r", reference, tmp / f"copy1-{i}"], runs)
+        ratio = gen_median / cp_median
+        print(f"  ratio gen / cp: {ratio:.2f} (goal <= 3)")
+        if ratio > 3:
+            failures.append(f"render/cp ratio {ratio:.2f} > 3")
+
+        print("2. one aks target vs kubectl kustomize of its manifests")
+        kubectl = shutil.which("kubectl")
+        aks = [p for p in (reference).glob("*/*/kubernetes") if p.is_dir()]
+        if not kubectl or not aks:
+            print(f"  skipped: kubectl {'found' if kubectl else 'missing'}, {len(aks)} aks targets")
+            failures.append("benchmark 2 could not run")
+        else:
+            manifests = aks[0]
+            env, service = manifests.parent.parent.name, manifests.parent.name
+            kustomize_dir = tmp / "kustomize"
+            kustomize_dir.mkdir()
+            resources = sorted(p.name for p in manifests.glob("*.yaml"))
+            for name in resources:
+                shutil.copy(manifests / name, kustomize_dir / name)
+            (kustomize_dir / "kustomization.yaml").write_text("resources:\n" + "".join(f"  - {n}\n" for n in resources))
+            gen_one, _ = measure(f"gen render --env {env} --service {service}", lambda i: [GEN, "render", "--inputs", example, "--env", env, "--service", service, "--out", tmp / f"out2-{i}"], runs)
+            kustomize, _ = measure("kubectl kustomize (same manifests)", lambda i: [kubectl, "kustomize", kustomize_dir], runs)
+            speedup = kustomize / gen_one
+            print(f"  gen is {speedup:.1f}x faster (goal >= 10)")
+            if speedup < 10:
+                failures.append(f"gen only {speedup:.1f}x faster than kustomize")
+
+        print("3. 1,000 synthetic targets vs the example")
+        synthetic = tmp / "synthetic"
+        synthetic_inputs(example, synthetic)
+        small_targets, big_targets = count_targets(example), count_targets(synthetic)
+        big_out = tmp / "big-out"
+        big_render, big_rss = measure(f"gen render ({big_targets} targets)", lambda i: [GEN, "render", "--inputs", synthetic, "--out", tmp / f"big-{i}"], runs)
+        run([GEN, "render", "--inputs", synthetic, "--out", big_out])
+        big_check, _ = measure(f"gen render --check ({big_targets} targets)", lambda i: [GEN, "render", "--check", "--inputs", synthetic, "--out", big_out], runs)
+        growth = big_render / gen_median
+        target_growth = big_targets / small_targets
+        print(f"  targets x{target_growth:.0f}, time x{growth:.1f} (linear: time grows no faster than targets, with 5% slack)")
+        print(f"  peak RSS {big_rss/2**20:.1f} MiB (goal <= 100); --check/render {big_check/big_render:.2f} (goal <= 1)")
+        if growth > target_growth * 1.05:
+            failures.append(f"time grew x{growth:.1f} for x{target_growth:.0f} targets")
+        if big_rss > 100 * 2**20:
+            failures.append(f"peak RSS {big_rss/2**20:.1f} MiB > 100")
+        if big_check > big_render:
+            failures.append("--check slower than render")
+    if failures:
+        print("goals missed: " + "; ".join(failures))
+        return 1
+    print("all goals met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
