@@ -49,7 +49,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, md, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, md, sh, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -83,6 +83,11 @@ impl Templates {
         env.add_filter("yaml", filters::yaml);
         env.add_filter("bicep", filters::bicep);
         env.add_filter("md", filters::md);
+        env.add_filter("sh", filters::sh);
+        env.add_filter("yaml_word", filters::yaml_word);
+        env.add_filter("yaml_block", filters::yaml_block);
+        env.add_filter("conf_name", filters::conf_name);
+        env.add_filter("conf_value", filters::conf_value);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
