@@ -2,6 +2,7 @@
 //! here touches the disk; `write` does that.
 
 pub mod filters;
+mod kubernetes;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -162,6 +163,9 @@ fn render_target(
     let dir = target.dir();
     for (name, text) in sql::render(target, templates)? {
         files.insert(format!("{dir}/sql/{name}"), text.into_bytes());
+    }
+    for (name, text) in kubernetes::render(target, templates)? {
+        files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
     }
     Ok(())
 }
