@@ -97,6 +97,9 @@ pub struct AksEnvironment {
     pub storage_class: String,
     /// PostgreSQL container image.
     pub image: ContainerImage,
+    /// postgres_exporter sidecar image; default
+    /// `quay.io/prometheuscommunity/postgres-exporter:v0.17.1`. Give a digest to pin it.
+    pub exporter_image: Option<ContainerImage>,
     /// Pods allowed to connect to the databases.
     pub clients: PodSelector,
     /// Namespace of the Prometheus scraper allowed to reach the exporter (default `kube-system`,

@@ -253,6 +253,146 @@ pub fn md(value: &Value) -> Result<Value, Error> {
     Ok(safe(out))
 }
 
+/// A POSIX shell word: `'text'` with each `'` written as `'\''`, so nothing inside is
+/// expanded (`$`, backticks, globs, spaces).
+pub fn sh_str(text: &str) -> Result<String, Error> {
+    refuse_nul(text)?;
+    Ok(format!("'{}'", text.replace('\'', "'\\''")))
+}
+
+/// `sh` filter: text as one shell word.
+pub fn sh(value: &Value) -> Result<Value, Error> {
+    let text = value.as_str().ok_or_else(|| invalid("sh takes text"))?;
+    sh_str(text).map(safe)
+}
+
+/// Whether `text` may be written as a YAML plain scalar that every YAML 1.1 and 1.2
+/// reader takes back as the same string: starts with a letter, only letters, digits and
+/// `._/-`, and not a word that YAML 1.1 reads as a boolean or null.
+fn is_plain_yaml_word(text: &str) -> bool {
+    const SPECIAL: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+        && !SPECIAL.contains(&text.to_ascii_lowercase().as_str())
+}
+
+/// `yaml_word` filter: text as a plain YAML scalar when that is unambiguous (label keys,
+/// names), otherwise double-quoted like `yaml`.
+pub fn yaml_word(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("yaml_word takes text"))?;
+    Ok(safe(if is_plain_yaml_word(text) {
+        text.to_owned()
+    } else {
+        yaml_str(text)
+    }))
+}
+
+/// Whether every reader keeps `text` byte for byte in a literal block scalar: only
+/// printable characters, tabs and `\n` (no `\r`, no Unicode line separators), no
+/// whitespace at a line end, and a first line that does not start with whitespace (which
+/// would need an indentation indicator).
+fn fits_literal_block(text: &str) -> bool {
+    let printable = |c: char| {
+        c == '\t'
+            || c == '\n'
+            || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+    };
+    !text.is_empty()
+        && text.chars().all(printable)
+        && !text.starts_with([' ', '\t', '\n'])
+        && text.lines().all(|l| !l.ends_with([' ', '\t']))
+}
+
+/// A YAML literal block scalar (`|`, `|-` or `|+` by the number of final newlines) with
+/// its lines indented by `indent` spaces, for a value after `key: `; text that a block
+/// cannot carry exactly is double-quoted instead.
+pub fn yaml_block_str(text: &str, indent: usize) -> String {
+    if !fits_literal_block(text) {
+        return yaml_str(text);
+    }
+    let body = text.strip_suffix('\n');
+    let chomp = match body {
+        None => "-",
+        Some(b) if b.ends_with('\n') => "+",
+        Some(_) => "",
+    };
+    let pad = " ".repeat(indent);
+    let mut out = format!("|{chomp}");
+    for line in body.unwrap_or(text).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// `yaml_block(indent)` filter.
+pub fn yaml_block(value: &Value, indent: usize) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("yaml_block takes text"))?;
+    refuse_nul(text)?;
+    if !(1..=64).contains(&indent) {
+        return Err(invalid("yaml_block takes an indent of 1 to 64 spaces"));
+    }
+    Ok(safe(yaml_block_str(text, indent)))
+}
+
+/// Whether `name` is a PostgreSQL configuration parameter name (`work_mem`,
+/// `pg_stat_statements.track`).
+pub fn is_conf_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').count() <= 2
+        && name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// `conf_name` filter: a postgresql.conf parameter name, checked.
+pub fn conf_name(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("conf_name takes text"))?;
+    if is_conf_name(text) {
+        Ok(safe(text.to_owned()))
+    } else {
+        Err(invalid(format!("`{text}` is not a parameter name")))
+    }
+}
+
+/// A postgresql.conf value: numbers and booleans bare, text single-quoted with `'` doubled
+/// and `\` escaped (the file's string syntax reads backslash escapes).
+pub fn conf_value_str(text: &str) -> Result<String, Error> {
+    refuse_nul(text)?;
+    if text.contains(['\n', '\r']) {
+        return Err(invalid("a postgresql.conf value cannot span lines"));
+    }
+    Ok(format!(
+        "'{}'",
+        text.replace('\\', "\\\\").replace('\'', "''")
+    ))
+}
+
+/// `conf_value` filter.
+pub fn conf_value(value: &Value) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::String => conf_value_str(value.as_str().unwrap_or_default()).map(safe),
+        ValueKind::Number => Ok(safe(value.to_string())),
+        ValueKind::Bool => Ok(safe(if value.is_true() { "on" } else { "off" }.to_owned())),
+        _ => Err(invalid(format!(
+            "conf_value cannot render {}",
+            value.kind()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,5 +456,85 @@ mod tests {
             comment(&Value::from("a\nDROP")).unwrap().as_str().unwrap(),
             "a DROP"
         );
+    }
+
+    #[test]
+    fn shell_words_expand_nothing() {
+        assert_eq!(sh_str("a b").unwrap(), "'a b'");
+        assert_eq!(sh_str("it's $HOME").unwrap(), "'it'\\''s $HOME'");
+        assert!(sh_str("a\0").is_err());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {}", sh_str("x'$(id)`y`\"\\ *").unwrap()))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "x'$(id)`y`\"\\ *");
+    }
+
+    #[test]
+    fn yaml_words_are_plain_only_when_unambiguous() {
+        let word = |t: &str| yaml_word(&Value::from(t)).unwrap().to_string();
+        assert_eq!(word("app.kubernetes.io/name"), "app.kubernetes.io/name");
+        assert_eq!(word("on"), "\"on\"");
+        assert_eq!(word("No"), "\"No\"");
+        assert_eq!(word("14"), "\"14\"");
+        assert_eq!(word("1e3"), "\"1e3\"");
+        assert_eq!(word("a: b"), "\"a: b\"");
+        assert_eq!(word(""), "\"\"");
+    }
+
+    /// Parses `key: <block>` with gen's own YAML reader and returns the value.
+    fn read_back(block: &str) -> String {
+        let doc = format!("data:\n  key: {block}\nnext: 1\n");
+        let node = crate::yaml::Node::parse(&doc).unwrap();
+        node.get(&[
+            crate::yaml::Seg::from("data"),
+            crate::yaml::Seg::from("key"),
+        ])
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+
+    #[test]
+    fn yaml_blocks_read_back_exactly() {
+        for text in [
+            "a\nb\n",
+            "a\n\n  b\n",
+            "no final newline",
+            "two final\n\n",
+            "three\n\n\n",
+            "\ttab first\n",
+            " space first\n",
+            "trailing space \nx\n",
+            "crlf\r\n",
+            "한글 -- 'quoted' \"x\"\n#not a comment\n---\n",
+            "",
+        ] {
+            assert_eq!(read_back(&yaml_block_str(text, 4)), text, "{text:?}");
+        }
+        assert_eq!(yaml_block_str("a\n", 4), "|\n    a");
+        assert_eq!(yaml_block_str("a", 4), "|-\n    a");
+        assert_eq!(yaml_block_str("a\n\nb\n\n", 2), "|+\n  a\n\n  b\n");
+        assert!(yaml_block(&Value::from("a"), 0).is_err());
+    }
+
+    #[test]
+    fn conf_values_are_quoted() {
+        assert_eq!(conf_value_str("it's").unwrap(), "'it''s'");
+        assert_eq!(conf_value_str("a\\b").unwrap(), "'a\\\\b'");
+        assert!(conf_value_str("a\nb").is_err());
+        assert_eq!(conf_value(&Value::from(100)).unwrap().to_string(), "100");
+        assert_eq!(conf_value(&Value::from(true)).unwrap().to_string(), "on");
+    }
+
+    #[test]
+    fn conf_names_are_checked() {
+        assert!(is_conf_name("work_mem"));
+        assert!(is_conf_name("pg_stat_statements.track"));
+        assert!(!is_conf_name("a = 1\nssl"));
+        assert!(!is_conf_name("a.b.c"));
+        assert!(!is_conf_name("1a"));
     }
 }

@@ -3,6 +3,7 @@
 
 mod bicep;
 pub mod filters;
+mod kubernetes;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -50,7 +51,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, bicep_ident, md, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, bicep_ident, md, sh, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -85,6 +86,11 @@ impl Templates {
         env.add_filter("bicep", filters::bicep);
         env.add_filter("bicep_ident", filters::bicep_ident);
         env.add_filter("md", filters::md);
+        env.add_filter("sh", filters::sh);
+        env.add_filter("yaml_word", filters::yaml_word);
+        env.add_filter("yaml_block", filters::yaml_block);
+        env.add_filter("conf_name", filters::conf_name);
+        env.add_filter("conf_value", filters::conf_value);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
@@ -164,6 +170,9 @@ fn render_target(
         for (name, text) in bicep::render(target, templates)? {
             files.insert(format!("{dir}/bicep/{name}"), text.into_bytes());
         }
+    }
+    for (name, text) in kubernetes::render(target, templates)? {
+        files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
     }
     Ok(())
 }

@@ -1,0 +1,468 @@
+//! The AKS target: `kubernetes/NN-<kind>-<name>.yaml`, one object per file, named so
+//! that `kubectl apply -f kubernetes/` creates them in install order. A hardened Bitnami
+//! PostgreSQL StatefulSet with an exporter sidecar, and a Job that applies the SQL
+//! target's scripts, byte for byte, from a ConfigMap.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::input::{AksEnvironment, ContainerImage, ScalarValue, StatefulSetDeployment};
+use crate::model::{Deployment, Target};
+use crate::render::{CommentStyle, RenderError, Templates, header, sql};
+
+/// The exporter sidecar when the environment names none (upstream image; the Bitnami one
+/// left docker.io/bitnami).
+const DEFAULT_EXPORTER: (&str, &str) = ("quay.io/prometheuscommunity/postgres-exporter", "v0.17.1");
+
+/// Where the TLS Secret is mounted in the database container.
+const CERTS_DIR: &str = "/opt/bitnami/postgresql/certs";
+
+/// A label set or selector, sorted by key.
+type Labels = Vec<(String, String)>;
+
+/// What the Kubernetes templates read. THESE FIELDS ARE USED BY `templates/kubernetes/*`.
+#[derive(Debug, Serialize)]
+struct KubernetesView<'a> {
+    env: &'a str,
+    env_source: &'a str,
+    service_source: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+    namespace_labels: Labels,
+    database_labels: Labels,
+    database_selector: Labels,
+    schema_labels: Labels,
+    schema_selector: Labels,
+    clients: Labels,
+    monitoring_namespace: &'a str,
+    postgres: ImageView,
+    exporter: ImageView,
+    requests: QuantitiesView<'a>,
+    limits: QuantitiesView<'a>,
+    storage_size: &'a str,
+    storage_class: &'a str,
+    credentials_secret: &'a str,
+    tls_secret: &'a str,
+    /// Keys of the credentials Secret the Job reads: `postgres-password`, then each role's.
+    job_secret_keys: Vec<&'a str>,
+    config: Vec<DataEntry>,
+    config_checksum: String,
+    hba: Vec<DataEntry>,
+    hba_checksum: String,
+    sql: Vec<DataEntry>,
+    job_name: String,
+    job_script: String,
+    stateful_set_skips: Vec<Skip>,
+    job_skips: Vec<Skip>,
+}
+
+#[derive(Debug, Serialize)]
+struct ImageView {
+    reference: String,
+    /// `IfNotPresent` for a digest, else `Always` so a moved tag is noticed (checkov CKV_K8S_15).
+    pull_policy: &'static str,
+    pinned: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct QuantitiesView<'a> {
+    cpu: &'a str,
+    memory: &'a str,
+}
+
+/// One key of a ConfigMap's data.
+#[derive(Debug, Serialize)]
+struct DataEntry {
+    key: String,
+    text: String,
+}
+
+/// A checkov check skipped on one object, with the reason shown to the reader.
+#[derive(Debug, Serialize)]
+struct Skip {
+    id: &'static str,
+    reason: String,
+}
+
+/// What the postgresql.conf override template reads.
+#[derive(Debug, Serialize)]
+struct ConfView<'a> {
+    service_source: &'a str,
+    env: &'a str,
+    parameters: Vec<(&'a str, serde_json::Value)>,
+    preload: Vec<&'a str>,
+    timezone: &'a str,
+    tls_secret: &'a str,
+    certs_dir: &'static str,
+}
+
+/// What the schema Job's shell script reads.
+#[derive(Debug, Serialize)]
+struct ScriptView<'a> {
+    credentials_secret: &'a str,
+    tls_secret: &'a str,
+    roles: Vec<RoleSecret<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct RoleSecret<'a> {
+    key: &'a str,
+    env: &'a str,
+}
+
+fn image(image: &ContainerImage) -> ImageView {
+    let reference = match &image.digest {
+        Some(digest) => format!("{}:{}@{digest}", image.repository, image.tag),
+        None => format!("{}:{}", image.repository, image.tag),
+    };
+    ImageView {
+        reference,
+        pull_policy: if image.digest.is_some() {
+            "IfNotPresent"
+        } else {
+            "Always"
+        },
+        pinned: image.digest.is_some(),
+    }
+}
+
+fn exporter_image(aks: &AksEnvironment) -> ImageView {
+    image(aks.exporter_image.as_ref().unwrap_or(&ContainerImage {
+        repository: DEFAULT_EXPORTER.0.to_owned(),
+        tag: DEFAULT_EXPORTER.1.to_owned(),
+        digest: None,
+    }))
+}
+
+/// Whether `value` can be a Kubernetes label value (the image tag may not be).
+fn is_label_value(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 63
+            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && value.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+}
+
+fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Labels {
+    let mut labels: Labels = pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    labels.sort();
+    labels.dedup_by(|a, b| a.0 == b.0);
+    labels
+}
+
+/// `name`, `instance` and `component`: what selects the pods of one component.
+fn selector(instance: &str, component: &str) -> Labels {
+    labels([
+        ("app.kubernetes.io/name", "postgresql"),
+        ("app.kubernetes.io/instance", instance),
+        ("app.kubernetes.io/component", component),
+    ])
+}
+
+/// The selector plus the project's labels, `managed-by` and, when given, `version`.
+fn object_labels(target: &Target, selector: &Labels, version: Option<&str>) -> Labels {
+    let mut all = selector.clone();
+    all.push(("app.kubernetes.io/managed-by".into(), "gen".into()));
+    all.extend(version.map(|v| ("app.kubernetes.io/version".into(), v.into())));
+    // Our own labels come first, so a project label cannot change what selects our pods.
+    all.extend(target.project.labels.clone());
+    labels(all)
+}
+
+/// sha256 over a ConfigMap's data, keys sorted, each entry `key NUL value NUL`.
+fn data_digest(entries: &[DataEntry]) -> Sha256 {
+    let mut sorted: Vec<&DataEntry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut hasher = Sha256::new();
+    for entry in sorted {
+        hasher.update(entry.key.as_bytes());
+        hasher.update([0]);
+        hasher.update(entry.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn json_value(value: &ScalarValue) -> serde_json::Value {
+    match value {
+        ScalarValue::Bool(b) => (*b).into(),
+        ScalarValue::Integer(i) => (*i).into(),
+        ScalarValue::Float(f) => (*f).into(),
+        ScalarValue::Text(t) => t.clone().into(),
+    }
+}
+
+fn render_conf(
+    target: &Target,
+    set: &StatefulSetDeployment,
+    templates: &Templates,
+) -> Result<String, RenderError> {
+    let db = &target.service.database;
+    let view = ConfView {
+        service_source: &target.service.source,
+        env: &target.env.name,
+        parameters: set
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.as_str(), json_value(v)))
+            .collect(),
+        preload: db
+            .extensions
+            .iter()
+            .map(String::as_str)
+            .filter(|e| *e == "pg_stat_statements")
+            .collect(),
+        timezone: &db.timezone,
+        tls_secret: &set.tls.certificate_secret,
+        certs_dir: CERTS_DIR,
+    };
+    templates.render("kubernetes/override.conf.j2", &view)
+}
+
+fn render_script(
+    target: &Target,
+    set: &StatefulSetDeployment,
+    templates: &Templates,
+) -> Result<String, RenderError> {
+    let view = ScriptView {
+        credentials_secret: &set.credentials_secret,
+        tls_secret: &set.tls.certificate_secret,
+        roles: target
+            .service
+            .database
+            .roles
+            .iter()
+            .map(|r| RoleSecret {
+                key: &r.password_secret,
+                env: &r.password_env,
+            })
+            .collect(),
+    };
+    templates.render("kubernetes/schema-job.sh.j2", &view)
+}
+
+/// checkov's annotation syntax is `ID=reason`: a `=` in the reason would cut it.
+fn skip(id: &'static str, reason: String) -> Skip {
+    Skip {
+        id,
+        reason: reason.replace('=', " "),
+    }
+}
+
+fn skips(
+    view_env_source: &str,
+    postgres: &ImageView,
+    exporter: &ImageView,
+) -> (Vec<Skip>, Vec<Skip>) {
+    let mut stateful_set = vec![skip(
+        "CKV_K8S_40",
+        "The Bitnami image runs as UID 1001 (its Dockerfile USER); a UID of 10000 or more is untested with it".into(),
+    )];
+    let mut job = Vec::new();
+    if !(postgres.pinned && exporter.pinned) {
+        stateful_set.push(skip(
+            "CKV_K8S_43",
+            format!("An image has no digest; set aks.image.digest and aks.exporterImage.digest in {view_env_source} to drop this skip"),
+        ));
+    }
+    if !postgres.pinned {
+        job.push(skip(
+            "CKV_K8S_43",
+            format!("The PostgreSQL image has no digest; set aks.image.digest in {view_env_source} to drop this skip"),
+        ));
+    }
+    (stateful_set, job)
+}
+
+fn view<'a>(
+    target: &'a Target,
+    aks: &'a AksEnvironment,
+    set: &'a StatefulSetDeployment,
+    templates: &Templates,
+) -> Result<KubernetesView<'a>, RenderError> {
+    let db = &target.service.database;
+    let database_selector = selector(&set.name, "database");
+    let schema_selector = selector(&set.name, "schema");
+    let tag = aks.image.tag.as_str();
+    let config = vec![DataEntry {
+        key: "override.conf".into(),
+        text: render_conf(target, set, templates)?,
+    }];
+    let hba = vec![DataEntry {
+        key: "pg_hba.conf".into(),
+        text: templates.render("kubernetes/pg_hba.conf.j2", &())?,
+    }];
+    let sql = sql::render(target, templates)?
+        .into_iter()
+        .map(|(key, text)| DataEntry { key, text })
+        .collect();
+    let postgres = image(&aks.image);
+    let exporter = exporter_image(aks);
+    let (stateful_set_skips, job_skips) = skips(&target.env.source, &postgres, &exporter);
+    Ok(KubernetesView {
+        env: &target.env.name,
+        env_source: &target.env.source,
+        service_source: &target.service.source,
+        namespace: &aks.namespace,
+        name: &set.name,
+        namespace_labels: labels(
+            [("app.kubernetes.io/managed-by".to_owned(), "gen".to_owned())]
+                .into_iter()
+                .chain(target.project.labels.clone()),
+        ),
+        database_labels: object_labels(
+            target,
+            &database_selector,
+            is_label_value(tag).then_some(tag),
+        ),
+        schema_labels: object_labels(target, &schema_selector, None),
+        database_selector,
+        schema_selector,
+        clients: labels(aks.clients.match_labels.clone()),
+        monitoring_namespace: aks.monitoring_namespace.as_deref().unwrap_or("kube-system"),
+        postgres,
+        exporter,
+        requests: QuantitiesView {
+            cpu: &set.resources.requests.cpu,
+            memory: &set.resources.requests.memory,
+        },
+        limits: QuantitiesView {
+            cpu: &set.resources.limits.cpu,
+            memory: &set.resources.limits.memory,
+        },
+        storage_size: &set.storage.size,
+        storage_class: &aks.storage_class,
+        credentials_secret: &set.credentials_secret,
+        tls_secret: &set.tls.certificate_secret,
+        job_secret_keys: std::iter::once("postgres-password")
+            .chain(db.roles.iter().map(|r| r.password_secret.as_str()))
+            .collect(),
+        config_checksum: hex(&data_digest(&config).finalize()),
+        hba_checksum: hex(&data_digest(&hba).finalize()),
+        config,
+        hba,
+        sql,
+        job_name: String::new(),
+        job_script: render_script(target, set, templates)?,
+        stateful_set_skips,
+        job_skips,
+    })
+}
+
+/// The templates in install order, each with the file name of its object.
+fn files(name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("00-namespace", "00-namespace.yaml".to_owned()),
+        ("10-networkpolicy", format!("10-networkpolicy-{name}.yaml")),
+        (
+            "11-networkpolicy-schema",
+            format!("11-networkpolicy-{name}-schema.yaml"),
+        ),
+        (
+            "20-serviceaccount",
+            format!("20-serviceaccount-{name}.yaml"),
+        ),
+        (
+            "30-configmap-config",
+            format!("30-configmap-{name}-config.yaml"),
+        ),
+        ("31-configmap-hba", format!("31-configmap-{name}-hba.yaml")),
+        (
+            "32-configmap-schema",
+            format!("32-configmap-{name}-schema.yaml"),
+        ),
+        ("40-service-headless", format!("40-service-{name}-hl.yaml")),
+        ("41-service", format!("41-service-{name}.yaml")),
+        ("50-statefulset", format!("50-statefulset-{name}.yaml")),
+        // No hash in the file name: a new render replaces the file, not adds one.
+        ("60-job", format!("60-job-{name}-schema.yaml")),
+    ]
+}
+
+/// The Job's name ends in 8 hex digits of sha256 over its SQL and its own file rendered
+/// with `00000000` there: a changed script or Job makes a new Job, because a Job's pod
+/// template cannot be updated.
+fn name_job(
+    view: &mut KubernetesView<'_>,
+    head: &str,
+    templates: &Templates,
+) -> Result<(), RenderError> {
+    view.job_name = format!("{}-schema-00000000", view.name);
+    let placeholder = format!(
+        "{head}{}",
+        templates.render("kubernetes/60-job.yaml.j2", view)?
+    );
+    let mut hasher = data_digest(&view.sql);
+    hasher.update(placeholder.as_bytes());
+    view.job_name = format!("{}-schema-{}", view.name, &hex(&hasher.finalize())[..8]);
+    Ok(())
+}
+
+/// The manifests of an aks target, file name → text; nothing for other targets.
+pub fn render(
+    target: &Target,
+    templates: &Templates,
+) -> Result<Vec<(String, String)>, RenderError> {
+    let (Deployment::Aks(set), Some(aks)) = (&target.deployment, &target.env.aks) else {
+        return Ok(Vec::new());
+    };
+    let head = header(CommentStyle::Hash, &target.sources());
+    let mut view = view(target, aks, set, templates)?;
+    name_job(&mut view, &head, templates)?;
+    files(set.name.as_str())
+        .into_iter()
+        .map(|(template, file)| {
+            let body = templates.render(&format!("kubernetes/{template}.yaml.j2"), &view)?;
+            Ok((file, format!("{head}{body}")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_checked() {
+        assert!(is_label_value("14"));
+        assert!(is_label_value("14.15.0-debian-12-r3"));
+        assert!(!is_label_value("-x"));
+        assert!(!is_label_value(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn data_digests_follow_the_reference_encoding() {
+        // tools/rehash.py in the prototype: sha256(b"k\0v\0").
+        let entries = [DataEntry {
+            key: "k".into(),
+            text: "v".into(),
+        }];
+        assert_eq!(
+            hex(&data_digest(&entries).finalize()),
+            hex(&Sha256::digest(b"k\0v\0"))
+        );
+    }
+
+    #[test]
+    fn images_with_a_digest_are_pulled_once() {
+        let mut i = ContainerImage {
+            repository: "r".into(),
+            tag: "1".into(),
+            digest: None,
+        };
+        assert_eq!(image(&i).reference, "r:1");
+        assert_eq!(image(&i).pull_policy, "Always");
+        i.digest = Some(format!("sha256:{}", "0".repeat(64)));
+        assert!(image(&i).reference.starts_with("r:1@sha256:"));
+        assert_eq!(image(&i).pull_policy, "IfNotPresent");
+    }
+}

@@ -1,0 +1,651 @@
+//! Rules of the `aks` platform: what the Bitnami image, the Kubernetes API and the
+//! rendered manifests need from a design. Each rule is a named function with a bad-input
+//! test beside it.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::input::{
+    AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
+};
+use crate::path;
+use crate::validate::rules::is_dns_label;
+use crate::validate::{Design, Typed};
+use crate::yaml::Seg;
+
+/// Locales the Bitnami PostgreSQL image has (glibc's C/POSIX and the one it generates).
+const IMAGE_LOCALES: &[&str] = &[
+    "C",
+    "POSIX",
+    "C.UTF-8",
+    "C.utf8",
+    "en_US.UTF-8",
+    "en_US.utf8",
+];
+
+/// Longest StatefulSet name: the schema Job is `<name>-schema-<8 hex>` and its name is
+/// also a label value (`job-name`), which may not exceed 63 characters.
+pub const MAX_STATEFUL_SET_NAME: usize = 63 - "-schema-".len() - 8;
+
+/// Parameters gen sets itself (TLS, authentication, paths, the listener, preloading); a
+/// design value would silently fight them or break the pod.
+const OWNED_PARAMETERS: &[&str] = &[
+    "listen_addresses",
+    "port",
+    "hba_file",
+    "ident_file",
+    "config_file",
+    "data_directory",
+    "external_pid_file",
+    "unix_socket_directories",
+    "unix_socket_group",
+    "unix_socket_permissions",
+    "shared_preload_libraries",
+    "password_encryption",
+    "timezone",
+    "include",
+    "include_dir",
+    "include_if_exists",
+];
+
+/// Runs every aks rule.
+pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
+    environment_names_are_valid(design, out);
+    locales_ship_with_the_image(design, out);
+    quantities_parse_and_requests_fit_limits(design, out);
+    shared_buffers_fit_the_memory_limit(design, out);
+    stateful_set_names_are_valid(design, out);
+    owned_parameters_are_refused(design, out);
+}
+
+/// One aks deployment of a service, with the path to its `statefulSet`.
+struct AksTarget<'a> {
+    service: &'a Typed<ServiceFile>,
+    env: &'a str,
+    set: &'a StatefulSetDeployment,
+}
+
+impl AksTarget<'_> {
+    fn at(&self, rest: &[Seg], message: impl Into<String>) -> Diagnostic {
+        self.service.at(&self.path(rest), message)
+    }
+
+    fn at_key(&self, rest: &[Seg], key: &str, message: impl Into<String>) -> Diagnostic {
+        self.service.at_key(&self.path(rest), key, message)
+    }
+
+    fn path(&self, rest: &[Seg]) -> Vec<Seg> {
+        let mut path = path!["deployments", self.env, "statefulSet"].to_vec();
+        path.extend_from_slice(rest);
+        path
+    }
+}
+
+/// Every statefulSet deployment whose environment is on aks.
+fn aks_targets(design: &Design) -> Vec<AksTarget<'_>> {
+    let mut targets = Vec::new();
+    for service in &design.services {
+        for (env, deployment) in &service.value.deployments {
+            let on_aks = design
+                .environment(env)
+                .is_some_and(|e| e.value.aks.is_some());
+            if let (true, Some(set)) = (on_aks, &deployment.stateful_set) {
+                targets.push(AksTarget { service, env, set });
+            }
+        }
+    }
+    targets
+}
+
+fn aks_environments(
+    design: &Design,
+) -> impl Iterator<Item = (&Typed<EnvironmentFile>, &AksEnvironment)> {
+    design
+        .environments
+        .iter()
+        .filter_map(|e| e.value.aks.as_ref().map(|aks| (e, aks)))
+}
+
+/// Whether `name` is a DNS-1123 subdomain (Secret, StorageClass and ConfigMap names).
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+/// Whether `key` can be a key of a Secret's data (and so a file name in its volume).
+pub fn is_secret_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+}
+
+/// The namespace, storage class, monitoring namespace and image digest of an aks
+/// environment end up in object names and references the API server checks.
+fn environment_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
+    for (env, aks) in aks_environments(design) {
+        let mut labels = vec![("namespace", aks.namespace.as_str())];
+        labels.extend(
+            aks.monitoring_namespace
+                .as_deref()
+                .map(|n| ("monitoringNamespace", n)),
+        );
+        for (field, name) in labels {
+            if !is_dns_label(name) {
+                out.push(
+                    env.at(path!["aks", field], "not a Kubernetes namespace name")
+                        .expected("a DNS-1123 label: 1–63 lowercase letters, digits and `-`, starting and ending with a letter or digit")
+                        .found(format!("`{name}`")),
+                );
+            }
+        }
+        if !is_dns_subdomain(&aks.storage_class) {
+            out.push(
+                env.at(path!["aks", "storageClass"], "not a StorageClass name")
+                    .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
+                    .found(format!("`{}`", aks.storage_class)),
+            );
+        }
+        for (field, image) in [
+            ("image", Some(&aks.image)),
+            ("exporterImage", aks.exporter_image.as_ref()),
+        ] {
+            let Some(digest) = image.and_then(|i| i.digest.as_deref()) else {
+                continue;
+            };
+            if !is_sha256_digest(digest) {
+                out.push(
+                    env.at(path!["aks", field, "digest"], "not an image digest")
+                        .expected("`sha256:` and 64 lowercase hex digits")
+                        .found(format!("`{digest}`")),
+                );
+            }
+        }
+    }
+}
+
+fn is_sha256_digest(digest: &str) -> bool {
+    digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The Bitnami image only has the C locales and en_US.UTF-8; `CREATE DATABASE` with any
+/// other locale fails on the cluster, long after `gen render` said yes.
+fn locales_ship_with_the_image(design: &Design, out: &mut Vec<Diagnostic>) {
+    let project_locale = design.project.value.defaults.database.locale.as_deref();
+    for target in aks_targets(design) {
+        let own = target.service.value.database.locale.as_deref();
+        let (locale, diagnostic_at) = match (own, project_locale) {
+            (Some(locale), _) => (locale, target.service.at(path!["database", "locale"], "")),
+            (None, Some(locale)) => (
+                locale,
+                design
+                    .project
+                    .at(path!["defaults", "database", "locale"], ""),
+            ),
+            (None, None) => continue,
+        };
+        if IMAGE_LOCALES.contains(&locale) {
+            continue;
+        }
+        let mut d = diagnostic_at;
+        d.message = format!(
+            "locale `{locale}` is not in the Bitnami PostgreSQL image that `{}` runs on aks",
+            target.env
+        );
+        out.push(
+            d.expected(format!(
+                "one of {}",
+                crate::diagnostics::list(IMAGE_LOCALES)
+            ))
+            .found(format!("`{locale}`"))
+            .hint("use en_US.UTF-8 or C.UTF-8"),
+        );
+    }
+}
+
+/// A Kubernetes quantity in its base unit (cores or bytes): a decimal number with an
+/// optional suffix (`m`, `k`, `M`, `G`, `T`, `P`, `E`, `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`).
+pub fn parse_quantity(text: &str) -> Option<f64> {
+    const SUFFIXES: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("Pi", 1125899906842624.0),
+        ("Ei", 1152921504606846976.0),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    let (number, factor) = SUFFIXES
+        .iter()
+        .find_map(|(suffix, factor)| text.strip_suffix(suffix).map(|n| (n, *factor)))
+        .unwrap_or((text, 1.0));
+    let digits_ok = !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && number.bytes().filter(|b| *b == b'.').count() <= 1
+        && number.bytes().any(|b| b.is_ascii_digit());
+    digits_ok
+        .then(|| number.parse::<f64>().ok())
+        .flatten()
+        .map(|n| n * factor)
+}
+
+/// CPU, memory and storage must be quantities the API server reads, not zero, and no
+/// request may exceed its limit (the API server would refuse the StatefulSet).
+fn quantities_parse_and_requests_fit_limits(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let r = &target.set.resources;
+        let storage = ("storage", "size", target.set.storage.size.as_str());
+        let all = [
+            ("requests", "cpu", r.requests.cpu.as_str()),
+            ("requests", "memory", r.requests.memory.as_str()),
+            ("limits", "cpu", r.limits.cpu.as_str()),
+            ("limits", "memory", r.limits.memory.as_str()),
+        ];
+        let mut parsed = BTreeMap::new();
+        for (group, field, text) in all.into_iter().chain([storage]) {
+            let at: Vec<Seg> = if group == "storage" {
+                path!["storage", "size"].to_vec()
+            } else {
+                path!["resources", group, field].to_vec()
+            };
+            match parse_quantity(text).filter(|q| *q > 0.0) {
+                Some(q) => {
+                    parsed.insert((group, field), q);
+                }
+                None => out.push(
+                    target
+                        .at(&at, format!("`{text}` is not a usable {field} quantity"))
+                        .expected(if field == "cpu" {
+                            "cores, e.g. `500m`, `1` or `0.5`"
+                        } else {
+                            "bytes with a suffix, e.g. `512Mi`, `1Gi` or `1G`"
+                        })
+                        .found(format!("`{text}`")),
+                ),
+            }
+        }
+        for field in ["cpu", "memory"] {
+            let (Some(request), Some(limit)) = (
+                parsed.get(&("requests", field)),
+                parsed.get(&("limits", field)),
+            ) else {
+                continue;
+            };
+            if request > limit {
+                out.push(
+                    target
+                        .at(
+                            path!["resources", "requests", field],
+                            format!("the {field} request is more than its limit"),
+                        )
+                        .expected(format!(
+                            "at most the limit, {}",
+                            if field == "cpu" {
+                                &r.limits.cpu
+                            } else {
+                                &r.limits.memory
+                            }
+                        ))
+                        .found(format!(
+                            "`{}`",
+                            if field == "cpu" {
+                                &r.requests.cpu
+                            } else {
+                                &r.requests.memory
+                            }
+                        ))
+                        .hint("Kubernetes refuses a request above its limit"),
+                );
+            }
+        }
+    }
+}
+
+/// A PostgreSQL memory setting in bytes: a number with `kB`, `MB`, `GB` or `TB`, or a
+/// plain number of 8 kB pages (the unit of `shared_buffers`).
+pub fn parse_pg_memory(value: &ScalarValue) -> Option<f64> {
+    const PAGE: f64 = 8192.0;
+    let text = match value {
+        ScalarValue::Integer(i) => return (*i >= 0).then_some(*i as f64 * PAGE),
+        ScalarValue::Text(t) => t.trim(),
+        _ => return None,
+    };
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor = match unit.trim_start() {
+        "" => PAGE,
+        "B" => 1.0,
+        "kB" => 1024.0,
+        "MB" => 1048576.0,
+        "GB" => 1073741824.0,
+        "TB" => 1099511627776.0,
+        _ => return None,
+    };
+    Some(number * factor)
+}
+
+/// `shared_buffers` is allocated at start: at or above the memory limit the pod is
+/// OOM-killed before it serves anything.
+fn shared_buffers_fit_the_memory_limit(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let Some(value) = target.set.parameters.get("shared_buffers") else {
+            continue;
+        };
+        let at = path!["parameters", "shared_buffers"];
+        let Some(bytes) = parse_pg_memory(value) else {
+            out.push(
+                target
+                    .at(at, "`shared_buffers` is not a PostgreSQL memory size")
+                    .expected("a number with kB, MB, GB or TB, or a number of 8kB pages")
+                    .found(format!("`{}`", value.to_text())),
+            );
+            continue;
+        };
+        let limit_text = &target.set.resources.limits.memory;
+        let Some(limit) = parse_quantity(limit_text) else {
+            continue; // reported by the quantity rule
+        };
+        if bytes >= limit {
+            out.push(
+                target
+                    .at(
+                        at,
+                        format!("`shared_buffers` does not fit in the memory limit {limit_text}"),
+                    )
+                    .expected(format!("less than {limit_text} (a quarter of it is usual)"))
+                    .found(format!("`{}`", value.to_text()))
+                    .hint("lower shared_buffers or raise resources.limits.memory"),
+            );
+        }
+    }
+}
+
+/// The StatefulSet name makes Service, Job and pod names; the Secrets it refers to and the
+/// role password keys must be names the API server accepts.
+fn stateful_set_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let name = &target.set.name;
+        // Service names (`<name>`, `<name>-hl`) are DNS-1035 labels: a letter first.
+        let usable = is_dns_label(name)
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.len() <= MAX_STATEFUL_SET_NAME;
+        if !usable {
+            out.push(
+                target
+                    .at(path!["name"], "not a usable StatefulSet name")
+                    .expected(format!("1–{MAX_STATEFUL_SET_NAME} lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit"))
+                    .found(format!("`{name}`"))
+                    .hint("the schema Job is named `<name>-schema-<8 hex>`, which must fit in 63 characters"),
+            );
+        }
+        let secrets = [
+            (path!["credentialsSecret"], &target.set.credentials_secret),
+            (
+                path!["tls", "certificateSecret"],
+                &target.set.tls.certificate_secret,
+            ),
+        ];
+        for (at, secret) in secrets {
+            if !is_dns_subdomain(secret) {
+                out.push(
+                    target
+                        .at(at, "not a Kubernetes Secret name")
+                        .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
+                        .found(format!("`{secret}`")),
+                );
+            }
+        }
+        for (i, role) in target.service.value.database.roles.iter().enumerate() {
+            if !is_secret_key(&role.password_secret) {
+                out.push(
+                    target
+                        .service
+                        .at(
+                            path!["database", "roles", i, "passwordSecret"],
+                            "not a key a Kubernetes Secret can hold",
+                        )
+                        .expected("letters, digits, `-`, `_` and `.`")
+                        .found(format!("`{}`", role.password_secret))
+                        .hint(format!(
+                            "on `{}` it names a key of Secret `{}`",
+                            target.env, target.set.credentials_secret
+                        )),
+                );
+            }
+        }
+    }
+}
+
+/// Parameters that gen sets itself, or that are not parameter names at all.
+fn owned_parameters_are_refused(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        for name in target.set.parameters.keys() {
+            let lower = name.to_ascii_lowercase();
+            if !crate::render::filters::is_conf_name(name) {
+                out.push(
+                    target
+                        .at_key(
+                            path!["parameters"],
+                            name,
+                            format!("`{name}` is not a PostgreSQL parameter name"),
+                        )
+                        .expected("letters, digits and `_`, optionally `extension.name`"),
+                );
+            } else if lower.starts_with("ssl") || OWNED_PARAMETERS.contains(&lower.as_str()) {
+                out.push(
+                    target
+                        .at_key(
+                            path!["parameters"],
+                            name,
+                            format!("`{name}` is set by gen on aks"),
+                        )
+                        .hint(owned_parameter_hint(&lower)),
+                );
+            }
+        }
+    }
+}
+
+fn owned_parameter_hint(name: &str) -> &'static str {
+    match name {
+        "timezone" => "set `database.timezone` (or the project default) instead",
+        "shared_preload_libraries" => {
+            "list the extension in `database.extensions`; gen preloads pg_stat_statements when it is there"
+        }
+        n if n.starts_with("ssl") => {
+            "TLS comes from `tls.certificateSecret`; gen turns ssl on and accepts TLS connections only"
+        }
+        "password_encryption" => "gen always uses scram-sha-256",
+        _ => "the image and gen's manifests depend on its value; remove it",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    const SERVICE: &str = "services/bill-inquiry.yaml";
+
+    #[test]
+    fn an_unshipped_locale_is_refused_on_aks() {
+        let found = validate_example_with(
+            SERVICE,
+            "  name: bill_inquiry_db\n",
+            "  name: bill_inquiry_db\n  locale: ko_KR.UTF-8\n",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:5:11",
+            "locale `ko_KR.UTF-8` is not in the Bitnami",
+        );
+        let found = validate_example_with(
+            SERVICE,
+            "  name: bill_inquiry_db\n",
+            "  name: bill_inquiry_db\n  locale: en_US.UTF-8\n",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn a_project_default_locale_is_reported_in_the_project() {
+        let found = validate_example_with(
+            "project.yaml",
+            "    encoding: UTF8\n",
+            "    encoding: UTF8\n    locale: ko_KR.UTF-8\n",
+        );
+        assert_one(&found, "project.yaml:10:13", "locale `ko_KR.UTF-8`");
+    }
+
+    #[test]
+    fn quantities_must_parse() {
+        assert_eq!(parse_quantity("500m"), Some(0.5));
+        assert_eq!(parse_quantity("1"), Some(1.0));
+        assert_eq!(parse_quantity("0.5"), Some(0.5));
+        assert_eq!(parse_quantity("1Gi"), Some(1073741824.0));
+        assert_eq!(parse_quantity("1G"), Some(1e9));
+        assert_eq!(parse_quantity("1048576"), Some(1048576.0));
+        for bad in ["", "Gi", "1 Gi", "1GB", "-1", "1.2.3", "abc"] {
+            assert_eq!(parse_quantity(bad), None, "{bad}");
+        }
+        let found = validate_example_with(SERVICE, "memory: 2Gi", "memory: 2GB");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:26:39",
+            "`2GB` is not a usable memory quantity",
+        );
+        let found = validate_example_with(SERVICE, "size: 20Gi", "size: twenty");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:28:15",
+            "not a usable size quantity",
+        );
+    }
+
+    #[test]
+    fn requests_may_not_exceed_limits() {
+        let found = validate_example_with(SERVICE, "cpu: 500m", "cpu: 1500m");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:25:26",
+            "the cpu request is more than its limit",
+        );
+    }
+
+    #[test]
+    fn shared_buffers_must_fit_in_the_memory_limit() {
+        assert_eq!(
+            parse_pg_memory(&ScalarValue::Text("256MB".into())),
+            Some(268435456.0)
+        );
+        assert_eq!(
+            parse_pg_memory(&ScalarValue::Integer(16384)),
+            Some(134217728.0)
+        );
+        assert_eq!(parse_pg_memory(&ScalarValue::Text("1Gi".into())), None);
+        let found = validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 2GB");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:25",
+            "does not fit in the memory limit 2Gi",
+        );
+        let found =
+            validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 256MiB");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:25",
+            "not a PostgreSQL memory size",
+        );
+    }
+
+    #[test]
+    fn kubernetes_names_must_be_valid() {
+        let long = format!("name: p{}", "x".repeat(MAX_STATEFUL_SET_NAME));
+        let found = validate_example_with(SERVICE, "name: postgresql-bill-inquiry", &long);
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:23:13",
+            "not a usable StatefulSet name",
+        );
+        let found = validate_example_with(
+            SERVICE,
+            "credentialsSecret: postgresql-bill-inquiry-credentials",
+            "credentialsSecret: Credentials",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:29:26",
+            "not a Kubernetes Secret name",
+        );
+        let found = validate_example_with(
+            "environments/dev.yaml",
+            "namespace: phonebill-dev",
+            "namespace: phonebill_dev",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:8:14",
+            "not a Kubernetes namespace name",
+        );
+        let found = validate_example_with(
+            "environments/dev.yaml",
+            "storageClass: managed-standard",
+            "storageClass: Managed",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:9:17",
+            "not a StorageClass name",
+        );
+        let found = validate_example_with(
+            SERVICE,
+            "passwordSecret: bill-inquiry-app-password",
+            "passwordSecret: bill/inquiry",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:12:23",
+            "not a key a Kubernetes Secret can hold",
+        );
+    }
+
+    #[test]
+    fn parameters_gen_owns_are_refused() {
+        let found = validate_example_with(
+            SERVICE,
+            "        max_connections: 100\n",
+            "        max_connections: 100\n        ssl: off\n",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:9",
+            "`ssl` is set by gen on aks",
+        );
+        let found = validate_example_with(
+            SERVICE,
+            "        max_connections: 100\n",
+            "        max_connections: 100\n        \"a = 1\": x\n",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:9",
+            "not a PostgreSQL parameter name",
+        );
+    }
+}
