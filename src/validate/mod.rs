@@ -7,6 +7,7 @@
 //!
 //! Every problem is collected; nothing stops at the first one.
 
+mod alerts;
 mod schema_stage;
 mod secrets;
 

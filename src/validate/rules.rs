@@ -26,6 +26,7 @@ pub fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     schema_files_are_plain_sql(design, dir, out);
     connection_limits_fit(design, out);
     seed_rows_have_their_keys(design, out);
+    crate::validate::alerts::check_all(design, out);
 }
 
 /// A seed row is matched by its key, so every row needs every key column.
