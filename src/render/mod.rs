@@ -1,6 +1,7 @@
 //! Stage 4: rendering. Pure: the model in, a map of output path → bytes out. Nothing
 //! here touches the disk; `write` does that.
 
+pub mod alerts;
 pub mod filters;
 mod sql;
 
@@ -49,7 +50,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, md, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, num, comment, env_name)"
             ),
         ))
     }
@@ -83,6 +84,10 @@ impl Templates {
         env.add_filter("yaml", filters::yaml);
         env.add_filter("bicep", filters::bicep);
         env.add_filter("md", filters::md);
+        env.add_filter("bicep_text", filters::bicep_text);
+        env.add_filter("bicep_promql_str", filters::bicep_promql_str);
+        env.add_filter("bicep_ident", filters::bicep_ident);
+        env.add_filter("bicep_number", filters::bicep_number);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
@@ -157,6 +162,9 @@ fn render_target(
     let dir = target.dir();
     for (name, text) in sql::render(target, templates)? {
         files.insert(format!("{dir}/sql/{name}"), text.into_bytes());
+    }
+    for (name, text) in alerts::render(target, templates)? {
+        files.insert(format!("{dir}/alerts/{name}"), text.into_bytes());
     }
     Ok(())
 }
