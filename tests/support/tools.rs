@@ -30,7 +30,11 @@ pub fn venv_bin(name: &str) -> PathBuf {
 /// The shared Bicep type checker, beside the repository.
 pub fn bicep_typecheck() -> PathBuf {
     let path = repo().join("../shared/tools/bicep-typecheck/bicep-typecheck");
-    assert!(path.exists(), "{} is missing: shared/ must sit beside the repository", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: shared/ must sit beside the repository",
+        path.display()
+    );
     path
 }
 
