@@ -195,6 +195,9 @@ pub fn render(options: &RenderOptions) -> Outcome {
         Ok(files) => files,
         Err(e) => return error(e.0),
     };
+    for note in render::alerts::notes(&model) {
+        eprintln!("gen: note: {note}");
+    }
     if options.check {
         return check(options, &files, &scope);
     }

@@ -9,9 +9,11 @@
 pub mod app;
 pub mod cli;
 pub mod diagnostics;
+pub mod duration;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod quantity;
 pub mod render;
 pub mod schema;
 pub mod validate;

@@ -177,8 +177,13 @@ pub fn yaml(value: &Value) -> Result<Value, Error> {
 
 /// A Bicep string literal: `'...'` with `\`, `'`, `${` and control characters escaped.
 pub fn bicep_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
+    format!("'{}'", bicep_escape(text, false))
+}
+
+/// The inside of a Bicep string: `\`, `'` and control characters escaped, and `$` before
+/// `{` (or every `$`, when the text that follows is not known).
+fn bicep_escape(text: &str, every_dollar: bool) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -187,20 +192,22 @@ pub fn bicep_str(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            '$' if every_dollar || chars.peek() == Some(&'{') => out.push_str("\\$"),
             // `//` and `/*` are plain characters in a Bicep string, but tree-sitter-bicep
             // (which checkov's and our checkers' parsers resemble) reads them as comments;
-            // escaping the second character keeps every parser in step.
+            // escaping the second character keeps every parser in step. Inside a string the
+            // template opened, a final `/` is escaped too: the template text after it is
+            // not known.
             '/' if matches!(chars.peek(), Some('/' | '*')) => {
                 out.push('/');
                 let next = chars.next().expect("peeked");
                 out.push_str(&format!("\\u{{{:X}}}", next as u32));
             }
+            '/' if every_dollar && chars.peek().is_none() => out.push_str("\\u{2F}"),
             c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
             c => out.push(c),
         }
     }
-    out.push('\'');
     out
 }
 
@@ -217,8 +224,57 @@ pub fn bicep(value: &Value) -> Result<Value, Error> {
     }
 }
 
-/// `bicep_ident` filter: a Bicep symbolic name (`[A-Za-z_][A-Za-z0-9_]*`), printed bare
-/// because it names a parameter or resource rather than holding a value.
+/// Text for the inside of a Bicep string literal the template opened: every `$` is
+/// escaped, since the template text after it could start with `{`.
+pub fn bicep_inner_str(text: &str) -> String {
+    bicep_escape(text, true)
+}
+
+/// `bicep_text` filter: text inside a Bicep string the template opened.
+pub fn bicep_text(value: &Value) -> Result<Value, Error> {
+    let text = match value.as_str() {
+        Some(text) => text.to_owned(),
+        None if value.kind() == ValueKind::Number => value.to_string(),
+        None => {
+            return Err(invalid(format!(
+                "bicep_text cannot render {}",
+                value.kind()
+            )));
+        }
+    };
+    refuse_nul(&text)?;
+    Ok(safe(bicep_inner_str(&text)))
+}
+
+/// A PromQL string literal: `"..."` with `\`, `"` and line breaks escaped.
+pub fn promql_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `bicep_promql_str` filter: a PromQL string literal (a label value or regex) inside a
+/// Bicep string the template opened: escaped for PromQL, then for Bicep.
+pub fn bicep_promql_str(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("bicep_promql_str takes text"))?;
+    refuse_nul(text)?;
+    Ok(safe(bicep_inner_str(&promql_str(text))))
+}
+
+/// `bicep_ident` filter: a Bicep identifier (symbolic or parameter name), checked.
 pub fn bicep_ident(value: &Value) -> Result<Value, Error> {
     let text = value
         .as_str()
@@ -229,6 +285,22 @@ pub fn bicep_ident(value: &Value) -> Result<Value, Error> {
         Ok(safe(text.to_owned()))
     } else {
         Err(invalid(format!("`{text}` is not a Bicep identifier")))
+    }
+}
+
+/// `bicep_number` filter: a whole number as itself; a fraction as `json('2.5')`, because
+/// the Bicep type data declares metric alert thresholds as integers while Azure takes a
+/// double.
+pub fn bicep_number(value: &Value) -> Result<Value, Error> {
+    if value.kind() != ValueKind::Number {
+        return Err(invalid(format!(
+            "bicep_number takes a number, not {}",
+            value.kind()
+        )));
+    }
+    match i64::try_from(value.clone()) {
+        Ok(whole) => Ok(safe(whole.to_string())),
+        Err(_) => Ok(safe(format!("json('{value}')"))),
     }
 }
 
@@ -536,5 +608,33 @@ mod tests {
         assert!(!is_conf_name("a = 1\nssl"));
         assert!(!is_conf_name("a.b.c"));
         assert!(!is_conf_name("1a"));
+    }
+
+    #[test]
+    fn bicep_inner_text_escapes_every_dollar() {
+        assert_eq!(bicep_inner_str("a'b$"), "a\\'b\\$");
+        assert_eq!(bicep_inner_str("x\\y${z}"), "x\\\\y\\${z}");
+    }
+
+    #[test]
+    fn promql_strings_inside_bicep_escape_both_layers() {
+        assert_eq!(promql_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        let v = bicep_promql_str(&Value::from("it's \"x\"\\")).unwrap();
+        assert_eq!(v.as_str().unwrap(), "\"it\\'s \\\\\"x\\\\\"\\\\\\\\\"");
+        let v = bicep_promql_str(&Value::from("pg-[0-9]+")).unwrap();
+        assert_eq!(v.as_str().unwrap(), "\"pg-[0-9]+\"");
+    }
+
+    #[test]
+    fn fractional_bicep_numbers_go_through_json() {
+        assert_eq!(
+            bicep_number(&Value::from(80)).unwrap().as_str().unwrap(),
+            "80"
+        );
+        assert_eq!(
+            bicep_number(&Value::from(2.5)).unwrap().as_str().unwrap(),
+            "json('2.5')"
+        );
+        assert!(bicep_number(&Value::from("1")).is_err());
     }
 }

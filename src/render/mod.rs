@@ -1,6 +1,7 @@
 //! Stage 4: rendering. Pure: the model in, a map of output path → bytes out. Nothing
 //! here touches the disk; `write` does that.
 
+pub mod alerts;
 mod bicep;
 pub mod filters;
 mod kubernetes;
@@ -51,7 +52,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, bicep_ident, md, sh, conf_name, conf_value, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, sh, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -91,6 +92,9 @@ impl Templates {
         env.add_filter("yaml_block", filters::yaml_block);
         env.add_filter("conf_name", filters::conf_name);
         env.add_filter("conf_value", filters::conf_value);
+        env.add_filter("bicep_text", filters::bicep_text);
+        env.add_filter("bicep_promql_str", filters::bicep_promql_str);
+        env.add_filter("bicep_number", filters::bicep_number);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
@@ -173,6 +177,9 @@ fn render_target(
     }
     for (name, text) in kubernetes::render(target, templates)? {
         files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
+    }
+    for (name, text) in alerts::render(target, templates)? {
+        files.insert(format!("{dir}/alerts/{name}"), text.into_bytes());
     }
     Ok(())
 }

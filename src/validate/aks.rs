@@ -210,38 +210,6 @@ fn locales_ship_with_the_image(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A Kubernetes quantity in its base unit (cores or bytes): a decimal number with an
-/// optional suffix (`m`, `k`, `M`, `G`, `T`, `P`, `E`, `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`).
-pub fn parse_quantity(text: &str) -> Option<f64> {
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("Pi", 1125899906842624.0),
-        ("Ei", 1152921504606846976.0),
-        ("m", 1e-3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let (number, factor) = SUFFIXES
-        .iter()
-        .find_map(|(suffix, factor)| text.strip_suffix(suffix).map(|n| (n, *factor)))
-        .unwrap_or((text, 1.0));
-    let digits_ok = !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && number.bytes().filter(|b| *b == b'.').count() <= 1
-        && number.bytes().any(|b| b.is_ascii_digit());
-    digits_ok
-        .then(|| number.parse::<f64>().ok())
-        .flatten()
-        .map(|n| n * factor)
-}
-
 /// CPU, memory and storage must be quantities the API server reads, not zero, and no
 /// request may exceed its limit (the API server would refuse the StatefulSet).
 fn quantities_parse_and_requests_fit_limits(design: &Design, out: &mut Vec<Diagnostic>) {
@@ -261,7 +229,7 @@ fn quantities_parse_and_requests_fit_limits(design: &Design, out: &mut Vec<Diagn
             } else {
                 path!["resources", group, field].to_vec()
             };
-            match parse_quantity(text).filter(|q| *q > 0.0) {
+            match crate::quantity::parse(text).filter(|q| *q > 0.0) {
                 Some(q) => {
                     parsed.insert((group, field), q);
                 }
@@ -358,7 +326,7 @@ fn shared_buffers_fit_the_memory_limit(design: &Design, out: &mut Vec<Diagnostic
             continue;
         };
         let limit_text = &target.set.resources.limits.memory;
-        let Some(limit) = parse_quantity(limit_text) else {
+        let Some(limit) = crate::quantity::parse(limit_text) else {
             continue; // reported by the quantity rule
         };
         if bytes >= limit {
@@ -515,15 +483,6 @@ mod tests {
 
     #[test]
     fn quantities_must_parse() {
-        assert_eq!(parse_quantity("500m"), Some(0.5));
-        assert_eq!(parse_quantity("1"), Some(1.0));
-        assert_eq!(parse_quantity("0.5"), Some(0.5));
-        assert_eq!(parse_quantity("1Gi"), Some(1073741824.0));
-        assert_eq!(parse_quantity("1G"), Some(1e9));
-        assert_eq!(parse_quantity("1048576"), Some(1048576.0));
-        for bad in ["", "Gi", "1 Gi", "1GB", "-1", "1.2.3", "abc"] {
-            assert_eq!(parse_quantity(bad), None, "{bad}");
-        }
         let found = validate_example_with(SERVICE, "memory: 2Gi", "memory: 2GB");
         assert_one(
             &found,

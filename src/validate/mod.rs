@@ -8,6 +8,7 @@
 //! Every problem is collected; nothing stops at the first one.
 
 mod aks;
+mod alerts;
 mod azure;
 mod schema_stage;
 mod secrets;

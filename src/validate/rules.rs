@@ -28,6 +28,7 @@ pub fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     seed_rows_have_their_keys(design, out);
     super::azure::check_all(design, out);
     super::aks::check_all(design, out);
+    super::alerts::check_all(design, out);
 }
 
 /// A seed row is matched by its key, so every row needs every key column.

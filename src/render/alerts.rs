@@ -1,0 +1,585 @@
+//! The alerts target: `alerts/alerts.bicep` and `alerts/alerts.bicepparam` for every
+//! target, from the environment's `alerting` policy and the service's own rules, through
+//! the signal table of the contract.
+//!
+//! - Action groups belong to the environment: every target of an environment renders the
+//!   same groups under the same names, so deploying several targets is idempotent.
+//! - azure-flexible-server: one metric alert per rule on the server, and one per replica
+//!   for `replication_lag_seconds` (the metric is emitted by the replica).
+//! - aks: one managed Prometheus rule group; the PromQL lives in the template, fed with
+//!   the selectors and limits computed here.
+//!
+//! A rule a target cannot observe is skipped and reported by [`notes`].
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::duration::Duration;
+use crate::input::{ActionGroup, AlertRule, Signal};
+use crate::model::{Deployment, Model, Target};
+use crate::quantity;
+use crate::render::{CommentStyle, RenderError, Templates, header};
+
+/// The database container and the volumeClaimTemplate of the AKS target's StatefulSet.
+const DATABASE_CONTAINER: &str = "postgresql";
+const DATA_VOLUME: &str = "data";
+
+/// What the alert templates read. THESE FIELDS ARE USED BY `templates/alerts/*`.
+#[derive(Debug, Serialize)]
+struct AlertsView {
+    service: String,
+    environment: String,
+    resource_group: String,
+    tags: Vec<(String, String)>,
+    webhook_params: Vec<WebhookParamView>,
+    key_vault: Option<KeyVaultView>,
+    action_groups: Vec<ActionGroupView>,
+    azure: Option<AzureView>,
+    aks: Option<AksView>,
+}
+
+#[derive(Debug, Serialize)]
+struct WebhookParamView {
+    name: String,
+    secret: String,
+    receivers: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct KeyVaultView {
+    name: String,
+    resource_group: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ActionGroupView {
+    symbol: String,
+    name: String,
+    input_name: String,
+    short_name: String,
+    emails: Vec<(String, String)>,
+    sms: Vec<SmsView>,
+    webhooks: Vec<WebhookView>,
+}
+
+#[derive(Debug, Serialize)]
+struct SmsView {
+    name: String,
+    country_code: String,
+    phone_number: String,
+}
+
+#[derive(Debug, Serialize)]
+struct WebhookView {
+    name: String,
+    param: String,
+}
+
+/// The rule as written, for comments and descriptions.
+#[derive(Debug, Serialize)]
+struct RuleView {
+    name: String,
+    signal: &'static str,
+    above: Option<serde_json::Value>,
+    duration: String,
+    severity: u8,
+    severity_name: &'static str,
+    actions: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AzureView {
+    server: ScopeView,
+    uses_server: bool,
+    replicas: Vec<ScopeView>,
+    alerts: Vec<MetricAlertView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScopeView {
+    symbol: String,
+    name: String,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricAlertView {
+    symbol: String,
+    name: String,
+    rule: RuleView,
+    first_of_rule: bool,
+    scope: String,
+    scope_name: String,
+    on_replica: bool,
+    metric: &'static str,
+    aggregation: &'static str,
+    operator: &'static str,
+    operator_symbol: &'static str,
+    threshold: serde_json::Value,
+    window: String,
+    evaluation_frequency: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct AksView {
+    cluster: String,
+    workspace: String,
+    namespace: String,
+    stateful_set: String,
+    container: &'static str,
+    pod_regex: String,
+    claim_regex: String,
+    claim_pattern: String,
+    cpu_limit: String,
+    cpu_cores: serde_json::Value,
+    memory_limit: String,
+    memory_bytes: serde_json::Value,
+    rule_group: String,
+    rules: Vec<PrometheusRuleView>,
+}
+
+#[derive(Debug, Serialize)]
+struct PrometheusRuleView {
+    alert: String,
+    rule: RuleView,
+    duration_iso: String,
+}
+
+/// A number as JSON: whole numbers as integers, so they print without `.0`.
+fn json_number(value: f64) -> serde_json::Value {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        serde_json::Value::from(value as i64)
+    } else {
+        serde_json::Value::from(value)
+    }
+}
+
+/// A Bicep identifier from a name: every character that cannot be in one becomes `_`.
+pub fn symbol(prefix: &str, parts: &[&str]) -> String {
+    let mut out = prefix.to_owned();
+    for part in parts {
+        out.push('_');
+        out.extend(
+            part.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+        );
+    }
+    out
+}
+
+/// Hands out symbols, adding `_2`, `_3`... when two names map to the same one.
+#[derive(Default)]
+struct Symbols(BTreeSet<String>);
+
+impl Symbols {
+    fn take(&mut self, wanted: String) -> String {
+        let mut candidate = wanted.clone();
+        let mut n = 1;
+        while !self.0.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{wanted}_{n}");
+        }
+        candidate
+    }
+}
+
+/// A secure parameter name for a Key Vault secret: lowerCamelCase
+/// (`teams-webhook-url` → `teamsWebhookUrl`), starting with a letter.
+pub fn param_name(secret: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in secret.chars() {
+        if !c.is_ascii_alphanumeric() {
+            upper = !out.is_empty();
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else if out.is_empty() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert_str(0, "secret");
+    }
+    out
+}
+
+/// Quotes every regular-expression metacharacter (RE2 `QuoteMeta`), so a name matches
+/// only itself inside a PromQL `=~` matcher.
+pub fn regex_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Azure tag names cannot contain `< > % & \ ? /`; each becomes `_`.
+fn tag_name(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| if "<>%&\\?/".contains(c) { '_' } else { c })
+        .collect()
+}
+
+fn rule_view(rule: &AlertRule, groups: &[ActionGroupView]) -> RuleView {
+    RuleView {
+        name: rule.name.clone(),
+        signal: rule.signal.as_str(),
+        above: rule.above.map(json_number),
+        duration: rule.duration.clone(),
+        severity: rule.severity.azure_level(),
+        severity_name: rule.severity.as_str(),
+        actions: rule
+            .notify
+            .iter()
+            .filter_map(|n| groups.iter().find(|g| &g.input_name == n))
+            .map(|g| g.symbol.clone())
+            .collect(),
+    }
+}
+
+fn webhook_params(groups: &[ActionGroup]) -> Vec<WebhookParamView> {
+    let mut names = Symbols::default();
+    let mut params: Vec<WebhookParamView> = Vec::new();
+    for group in groups {
+        for webhook in &group.webhooks {
+            let receiver = format!("{}/{}", group.name, webhook.name);
+            match params.iter_mut().find(|p| p.secret == webhook.uri_secret) {
+                Some(param) => param.receivers.push(receiver),
+                None => params.push(WebhookParamView {
+                    name: names.take(param_name(&webhook.uri_secret)),
+                    secret: webhook.uri_secret.clone(),
+                    receivers: vec![receiver],
+                }),
+            }
+        }
+    }
+    params
+}
+
+fn action_groups(
+    target: &Target,
+    params: &[WebhookParamView],
+    symbols: &mut Symbols,
+) -> Vec<ActionGroupView> {
+    target
+        .env
+        .alerting
+        .action_groups
+        .iter()
+        .map(|g| ActionGroupView {
+            symbol: symbols.take(symbol("actionGroup", &[&g.name])),
+            name: format!("ag-{}-{}-{}", target.project.name, target.env.name, g.name),
+            input_name: g.name.clone(),
+            short_name: g.short_name.clone(),
+            emails: g
+                .email
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (format!("email-{}", i + 1), e.clone()))
+                .collect(),
+            sms: g
+                .sms
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SmsView {
+                    name: format!("sms-{}", i + 1),
+                    country_code: s.country_code.clone(),
+                    phone_number: s.phone_number.clone(),
+                })
+                .collect(),
+            webhooks: g
+                .webhooks
+                .iter()
+                .map(|w| WebhookView {
+                    name: w.name.clone(),
+                    param: params
+                        .iter()
+                        .find(|p| p.secret == w.uri_secret)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Metric, aggregation and comparison of a signal on Azure (the contract's signal table).
+fn azure_metric(signal: Signal) -> (&'static str, &'static str, &'static str, &'static str) {
+    match signal {
+        Signal::DatabaseDown => ("is_db_alive", "Minimum", "LessThan", "<"),
+        Signal::CpuPercent => ("cpu_percent", "Average", "GreaterThan", ">"),
+        Signal::MemoryPercent => ("memory_percent", "Average", "GreaterThan", ">"),
+        Signal::StoragePercent => ("storage_percent", "Average", "GreaterThan", ">"),
+        Signal::Connections => ("active_connections", "Average", "GreaterThan", ">"),
+        Signal::ReplicationLagSeconds => (
+            "physical_replication_delay_in_seconds",
+            "Maximum",
+            "GreaterThan",
+            ">",
+        ),
+    }
+}
+
+fn azure_view(
+    target: &Target,
+    server: &crate::input::ServerDeployment,
+    groups: &[ActionGroupView],
+    symbols: &mut Symbols,
+) -> AzureView {
+    let server_scope = ScopeView {
+        symbol: symbols.take("server".to_owned()),
+        name: server.name.clone(),
+    };
+    let lag_rules = target
+        .alert_rules()
+        .any(|r| r.signal == Signal::ReplicationLagSeconds);
+    let replicas: Vec<ScopeView> = if lag_rules {
+        server
+            .replicas
+            .iter()
+            .map(|r| ScopeView {
+                symbol: symbols.take(symbol("replica", &[&r.name])),
+                name: r.name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut alerts = Vec::new();
+    for rule in target.alert_rules() {
+        let duration = Duration::parse(&rule.duration).expect("validated duration");
+        let (metric, aggregation, operator, operator_symbol) = azure_metric(rule.signal);
+        let scopes: Vec<&ScopeView> = if rule.signal == Signal::ReplicationLagSeconds {
+            replicas.iter().collect()
+        } else {
+            vec![&server_scope]
+        };
+        for (i, scope) in scopes.into_iter().enumerate() {
+            let on_replica = rule.signal == Signal::ReplicationLagSeconds;
+            let mut parts = vec![rule.name.as_str()];
+            if on_replica {
+                parts.push(&scope.name);
+            }
+            alerts.push(MetricAlertView {
+                symbol: symbols.take(symbol("alert", &parts)),
+                name: format!("{}-{}", scope.name, rule.name),
+                rule: rule_view(rule, groups),
+                first_of_rule: i == 0,
+                scope: scope.symbol.clone(),
+                scope_name: scope.name.clone(),
+                on_replica,
+                metric,
+                aggregation,
+                operator,
+                operator_symbol,
+                threshold: match rule.signal {
+                    Signal::DatabaseDown => serde_json::Value::from(1),
+                    _ => json_number(rule.above.unwrap_or_default()),
+                },
+                window: duration.iso8601(),
+                evaluation_frequency: duration.azure_evaluation_frequency(),
+            });
+        }
+    }
+    AzureView {
+        uses_server: alerts.iter().any(|a| !a.on_replica),
+        server: server_scope,
+        replicas,
+        alerts,
+    }
+}
+
+fn aks_view(
+    target: &Target,
+    set: &crate::input::StatefulSetDeployment,
+    groups: &[ActionGroupView],
+) -> AksView {
+    let aks = target.env.aks.as_ref().expect("aks environment");
+    let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
+    let limits = &set.resources.limits;
+    // Validation guarantees both limits parse and are positive.
+    let cpu_cores = quantity::cores(&limits.cpu)
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number);
+    AksView {
+        cluster: aks.cluster.clone(),
+        workspace: target
+            .env
+            .alerting
+            .azure_monitor_workspace
+            .clone()
+            .unwrap_or_default(),
+        namespace: aks.namespace.clone(),
+        stateful_set: set.name.clone(),
+        container: DATABASE_CONTAINER,
+        claim_regex: format!("{DATA_VOLUME}-{pod_regex}"),
+        claim_pattern: format!("{DATA_VOLUME}-{}-N", set.name),
+        pod_regex,
+        cpu_limit: limits.cpu.clone(),
+        cpu_cores,
+        memory_limit: limits.memory.clone(),
+        memory_bytes: quantity::bytes(&limits.memory)
+            .map(serde_json::Value::from)
+            .unwrap_or(serde_json::Value::Null),
+        rule_group: format!("{}-alerts", set.name),
+        rules: target
+            .alert_rules()
+            .filter(|r| observable_on_aks(r.signal))
+            .map(|r| PrometheusRuleView {
+                alert: format!("{}-{}", set.name, r.name),
+                rule: rule_view(r, groups),
+                duration_iso: Duration::parse(&r.duration)
+                    .expect("validated duration")
+                    .iso8601(),
+            })
+            .collect(),
+    }
+}
+
+/// The signal table has no Prometheus mapping for replica lag: the StatefulSet runs no
+/// replicas.
+fn observable_on_aks(signal: Signal) -> bool {
+    signal != Signal::ReplicationLagSeconds
+}
+
+fn view(target: &Target) -> AlertsView {
+    let mut symbols = Symbols::default();
+    let params = webhook_params(&target.env.alerting.action_groups);
+    let groups = action_groups(target, &params, &mut symbols);
+    let (resource_group, azure, aks) = match &target.deployment {
+        Deployment::FlexibleServer(server) => (
+            target
+                .env
+                .azure
+                .as_ref()
+                .map(|a| a.resource_group.clone())
+                .unwrap_or_default(),
+            Some(azure_view(target, server, &groups, &mut symbols)),
+            None,
+        ),
+        Deployment::Aks(set) => (
+            target
+                .env
+                .aks
+                .as_ref()
+                .map(|a| a.resource_group.clone())
+                .unwrap_or_default(),
+            None,
+            Some(aks_view(target, set, &groups)),
+        ),
+    };
+    AlertsView {
+        service: target.service.name.clone(),
+        environment: target.env.name.clone(),
+        resource_group,
+        tags: target
+            .project
+            .labels
+            .iter()
+            .map(|(k, v)| (tag_name(k), v.clone()))
+            .collect(),
+        key_vault: target.env.azure.as_ref().map(|a| KeyVaultView {
+            name: a.key_vault.name.clone(),
+            resource_group: a.key_vault.resource_group.clone(),
+        }),
+        webhook_params: params,
+        action_groups: groups,
+        azure,
+        aks,
+    }
+}
+
+/// `alerts.bicep` and `alerts.bicepparam`.
+pub fn render(
+    target: &Target,
+    templates: &Templates,
+) -> Result<Vec<(String, String)>, RenderError> {
+    let view = view(target);
+    let head = header(CommentStyle::Slash, &target.sources());
+    ["alerts.bicep", "alerts.bicepparam"]
+        .into_iter()
+        .map(|name| {
+            let body = templates.render(&format!("alerts/{name}.j2"), &view)?;
+            Ok((name.to_owned(), format!("{head}{body}")))
+        })
+        .collect()
+}
+
+/// Why each skipped rule was skipped, one line per (target, rule), for the render summary.
+pub fn notes(model: &Model) -> Vec<String> {
+    let mut notes = Vec::new();
+    for target in &model.targets {
+        for rule in target.alert_rules() {
+            if rule.signal != Signal::ReplicationLagSeconds {
+                continue;
+            }
+            let why = match &target.deployment {
+                Deployment::Aks(_) => {
+                    "aks runs a single StatefulSet pod with no read replicas to lag"
+                }
+                Deployment::FlexibleServer(server) if server.replicas.is_empty() => {
+                    "the server has no replicas"
+                }
+                Deployment::FlexibleServer(_) => continue,
+            };
+            notes.push(format!(
+                "{}: alert rule `{}` skipped: {why}",
+                target.dir(),
+                rule.name
+            ));
+        }
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_replace_what_bicep_cannot_take() {
+        assert_eq!(symbol("alert", &["cpu-high"]), "alert_cpu_high");
+        assert_eq!(
+            symbol("alert", &["lag", "db-prod.krs"]),
+            "alert_lag_db_prod_krs"
+        );
+        let mut symbols = Symbols::default();
+        assert_eq!(symbols.take("a_b".into()), "a_b");
+        assert_eq!(symbols.take("a_b".into()), "a_b_2");
+        assert_eq!(symbols.take("a_b".into()), "a_b_3");
+    }
+
+    #[test]
+    fn secret_names_become_camel_case_parameters() {
+        assert_eq!(param_name("teams-webhook-url"), "teamsWebhookUrl");
+        assert_eq!(param_name("Teams"), "teams");
+        assert_eq!(param_name("1-hook"), "secret1Hook");
+    }
+
+    #[test]
+    fn regexes_match_names_literally() {
+        assert_eq!(regex_quote("pg-a.b"), "pg-a\\.b");
+        assert_eq!(regex_quote("a+(b)"), "a\\+\\(b\\)");
+    }
+
+    #[test]
+    fn tags_avoid_what_azure_refuses() {
+        assert_eq!(
+            tag_name("app.kubernetes.io/part-of"),
+            "app.kubernetes.io_part-of"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_print_as_integers() {
+        assert_eq!(json_number(80.0).to_string(), "80");
+        assert_eq!(json_number(2.5).to_string(), "2.5");
+    }
+}

@@ -1,0 +1,557 @@
+//! Rules of the alerting policy: what Azure Monitor and managed Prometheus would refuse
+//! or misread, reported at the value that causes it. Each rule is a named function with
+//! a bad-input test beside it.
+//!
+//! A rule on a signal a target cannot observe is not an error: `replication_lag_seconds`
+//! on a server without replicas, or on aks (the StatefulSet runs no replicas and the
+//! signal table has no Prometheus mapping), is skipped and the render says so
+//! (`render::alerts::notes`), as the contract asks.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::duration::{AZURE_WINDOWS, DURATION_FORMS, Duration};
+use crate::input::{AlertRule, Platform, Signal};
+use crate::load::SourceFile;
+use crate::path;
+use crate::validate::Design;
+use crate::validate::rules::is_dns_label;
+use crate::yaml::Seg;
+
+/// Azure's limit on an action group's short name (`groupShortName`).
+pub const MAX_SHORT_NAME: usize = 12;
+
+/// Runs every alerting rule.
+pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
+    let placed = placed_rules(design);
+    durations_are_durations(&placed, out);
+    azure_windows_are_accepted(&placed, out);
+    thresholds_fit_signals(&placed, out);
+    rule_names_are_usable(&placed, out);
+    service_rules_do_not_repeat_environment_rules(design, out);
+    short_names_fit(design, out);
+    receiver_names_are_unique(design, out);
+    webhooks_need_a_key_vault(design, out);
+    webhook_secrets_are_key_vault_names(design, out);
+    aks_rules_need_a_workspace(design, &placed, out);
+}
+
+/// One rule where it is written, with the platforms it will run on.
+struct Placed<'a> {
+    file: &'a SourceFile,
+    at: Vec<Seg>,
+    rule: &'a AlertRule,
+    platforms: Vec<Platform>,
+}
+
+impl Placed<'_> {
+    fn at(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+        let mut path = self.at.clone();
+        path.push(Seg::from(field));
+        at(self.file, &path, message)
+    }
+
+    fn at_rule(&self, message: impl Into<String>) -> Diagnostic {
+        at(self.file, &self.at, message)
+    }
+}
+
+fn at(file: &SourceFile, path: &[Seg], message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(file.display.clone(), file.root.pos_of(path), message)
+}
+
+/// Every rule of every environment and service, with the platforms it runs on: an
+/// environment's rules on its own platform, a service's rules on the platform of each
+/// environment it is deployed to.
+fn placed_rules(design: &Design) -> Vec<Placed<'_>> {
+    let mut placed = Vec::new();
+    for env in &design.environments {
+        for (i, rule) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.rules.iter().enumerate())
+        {
+            placed.push(Placed {
+                file: &env.file,
+                at: path!["alerting", "rules", i].to_vec(),
+                rule,
+                platforms: vec![env.value.platform],
+            });
+        }
+    }
+    for service in &design.services {
+        let mut platforms: Vec<Platform> = service
+            .value
+            .deployments
+            .keys()
+            .filter_map(|name| design.environment(name))
+            .map(|env| env.value.platform)
+            .collect();
+        platforms.dedup();
+        for (i, rule) in service
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.rules.iter().enumerate())
+        {
+            placed.push(Placed {
+                file: &service.file,
+                at: path!["alerting", "rules", i].to_vec(),
+                rule,
+                platforms: platforms.clone(),
+            });
+        }
+    }
+    placed
+}
+
+/// `for` must read as a duration on every platform.
+fn durations_are_durations(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        if Duration::parse(&p.rule.duration).is_none() {
+            out.push(
+                p.at("for", "`for` is not a duration gen can read")
+                    .expected(DURATION_FORMS)
+                    .found(format!("`{}`", p.rule.duration)),
+            );
+        }
+    }
+}
+
+/// Azure metric alerts take only a few windows; another value is refused, never rounded.
+fn azure_windows_are_accepted(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    let accepted: Vec<&str> = AZURE_WINDOWS.iter().map(|(_, t)| *t).collect();
+    for p in placed {
+        let Some(duration) = Duration::parse(&p.rule.duration) else {
+            continue;
+        };
+        if !p.platforms.contains(&Platform::AzureFlexibleServer) || duration.is_azure_window() {
+            continue;
+        }
+        let nearest: Vec<&str> = match duration.azure_neighbours() {
+            (Some(below), Some(above)) => vec![below, above],
+            (Some(one), None) | (None, Some(one)) => vec![one],
+            (None, None) => vec![],
+        };
+        out.push(
+            p.at(
+                "for",
+                format!(
+                    "Azure metric alerts do not accept a window of `{}`",
+                    p.rule.duration
+                ),
+            )
+            .expected(format!("one of {}", accepted.join(", ")))
+            .found(format!("`{}`", p.rule.duration))
+            .hint(format!(
+                "gen does not round; choose {} yourself",
+                nearest.join(" or ")
+            )),
+        );
+    }
+}
+
+/// Which signals are percentages.
+pub fn is_percent(signal: Signal) -> bool {
+    matches!(
+        signal,
+        Signal::CpuPercent | Signal::MemoryPercent | Signal::StoragePercent
+    )
+}
+
+/// `above` is needed by every signal but `database_down`, where it would mean nothing; a
+/// percentage lies strictly between 0 and 100 (above 100 never fires); a count or a lag
+/// is not negative.
+fn thresholds_fit_signals(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        let signal = p.rule.signal;
+        match (signal, p.rule.above) {
+            (Signal::DatabaseDown, Some(_)) => out.push(
+                p.at("above", "`above` means nothing for signal `database_down`")
+                    .hint("remove it: the rule fires when the database does not answer"),
+            ),
+            (Signal::DatabaseDown, None) => {}
+            (_, None) => out.push(
+                p.at_rule(format!(
+                    "rule `{}` on signal `{}` needs a threshold",
+                    p.rule.name,
+                    signal.as_str()
+                ))
+                .expected("`above: <number>`")
+                .found("no `above`"),
+            ),
+            (_, Some(above)) if is_percent(signal) && !(above > 0.0 && above < 100.0) => out.push(
+                p.at("above", format!("`{}` is a percentage", signal.as_str()))
+                    .expected("a number above 0 and below 100")
+                    .found(above.to_string()),
+            ),
+            (_, Some(above)) if above < 0.0 => out.push(
+                p.at("above", format!("`{}` is never negative", signal.as_str()))
+                    .expected("a number of at least 0")
+                    .found(above.to_string()),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Rule names become parts of Azure resource names and Prometheus alert names.
+fn rule_names_are_usable(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        if !is_dns_label(&p.rule.name) {
+            out.push(
+                p.at("name", "not a usable alert rule name")
+                    .expected(
+                        "1–63 lowercase letters, digits and `-`, not starting or ending with `-`",
+                    )
+                    .found(format!("`{}`", p.rule.name))
+                    .hint("the name becomes part of the Azure alert's name"),
+            );
+        }
+    }
+}
+
+/// A service's rule with the name of an environment rule would render two alerts with
+/// one name.
+fn service_rules_do_not_repeat_environment_rules(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        for (i, rule) in service
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.rules.iter().enumerate())
+        {
+            for env_name in service.value.deployments.keys() {
+                let Some(env) = design.environment(env_name) else {
+                    continue;
+                };
+                let env_rules = env.value.alerting.iter().flat_map(|a| &a.rules);
+                if env_rules.into_iter().any(|r| r.name == rule.name) {
+                    out.push(
+                        at(
+                            &service.file,
+                            path!["alerting", "rules", i, "name"],
+                            format!(
+                                "alert rule `{}` is also a rule of environment `{env_name}`",
+                                rule.name
+                            ),
+                        )
+                        .hint("rule names must be unique among the environment's and the service's rules"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Azure limits `groupShortName`, shown in SMS and email, to 12 characters.
+fn short_names_fit(design: &Design, out: &mut Vec<Diagnostic>) {
+    for env in &design.environments {
+        for (i, group) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.action_groups.iter().enumerate())
+        {
+            let length = group.short_name.chars().count();
+            if length == 0 || length > MAX_SHORT_NAME {
+                out.push(
+                    at(
+                        &env.file,
+                        path!["alerting", "actionGroups", i, "shortName"],
+                        format!(
+                            "short name `{}` does not fit Azure's limit",
+                            group.short_name
+                        ),
+                    )
+                    .expected(format!("1 to {MAX_SHORT_NAME} characters"))
+                    .found(format!("{length} characters")),
+                );
+            }
+            if !is_dns_label(&group.name) {
+                out.push(
+                    at(
+                        &env.file,
+                        path!["alerting", "actionGroups", i, "name"],
+                        "not a usable action group name",
+                    )
+                    .expected(
+                        "1–63 lowercase letters, digits and `-`, not starting or ending with `-`",
+                    )
+                    .found(format!("`{}`", group.name))
+                    .hint("the name becomes part of the Azure action group's name"),
+                );
+            }
+        }
+    }
+}
+
+/// Receiver names must be unique within a group; emails and SMS are named `email-<n>` and
+/// `sms-<n>`, so a webhook may not take one of those names either.
+fn receiver_names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
+    for env in &design.environments {
+        for (i, group) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.action_groups.iter().enumerate())
+        {
+            let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+            for n in 1..=group.email.len() {
+                seen.insert(format!("email-{n}"), "an email receiver");
+            }
+            for n in 1..=group.sms.len() {
+                seen.insert(format!("sms-{n}"), "an SMS receiver");
+            }
+            for (j, webhook) in group.webhooks.iter().enumerate() {
+                if let Some(first) = seen.insert(webhook.name.clone(), "another webhook") {
+                    out.push(
+                        at(
+                            &env.file,
+                            path!["alerting", "actionGroups", i, "webhooks", j, "name"],
+                            format!("receiver name `{}` is already used by {first}", webhook.name),
+                        )
+                        .hint("receiver names must be unique within an action group (emails are `email-<n>`, SMS `sms-<n>`)"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A webhook URL is a secret read from the environment's Key Vault at deploy time; an
+/// environment without one (aks) cannot have webhooks.
+fn webhooks_need_a_key_vault(design: &Design, out: &mut Vec<Diagnostic>) {
+    for env in &design.environments {
+        if env.value.azure.is_some() {
+            continue; // `azure.keyVault` is required there
+        }
+        for (i, group) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.action_groups.iter().enumerate())
+        {
+            for (j, _) in group.webhooks.iter().enumerate() {
+                out.push(
+                    at(
+                        &env.file,
+                        path!["alerting", "actionGroups", i, "webhooks", j, "uriSecret"],
+                        format!(
+                            "a webhook URL is read from the environment's Key Vault, and `{}` has none",
+                            env.value.name
+                        ),
+                    )
+                    .hint(format!(
+                        "platform `{}` names no Key Vault; use email or SMS receivers here",
+                        env.value.platform.as_str()
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// Key Vault secret names are 1–127 letters, digits and `-`.
+pub fn is_key_vault_secret_name(name: &str) -> bool {
+    (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `uriSecret` names a Key Vault secret, so it must be a name Key Vault allows.
+fn webhook_secrets_are_key_vault_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    for env in &design.environments {
+        for (i, group) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.action_groups.iter().enumerate())
+        {
+            for (j, webhook) in group.webhooks.iter().enumerate() {
+                if !is_key_vault_secret_name(&webhook.uri_secret) {
+                    out.push(
+                        at(
+                            &env.file,
+                            path!["alerting", "actionGroups", i, "webhooks", j, "uriSecret"],
+                            "not a Key Vault secret name",
+                        )
+                        .expected("1–127 letters, digits and `-`")
+                        .found(format!("`{}`", webhook.uri_secret)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Prometheus rule groups are scoped to an Azure Monitor workspace, so an aks environment
+/// with rules must name one.
+fn aks_rules_need_a_workspace(design: &Design, placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for env in &design.environments {
+        if env.value.platform != Platform::Aks {
+            continue;
+        }
+        let alerting = env.value.alerting.as_ref();
+        if alerting.is_some_and(|a| a.azure_monitor_workspace.is_some()) {
+            continue;
+        }
+        let message = format!(
+            "environment `{}` has alert rules but no `alerting.azureMonitorWorkspace`",
+            env.value.name
+        );
+        let expected = "the Azure Monitor workspace (managed Prometheus) that scrapes the cluster";
+        if alerting.is_some_and(|a| !a.rules.is_empty()) {
+            let pos = env
+                .file
+                .root
+                .key_pos(path![], "alerting")
+                .unwrap_or(env.file.root.pos);
+            out.push(Diagnostic::new(env.file.display.clone(), pos, message).expected(expected));
+            continue;
+        }
+        // Only services add rules here: point at the first such rule of each.
+        for service in &design.services {
+            if !service.value.deployments.contains_key(&env.value.name) {
+                continue;
+            }
+            if let Some(p) = placed.iter().find(|p| std::ptr::eq(p.file, &service.file)) {
+                out.push(p.at_rule(message.clone()).expected(expected));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    const DEV: &str = "environments/dev.yaml";
+    const PROD: &str = "environments/prod.yaml";
+
+    #[test]
+    fn a_duration_must_parse_on_aks_too() {
+        let found = validate_example_with(DEV, "above: 80, for: 5m", "above: 80, for: 5min");
+        assert_one(&found, "environments/dev.yaml:26:62", "not a duration");
+    }
+
+    #[test]
+    fn azure_windows_are_the_accepted_ones() {
+        let found = validate_example_with(PROD, "above: 85, for: 1m", "above: 85, for: 2m");
+        assert_one(
+            &found,
+            "environments/prod.yaml:49:70",
+            "do not accept a window of `2m`",
+        );
+        let d = &found[0];
+        assert_eq!(
+            d.expected.as_deref(),
+            Some("one of 1m, 5m, 15m, 30m, 1h, 6h, 12h, 1d")
+        );
+        assert!(d.hint.as_deref().unwrap().contains("1m or 5m"), "{d}");
+    }
+
+    #[test]
+    fn aks_accepts_any_whole_duration() {
+        let found = validate_example_with(DEV, "above: 80, for: 5m", "above: 80, for: 2m");
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn a_threshold_is_needed_except_for_database_down() {
+        let found = validate_example_with(DEV, "above: 85, for: 5m,", "for: 5m,");
+        assert_one(&found, "environments/dev.yaml:27:7", "needs a threshold");
+        let found = validate_example_with(
+            PROD,
+            "signal: database_down, for: 1m",
+            "signal: database_down, above: 0, for: 1m",
+        );
+        assert_one(&found, "environments/prod.yaml:44:58", "means nothing");
+    }
+
+    #[test]
+    fn percentages_lie_between_0_and_100() {
+        let found = validate_example_with(PROD, "above: 95", "above: 100");
+        assert_one(&found, "environments/prod.yaml:47:64", "is a percentage");
+        let found = validate_example_with(PROD, "above: 5,", "above: -5,");
+        assert_one(&found, "environments/prod.yaml:51:68", "never negative");
+    }
+
+    #[test]
+    fn rule_names_are_usable() {
+        let found = validate_example_with(DEV, "name: cpu-high", "name: CPU_high");
+        assert_one(
+            &found,
+            "environments/dev.yaml:26:15",
+            "not a usable alert rule name",
+        );
+    }
+
+    #[test]
+    fn a_service_rule_may_not_repeat_an_environment_rule() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "deployments:\n",
+            "alerting:\n  rules:\n    - { name: cpu-overload, signal: cpu_percent, above: 50, for: 5m, severity: info, notify: [warning] }\ndeployments:\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:19:15",
+            "also a rule of environment `prod`",
+        );
+    }
+
+    #[test]
+    fn short_names_have_at_most_12_characters() {
+        let found =
+            validate_example_with(PROD, "shortName: pb-critical", "shortName: pb-critical-1");
+        assert_one(&found, "environments/prod.yaml:33:18", "does not fit");
+    }
+
+    #[test]
+    fn receiver_names_are_unique_in_a_group() {
+        let found = validate_example_with(
+            PROD,
+            "{ name: teams, uriSecret",
+            "{ name: email-1, uriSecret",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:38:19",
+            "already used by an email receiver",
+        );
+    }
+
+    #[test]
+    fn webhooks_need_a_key_vault() {
+        let found = validate_example_with(
+            DEV,
+            "      email: [phonebill-dev@company.com]\n",
+            "      email: [phonebill-dev@company.com]\n      webhooks: [{ name: teams, uriSecret: teams-url }]\n",
+        );
+        assert_one(&found, "environments/dev.yaml:25:44", "has none");
+    }
+
+    #[test]
+    fn webhook_secrets_are_key_vault_names() {
+        let found = validate_example_with(
+            PROD,
+            "uriSecret: teams-webhook-url }   #",
+            "uriSecret: teams_webhook_url }   #",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:38:37",
+            "not a Key Vault secret name",
+        );
+    }
+
+    #[test]
+    fn aks_rules_need_a_workspace() {
+        let found = validate_example_with(DEV, "  azureMonitorWorkspace: amw-phonebill-dev\n", "");
+        assert_one(
+            &found,
+            "environments/dev.yaml:18:1",
+            "no `alerting.azureMonitorWorkspace`",
+        );
+    }
+}
