@@ -50,7 +50,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, bicep_ident, md, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, bicep, bicep_ident, md, md_code, sh, mermaid, mermaid_id, num, comment, env_name)"
             ),
         ))
     }
@@ -85,6 +85,10 @@ impl Templates {
         env.add_filter("bicep", filters::bicep);
         env.add_filter("bicep_ident", filters::bicep_ident);
         env.add_filter("md", filters::md);
+        env.add_filter("md_code", filters::md_code);
+        env.add_filter("sh", filters::sh);
+        env.add_filter("mermaid", filters::mermaid);
+        env.add_filter("mermaid_id", filters::mermaid_id);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
