@@ -3,6 +3,7 @@
 
 mod bicep;
 pub mod filters;
+mod readme;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -169,6 +170,10 @@ fn render_target(
             files.insert(format!("{dir}/bicep/{name}"), text.into_bytes());
         }
     }
+    files.insert(
+        format!("{dir}/README.md"),
+        readme::render(target, templates)?.into_bytes(),
+    );
     Ok(())
 }
 
