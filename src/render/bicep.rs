@@ -616,6 +616,40 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
     }
 }
 
+/// What the README of a Flexible Server target says about its Bicep: the server parameters
+/// `main.bicep` sets, in order, and the environment variables `main.bicepparam` reads.
+pub struct DeployFacts {
+    /// Server parameters (name, value), the design's and the derived ones.
+    pub parameters: Vec<(String, String)>,
+    /// Environment variables holding replica subnet IDs: (variable, region).
+    pub subnet_env_vars: Vec<(String, String)>,
+    /// Whether `main.bicepparam` reads `AZURE_SUBSCRIPTION_ID`.
+    pub reads_subscription: bool,
+}
+
+/// The [`DeployFacts`] of a Flexible Server target; `None` for others.
+pub fn deploy_facts(target: &Target) -> Option<DeployFacts> {
+    let (Deployment::FlexibleServer(server), Some(azure)) = (&target.deployment, &target.env.azure)
+    else {
+        return None;
+    };
+    let view = view(target, azure, server);
+    Some(DeployFacts {
+        parameters: view
+            .configurations
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect(),
+        subnet_env_vars: view
+            .subnet_params
+            .into_iter()
+            .map(|p| (p.env_var, p.region))
+            .collect(),
+        reads_subscription: server.authentication.password
+            && azure.key_vault.subscription_id.is_none(),
+    })
+}
+
 /// `main.bicep` and `main.bicepparam` of a Flexible Server target; nothing for others.
 pub fn render(
     target: &Target,

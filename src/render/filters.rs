@@ -325,19 +325,6 @@ pub fn md(value: &Value) -> Result<Value, Error> {
     Ok(safe(out))
 }
 
-/// A POSIX shell word: `'text'` with each `'` written as `'\''`, so nothing inside is
-/// expanded (`$`, backticks, globs, spaces).
-pub fn sh_str(text: &str) -> Result<String, Error> {
-    refuse_nul(text)?;
-    Ok(format!("'{}'", text.replace('\'', "'\\''")))
-}
-
-/// `sh` filter: text as one shell word.
-pub fn sh(value: &Value) -> Result<Value, Error> {
-    let text = value.as_str().ok_or_else(|| invalid("sh takes text"))?;
-    sh_str(text).map(safe)
-}
-
 /// Whether `text` may be written as a YAML plain scalar that every YAML 1.1 and 1.2
 /// reader takes back as the same string: starts with a letter, only letters, digits and
 /// `._/-`, and not a word that YAML 1.1 reads as a boolean or null.
@@ -465,6 +452,138 @@ pub fn conf_value(value: &Value) -> Result<Value, Error> {
     }
 }
 
+/// Markdown inline code: the text in a code span whose backtick fence is longer than any run
+/// of backticks inside it (CommonMark), padded with spaces when the text starts or ends with
+/// a backtick. Line breaks and other control characters become spaces, so the span cannot
+/// end a paragraph, a table row or a code block.
+pub fn md_code_str(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
+        " "
+    } else {
+        ""
+    };
+    // A `|` ends a table cell even inside a code span (GFM); the escape is removed there.
+    let text = text.replace('|', "\\|");
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// `md_code` filter: a value as Markdown inline code (delimiters included).
+pub fn md_code(value: &Value) -> Result<Value, Error> {
+    let text = match value.as_str() {
+        Some(text) => text.to_owned(),
+        None => value.to_string(),
+    };
+    Ok(safe(md_code_str(&text)))
+}
+
+/// One shell word (bash): bare when it holds only characters no shell treats specially,
+/// single-quoted otherwise, and ANSI-C quoted (`$'...'`) when it holds control characters,
+/// so that the word never spans two lines and cannot end the code block it is printed in.
+pub fn sh_str(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_owned();
+    }
+    if !text.chars().any(char::is_control) {
+        // Double quotes read better around single quotes, and are safe when nothing inside
+        // them expands (`$`, backtick, `\`, and `!` for interactive history expansion).
+        if text.contains('\'') && !text.contains(['"', '$', '`', '\\', '!']) {
+            return format!("\"{text}\"");
+        }
+        return format!("'{}'", text.replace('\'', "'\\''"));
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `sh` filter: a value as one shell word, for commands inside fenced code blocks.
+pub fn sh(value: &Value) -> Result<Value, Error> {
+    let text = match value.as_str() {
+        Some(text) => text.to_owned(),
+        None if value.kind() == ValueKind::Number => value.to_string(),
+        None => return Err(invalid(format!("sh cannot render {}", value.kind()))),
+    };
+    refuse_nul(&text)?;
+    Ok(safe(sh_str(&text)))
+}
+
+/// A Mermaid label, quotes included: `"` `#` `<` `>` `&` and backticks become Mermaid entity
+/// codes (`#quot;` ...), so that a value can neither end the label nor start markup, and line
+/// breaks become spaces, so that it cannot end the diagram's code block.
+pub fn mermaid_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `mermaid` filter: a node or edge label, quotes included. A sequence becomes one line per
+/// item (joined with `<br/>`).
+pub fn mermaid(value: &Value) -> Result<Value, Error> {
+    let lines: Vec<String> = match value.kind() {
+        ValueKind::Seq => value
+            .try_iter()?
+            .map(|item| match item.as_str() {
+                Some(text) => text.to_owned(),
+                None => item.to_string(),
+            })
+            .collect(),
+        _ => vec![match value.as_str() {
+            Some(text) => text.to_owned(),
+            None => value.to_string(),
+        }],
+    };
+    let body: Vec<String> = lines.iter().map(|l| mermaid_str(l)).collect();
+    Ok(safe(format!("\"{}\"", body.join("<br/>"))))
+}
+
+/// `mermaid_id` filter: a Mermaid node or subgraph ID (`[A-Za-z][A-Za-z0-9_]*`), printed bare.
+pub fn mermaid_id(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("mermaid_id takes text"))?;
+    let ok = text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(safe(text.to_owned()))
+    } else {
+        Err(invalid(format!("`{text}` is not a Mermaid node ID")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,12 +651,10 @@ mod tests {
 
     #[test]
     fn shell_words_expand_nothing() {
-        assert_eq!(sh_str("a b").unwrap(), "'a b'");
-        assert_eq!(sh_str("it's $HOME").unwrap(), "'it'\\''s $HOME'");
-        assert!(sh_str("a\0").is_err());
+        assert_eq!(sh_str("it's $HOME"), "'it'\\''s $HOME'");
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("printf %s {}", sh_str("x'$(id)`y`\"\\ *").unwrap()))
+            .arg(format!("printf %s {}", sh_str("x'$(id)`y`\"\\ *")))
             .output()
             .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "x'$(id)`y`\"\\ *");
@@ -636,5 +753,44 @@ mod tests {
             "json('2.5')"
         );
         assert!(bicep_number(&Value::from("1")).is_err());
+    }
+
+    #[test]
+    fn markdown_code_spans_cannot_be_broken_out_of() {
+        assert_eq!(md_code_str("a"), "`a`");
+        assert_eq!(md_code_str("a`b"), "``a`b``");
+        assert_eq!(md_code_str("`x``"), "``` `x`` ```");
+        assert_eq!(md_code_str("a\n```\nb"), "````a ``` b````");
+        assert_eq!(md_code_str("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_and_stay_on_one_line() {
+        assert_eq!(sh_str("rg-phonebill_prod.1"), "rg-phonebill_prod.1");
+        assert_eq!(sh_str("a b"), "'a b'");
+        assert_eq!(sh_str("it's $(rm -rf /)"), "'it'\\''s $(rm -rf /)'");
+        assert_eq!(sh_str(""), "''");
+        assert_eq!(sh_str("x = 'a b'"), r#""x = 'a b'""#);
+        assert_eq!(sh_str(r#""a" = 'b'"#), r#"'"a" = '\''b'\'''"#);
+        assert_eq!(sh_str("'!'"), r#"''\''!'\'''"#);
+        assert_eq!(sh_str("a\n```\nb'"), "$'a\\n```\\nb\\''");
+        assert!(!sh_str("x\r\ny").contains(['\n', '\r']));
+        assert!(sh(&Value::from("a\0")).is_err());
+    }
+
+    #[test]
+    fn mermaid_ids_are_checked() {
+        assert!(mermaid_id(&Value::from("rule1")).is_ok());
+        assert!(mermaid_id(&Value::from("a-b")).is_err());
+        assert!(mermaid_id(&Value::from("a[x]")).is_err());
+    }
+
+    #[test]
+    fn mermaid_labels_cannot_be_broken_out_of() {
+        assert_eq!(mermaid_str("a\"] --> x[\"b"), "a#quot;] --#gt; x[#quot;b");
+        assert_eq!(mermaid_str("<b>#1&`x`"), "#lt;b#gt;#35;1#amp;#96;x#96;");
+        assert_eq!(mermaid_str("a\n```\nb"), "a #96;#96;#96; b");
+        let v = mermaid(&Value::from(vec!["a", "b\"c"])).unwrap();
+        assert_eq!(v.as_str().unwrap(), "\"a<br/>b#quot;c\"");
     }
 }

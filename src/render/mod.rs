@@ -5,6 +5,7 @@ pub mod alerts;
 mod bicep;
 pub mod filters;
 mod kubernetes;
+mod readme;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, sh, conf_name, conf_value, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, md_code, sh, mermaid, mermaid_id, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -95,6 +96,9 @@ impl Templates {
         env.add_filter("bicep_text", filters::bicep_text);
         env.add_filter("bicep_promql_str", filters::bicep_promql_str);
         env.add_filter("bicep_number", filters::bicep_number);
+        env.add_filter("md_code", filters::md_code);
+        env.add_filter("mermaid", filters::mermaid);
+        env.add_filter("mermaid_id", filters::mermaid_id);
         minijinja_embed::load_templates!(&mut env);
         Templates { env }
     }
@@ -181,6 +185,10 @@ fn render_target(
     for (name, text) in alerts::render(target, templates)? {
         files.insert(format!("{dir}/alerts/{name}"), text.into_bytes());
     }
+    files.insert(
+        format!("{dir}/README.md"),
+        readme::render(target, templates)?.into_bytes(),
+    );
     Ok(())
 }
 

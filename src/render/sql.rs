@@ -114,6 +114,19 @@ pub fn render(
     templates: &Templates,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let view = view(target);
+    let head = header(CommentStyle::Sql, &target.sources());
+    script_names(target)
+        .into_iter()
+        .map(|name| {
+            let body = templates.render(&format!("sql/{name}.j2"), &view)?;
+            Ok((name, format!("{head}{body}")))
+        })
+        .collect()
+}
+
+/// The names of the scripts, in run order; a step with nothing to do is left out.
+pub fn script_names(target: &Target) -> Vec<String> {
+    let db = &target.service.database;
     let mut steps = vec![
         "01-database",
         "02-roles",
@@ -121,19 +134,14 @@ pub fn render(
         "04-extensions",
         "05-privileges",
     ];
-    if view.schema_file.is_some() {
+    if db.schema_file.is_some() {
         steps.push("06-schema");
     }
-    if !view.seed_rows.is_empty() {
+    if db.seed_data.iter().any(|seed| !seed.rows.is_empty()) {
         steps.push("07-seed-data");
     }
-    let head = header(CommentStyle::Sql, &target.sources());
     steps
         .into_iter()
-        .map(|step| {
-            let name = format!("{step}.psql");
-            let body = templates.render(&format!("sql/{name}.j2"), &view)?;
-            Ok((name, format!("{head}{body}")))
-        })
+        .map(|step| format!("{step}.psql"))
         .collect()
 }
