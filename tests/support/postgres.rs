@@ -85,6 +85,29 @@ impl TestServer {
             .expect("run initdb");
         assert_success("initdb", &initdb);
 
+        // TLS with a self-signed certificate, so clients can use sslmode=require or, with
+        // `tls_certificate()` as their root, verify-ca (as the schema Job does).
+        let openssl = server
+            .pg_command("/usr/bin/openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .arg("-keyout")
+            .arg(data.join("server.key"))
+            .arg("-out")
+            .arg(data.join("server.crt"))
+            .output()
+            .expect("run openssl");
+        assert_success("openssl", &openssl);
+
         // The superuser is trusted on the Unix socket only; every other login uses a password.
         std::fs::write(
             data.join("pg_hba.conf"),
@@ -110,7 +133,8 @@ impl TestServer {
              fsync = off\n\
              synchronous_commit = off\n\
              full_page_writes = off\n\
-             logging_collector = off\n",
+             logging_collector = off\n\
+             ssl = on\n",
             socket_dir.display()
         )
         .expect("write postgresql.conf");
@@ -163,6 +187,11 @@ impl TestServer {
     /// The cluster's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.root().join("data")
+    }
+
+    /// The server's self-signed certificate (PEM), usable as a client's root certificate.
+    pub fn tls_certificate(&self) -> PathBuf {
+        self.data_dir().join("server.crt")
     }
 
     /// The server log so far.
