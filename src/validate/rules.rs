@@ -296,169 +296,113 @@ fn unknown_group(at: Diagnostic, group: &str, groups: &[&str], env: &str) -> Dia
     )
 }
 
-/// Reports every later occurrence of a name already used in the same scope.
+/// Reports every later occurrence of a name already used in the same scope; `at(i)` is
+/// the path of the i-th name.
 fn report_duplicates<'a, T>(
     owner: &Typed<T>,
-    items: impl IntoIterator<Item = (&'a str, &'a [crate::yaml::Seg])>,
+    names: impl IntoIterator<Item = &'a str>,
+    at: impl Fn(usize) -> Vec<crate::yaml::Seg>,
     what: &str,
     out: &mut Vec<Diagnostic>,
-) where
-    T: 'a,
-{
+) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, at) in items {
-        let line = owner.file.root.pos_of(at).line;
+    for (i, name) in names.into_iter().enumerate() {
+        let path = at(i);
         if let Some(first) = seen.get(name) {
             out.push(
                 owner
-                    .at(at, format!("{what} `{name}` is defined twice"))
+                    .at(&path, format!("{what} `{name}` is defined twice"))
                     .hint(format!(
                         "the first is at line {first}; names must be unique"
                     )),
             );
         } else {
-            seen.insert(name, line);
+            seen.insert(name, owner.file.root.pos_of(&path).line);
         }
     }
 }
 
 /// Names that must be unique where they are used: roles, schemas, extensions, seed tables
-/// of a service; action groups and rules of an environment; replicas of a server.
+/// and alert rules of a service; servers and replicas of a deployment; action groups and
+/// rules of an environment.
 fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
     for service in &design.services {
         let db = &service.value.database;
-        let roles: Vec<_> = db
-            .roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    r.name.as_str(),
-                    path!["database", "roles", i, "name"].to_vec(),
-                )
-            })
-            .collect();
+        let roles = db.roles.iter().map(|r| r.name.as_str());
         report_duplicates(
             service,
-            roles.iter().map(|(n, p)| (*n, p.as_slice())),
+            roles,
+            |i| path!["database", "roles", i, "name"].to_vec(),
             "role",
             out,
         );
-        let schemas: Vec<_> = db
-            .schemas
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_str(), path!["database", "schemas", i].to_vec()))
-            .collect();
+        let schemas = db.schemas.iter().map(String::as_str);
         report_duplicates(
             service,
-            schemas.iter().map(|(n, p)| (*n, p.as_slice())),
+            schemas,
+            |i| path!["database", "schemas", i].to_vec(),
             "schema",
             out,
         );
-        let extensions: Vec<_> = db
-            .extensions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_str(), path!["database", "extensions", i].to_vec()))
-            .collect();
+        let extensions = db.extensions.iter().map(String::as_str);
         report_duplicates(
             service,
-            extensions.iter().map(|(n, p)| (*n, p.as_slice())),
+            extensions,
+            |i| path!["database", "extensions", i].to_vec(),
             "extension",
             out,
         );
-        let seeds: Vec<_> = db
-            .seed_data
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                (
-                    s.table.as_str(),
-                    path!["database", "seedData", i, "table"].to_vec(),
-                )
-            })
-            .collect();
+        let seeds = db.seed_data.iter().map(|s| s.table.as_str());
         report_duplicates(
             service,
-            seeds.iter().map(|(n, p)| (*n, p.as_slice())),
+            seeds,
+            |i| path!["database", "seedData", i, "table"].to_vec(),
             "seed table",
             out,
         );
-        let rules: Vec<_> = service
+        let rules = service
             .value
             .alerting
             .iter()
-            .flat_map(|a| a.rules.iter().enumerate())
-            .map(|(i, r)| {
-                (
-                    r.name.as_str(),
-                    path!["alerting", "rules", i, "name"].to_vec(),
-                )
-            })
-            .collect();
+            .flat_map(|a| &a.rules)
+            .map(|r| r.name.as_str());
         report_duplicates(
             service,
-            rules.iter().map(|(n, p)| (*n, p.as_slice())),
+            rules,
+            |i| path!["alerting", "rules", i, "name"].to_vec(),
             "alert rule",
             out,
         );
         for (env, deployment) in &service.value.deployments {
-            if let Some(server) = &deployment.server {
-                let mut names = vec![(
-                    server.name.as_str(),
-                    path!["deployments", env, "server", "name"].to_vec(),
-                )];
-                names.extend(server.replicas.iter().enumerate().map(|(i, r)| {
-                    (
-                        r.name.as_str(),
-                        path!["deployments", env, "server", "replicas", i, "name"].to_vec(),
-                    )
-                }));
-                report_duplicates(
-                    service,
-                    names.iter().map(|(n, p)| (*n, p.as_slice())),
-                    "server",
-                    out,
-                );
-            }
+            let Some(server) = &deployment.server else {
+                continue;
+            };
+            let names = std::iter::once(server.name.as_str())
+                .chain(server.replicas.iter().map(|r| r.name.as_str()));
+            let at = |i: usize| match i {
+                0 => path!["deployments", env, "server", "name"].to_vec(),
+                i => path!["deployments", env, "server", "replicas", i - 1, "name"].to_vec(),
+            };
+            report_duplicates(service, names, at, "server", out);
         }
     }
     for env in &design.environments {
         let Some(alerting) = &env.value.alerting else {
             continue;
         };
-        let groups: Vec<_> = alerting
-            .action_groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                (
-                    g.name.as_str(),
-                    path!["alerting", "actionGroups", i, "name"].to_vec(),
-                )
-            })
-            .collect();
+        let groups = alerting.action_groups.iter().map(|g| g.name.as_str());
         report_duplicates(
             env,
-            groups.iter().map(|(n, p)| (*n, p.as_slice())),
+            groups,
+            |i| path!["alerting", "actionGroups", i, "name"].to_vec(),
             "action group",
             out,
         );
-        let rules: Vec<_> = alerting
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    r.name.as_str(),
-                    path!["alerting", "rules", i, "name"].to_vec(),
-                )
-            })
-            .collect();
+        let rules = alerting.rules.iter().map(|r| r.name.as_str());
         report_duplicates(
             env,
-            rules.iter().map(|(n, p)| (*n, p.as_slice())),
+            rules,
+            |i| path!["alerting", "rules", i, "name"].to_vec(),
             "alert rule",
             out,
         );
