@@ -124,6 +124,7 @@ pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
 
 /// `gen validate`.
 pub fn validate(inputs: &Path, format: Format) -> Outcome {
+    validate::warm_up();
     match load_model(inputs, format) {
         Ok(model) => {
             if format == Format::Human {
@@ -182,7 +183,15 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
 
 /// `gen render` and `gen render --check`.
 pub fn render(options: &RenderOptions) -> Outcome {
-    let mut model = match load_model(&options.inputs, options.format) {
+    // The schema validators and the templates do not depend on the inputs: prepare them on
+    // other threads while this one reads the inputs.
+    validate::warm_up();
+    let (model, templates) = std::thread::scope(|scope| {
+        let templates = scope.spawn(Templates::new);
+        let model = load_model(&options.inputs, options.format);
+        (model, templates.join().expect("the templates load"))
+    });
+    let mut model = match model {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };
@@ -190,7 +199,6 @@ pub fn render(options: &RenderOptions) -> Outcome {
         Ok(scope) => scope,
         Err(outcome) => return outcome,
     };
-    let templates = Templates::new();
     let files = match render::render(&model, &templates) {
         Ok(files) => files,
         Err(e) => return error(e.0),

@@ -19,44 +19,67 @@ pub const SCHEMA_FILES: [(&str, FileKind); 3] = [
     ("service.schema.json", FileKind::Service),
 ];
 
-/// The JSON Schema of one kind of input file.
+/// The JSON Schema of one kind of input file, as committed under `schema/`. Validation
+/// reads the committed text, embedded in the binary, instead of generating it at every
+/// start: generation costs more than the rest of a small render. A test keeps the
+/// committed files equal to what the input types generate.
 pub fn schema_for(kind: FileKind) -> &'static Value {
-    static SCHEMAS: OnceLock<[Value; 3]> = OnceLock::new();
-    let schemas = SCHEMAS.get_or_init(|| {
-        [
-            schemars::schema_for!(ProjectFile).to_value(),
-            schemars::schema_for!(EnvironmentFile).to_value(),
-            schemars::schema_for!(ServiceFile).to_value(),
-        ]
-    });
+    // One cell per kind, so that the validators' warm-up threads parse them side by side.
+    static SCHEMAS: [OnceLock<Value>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (slot, text) = match kind {
+        FileKind::Project => (&SCHEMAS[0], include_str!("../schema/project.schema.json")),
+        FileKind::Environment => (
+            &SCHEMAS[1],
+            include_str!("../schema/environment.schema.json"),
+        ),
+        FileKind::Service => (&SCHEMAS[2], include_str!("../schema/service.schema.json")),
+    };
+    slot.get_or_init(|| serde_json::from_str(text).expect("committed schemas are JSON"))
+}
+
+/// The JSON Schema the input types generate (what `gen schema` writes).
+///
+/// Draft-07: editors' YAML language servers support it best, and the jsonschema crate
+/// checks a schema against its draft's meta-schema at every start, which for draft-07 costs
+/// a fraction of 2020-12's.
+pub fn generated_schema(kind: FileKind) -> Value {
+    let generator = || schemars::generate::SchemaSettings::draft07().into_generator();
     match kind {
-        FileKind::Project => &schemas[0],
-        FileKind::Environment => &schemas[1],
-        FileKind::Service => &schemas[2],
+        FileKind::Project => generator().into_root_schema_for::<ProjectFile>().to_value(),
+        FileKind::Environment => generator()
+            .into_root_schema_for::<EnvironmentFile>()
+            .to_value(),
+        FileKind::Service => generator().into_root_schema_for::<ServiceFile>().to_value(),
     }
 }
 
 /// The committed text of a schema: pretty JSON with a final newline.
 pub fn schema_text(kind: FileKind) -> String {
-    let mut text = serde_json::to_string_pretty(schema_for(kind)).expect("schemas serialize");
+    let mut text =
+        serde_json::to_string_pretty(&generated_schema(kind)).expect("schemas serialize");
     text.push('\n');
     text
 }
 
-/// Resolves a local `$ref` (`#/$defs/Name`) against the schema's root.
+/// Resolves a local `$ref` (`#/definitions/Name`), also when draft-07 wraps it in a
+/// one-element `allOf` (so that a description may stand beside it).
 pub fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     let mut schema = schema;
     // A bounded loop: schemars never chains references, but a loop must not hang us.
     for _ in 0..8 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let pointer = reference.trim_start_matches('#');
-                match root.pointer(pointer) {
-                    Some(target) => schema = target,
-                    None => return schema,
-                }
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            match root.pointer(reference.trim_start_matches('#')) {
+                Some(target) => schema = target,
+                None => return schema,
             }
-            None => return schema,
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            return schema;
         }
     }
     schema
@@ -110,6 +133,17 @@ pub fn known_fields(kind: FileKind, path: &[crate::yaml::Seg]) -> Vec<&'static s
 mod tests {
     use super::*;
     use crate::yaml::Seg;
+
+    #[test]
+    fn the_embedded_schemas_are_the_generated_ones() {
+        for (_, kind) in SCHEMA_FILES {
+            assert_eq!(
+                schema_for(kind),
+                &generated_schema(kind),
+                "run `gen schema`"
+            );
+        }
+    }
 
     #[test]
     fn known_fields_follow_references_and_options() {

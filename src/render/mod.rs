@@ -19,6 +19,16 @@ use crate::model::{Deployment, Model, Target};
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// The embedded text of template `name` (its path under `templates/`).
+fn template_source(name: &str) -> Option<&'static str> {
+    TEMPLATE_FILES
+        .iter()
+        .find(|(path, _)| *path == name)
+        .map(|(_, text)| *text)
+}
+
 /// The template environment with every template of `templates/` embedded.
 pub struct Templates {
     env: Environment<'static>,
@@ -99,7 +109,8 @@ impl Templates {
         env.add_filter("md_code", filters::md_code);
         env.add_filter("mermaid", filters::mermaid);
         env.add_filter("mermaid_id", filters::mermaid_id);
-        minijinja_embed::load_templates!(&mut env);
+        // Compiled on first use: a run parses only the templates of the targets it renders.
+        env.set_loader(|name| Ok(template_source(name)));
         Templates { env }
     }
 
@@ -110,10 +121,8 @@ impl Templates {
     }
 
     /// Names of every embedded template.
-    pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.env.templates().map(|(name, _)| name).collect();
-        names.sort_unstable();
-        names
+    pub fn names(&self) -> Vec<&'static str> {
+        TEMPLATE_FILES.iter().map(|(name, _)| *name).collect()
     }
 }
 
@@ -158,9 +167,32 @@ pub fn header(style: CommentStyle, sources: &[String]) -> String {
 
 /// Renders every target of the model.
 pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
+    // Targets are independent: render them in as many slices as there are cores. The
+    // result is a sorted map, so the output does not depend on the split.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let slice = model.targets.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = model
+            .targets
+            .chunks(slice)
+            .map(|targets| {
+                scope.spawn(move || {
+                    let mut files = Files::new();
+                    for target in targets {
+                        render_target(target, templates, &mut files)?;
+                    }
+                    Ok(files)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a render thread panicked"))
+            .collect()
+    });
     let mut files = Files::new();
-    for target in &model.targets {
-        render_target(target, templates, &mut files)?;
+    for part in parts {
+        files.extend(part?);
     }
     Ok(files)
 }

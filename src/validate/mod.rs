@@ -15,6 +15,8 @@ mod secrets;
 
 pub mod rules;
 
+pub use schema_stage::warm_up;
+
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;

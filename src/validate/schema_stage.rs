@@ -12,22 +12,28 @@ use crate::load::{FileKind, SourceFile};
 use crate::schema::{schema_at, schema_for};
 use crate::yaml::{Node, NodeKind, Seg};
 
-/// The compiled validator of one kind of file; compiled once per process.
+/// The compiled validator of one kind of file; compiled once per process, each kind on its
+/// own so that [`warm_up`] can compile them side by side.
 fn validator(kind: FileKind) -> &'static Validator {
-    static VALIDATORS: OnceLock<[Validator; 3]> = OnceLock::new();
-    let compile =
-        |kind| jsonschema::validator_for(schema_for(kind)).expect("generated schemas compile");
-    let validators = VALIDATORS.get_or_init(|| {
-        [
-            compile(FileKind::Project),
-            compile(FileKind::Environment),
-            compile(FileKind::Service),
-        ]
-    });
-    match kind {
-        FileKind::Project => &validators[0],
-        FileKind::Environment => &validators[1],
-        FileKind::Service => &validators[2],
+    static VALIDATORS: [OnceLock<Validator>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match kind {
+        FileKind::Project => &VALIDATORS[0],
+        FileKind::Environment => &VALIDATORS[1],
+        FileKind::Service => &VALIDATORS[2],
+    };
+    slot.get_or_init(|| {
+        jsonschema::validator_for(schema_for(kind)).expect("committed schemas compile")
+    })
+}
+
+/// Compiles the validators of all three kinds of file, each on a thread of its own, while
+/// the caller reads the inputs. Validation waits for whichever is not ready yet.
+pub fn warm_up() {
+    for kind in [FileKind::Service, FileKind::Environment, FileKind::Project] {
+        std::thread::spawn(move || {
+            validator(kind);
+        });
     }
 }
 
