@@ -39,14 +39,18 @@ def run(argv, cwd=None):
     return elapsed, usage.ru_maxrss * 1024
 
 
+SPAWN = 0.0  # median time to start and wait for /bin/true from this harness, subtracted
+
+
 def measure(name, make_argv, runs, prepare=None):
-    """make_argv(i) gives the command of run i; prepare(i), if any, runs untimed before it."""
+    """make_argv(i) gives the command of run i; prepare(i), if any, runs untimed before it.
+    Times are net of the harness's own process-spawn cost (SPAWN), as hyperfine does."""
     times, peak = [], 0
     for i in range(runs):
         if prepare:
             prepare(i)
         elapsed, rss = run(make_argv(i))
-        times.append(elapsed)
+        times.append(max(elapsed - SPAWN, 1e-6))
         peak = max(peak, rss)
     median = statistics.median(times)
     print(f"  {name:<46} min {min(times)*1000:8.2f} ms  median {median*1000:8.2f} ms  max {max(times)*1000:8.2f} ms  peak RSS {peak/2**20:6.1f} MiB")
@@ -100,10 +104,16 @@ def main():
     assert runs >= 5, "at least 5 runs"
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     failures = []
-    with tempfile.TemporaryDirectory() as tmp:
+    # On tmpfs when there is one: this machine's disk throttles write-back, so that every
+    # successive write to it is slower than the last and no figure would be repeatable.
+    scratch = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         tmp = pathlib.Path(tmp)
         example = ROOT / "inputs"
-        print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}; {runs} runs each")
+        print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}; {runs} runs each; scratch folder {tmp}")
+        global SPAWN
+        SPAWN = statistics.median(run(["/bin/true"])[0] for _ in range(max(runs, 21)))
+        print(f"spawn baseline (/bin/true from this harness): {SPAWN*1000:.2f} ms, subtracted from every figure")
 
         print("1. example render vs cp -r of its output (I/O floor)")
         reference = tmp / "reference"
