@@ -523,6 +523,16 @@ pub enum ScalarValue {
 }
 
 impl ScalarValue {
+    /// The value as JSON, for template views.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ScalarValue::Bool(b) => (*b).into(),
+            ScalarValue::Integer(i) => (*i).into(),
+            ScalarValue::Float(f) => (*f).into(),
+            ScalarValue::Text(t) => t.clone().into(),
+        }
+    }
+
     /// The value as PostgreSQL configuration and SQL text would spell it.
     pub fn to_text(&self) -> String {
         match self {

@@ -30,6 +30,23 @@ pub struct Project {
     pub labels: BTreeMap<String, String>,
 }
 
+impl Project {
+    /// The labels as Azure tags: tag names cannot contain `< > % & \ ? /`, so each of those
+    /// becomes `_` (`app.kubernetes.io/part-of` → `app.kubernetes.io_part-of`).
+    pub fn azure_tags(&self) -> Vec<(String, String)> {
+        self.labels
+            .iter()
+            .map(|(name, value)| {
+                let name = name
+                    .chars()
+                    .map(|c| if "<>%&\\?/".contains(c) { '_' } else { c })
+                    .collect();
+                (name, value.clone())
+            })
+            .collect()
+    }
+}
+
 /// One environment.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -273,6 +290,25 @@ pub fn build(design: &Design) -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_lose_what_azure_refuses() {
+        let project = Project {
+            name: "p".into(),
+            labels: [
+                ("app.kubernetes.io/part-of".to_owned(), "x".to_owned()),
+                ("a<b>c%d&e\\f?g".to_owned(), "y".to_owned()),
+            ]
+            .into(),
+        };
+        assert_eq!(
+            project.azure_tags(),
+            vec![
+                ("a_b_c_d_e_f_g".to_owned(), "y".to_owned()),
+                ("app.kubernetes.io_part-of".to_owned(), "x".to_owned())
+            ]
+        );
+    }
 
     #[test]
     fn secret_names_become_variable_names() {

@@ -219,14 +219,6 @@ pub fn regex_quote(text: &str) -> String {
     out
 }
 
-/// Azure tag names cannot contain `< > % & \ ? /`; each becomes `_`.
-fn tag_name(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| if "<>%&\\?/".contains(c) { '_' } else { c })
-        .collect()
-}
-
 fn rule_view(rule: &AlertRule, groups: &[ActionGroupView]) -> RuleView {
     RuleView {
         name: rule.name.clone(),
@@ -479,12 +471,7 @@ fn view(target: &Target) -> AlertsView {
         service: target.service.name.clone(),
         environment: target.env.name.clone(),
         resource_group,
-        tags: target
-            .project
-            .labels
-            .iter()
-            .map(|(k, v)| (tag_name(k), v.clone()))
-            .collect(),
+        tags: target.project.azure_tags(),
         key_vault: target.env.azure.as_ref().map(|a| KeyVaultView {
             name: a.key_vault.name.clone(),
             resource_group: a.key_vault.resource_group.clone(),
@@ -567,14 +554,6 @@ mod tests {
     fn regexes_match_names_literally() {
         assert_eq!(regex_quote("pg-a.b"), "pg-a\\.b");
         assert_eq!(regex_quote("a+(b)"), "a\\+\\(b\\)");
-    }
-
-    #[test]
-    fn tags_avoid_what_azure_refuses() {
-        assert_eq!(
-            tag_name("app.kubernetes.io/part-of"),
-            "app.kubernetes.io_part-of"
-        );
     }
 
     #[test]

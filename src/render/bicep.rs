@@ -177,14 +177,6 @@ fn symbol(prefix: &str, name: &str) -> String {
     format!("{prefix}_{tail}")
 }
 
-/// Azure tag names cannot contain `< > % & \ ? /`; each becomes `_`.
-pub fn tag_name(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| if "<>%&\\?/".contains(c) { '_' } else { c })
-        .collect()
-}
-
 /// The server's glibc spelling of a locale: `ko_KR.UTF-8` → `ko_KR.utf8`. The API refuses
 /// the `-` of `UTF-8` in a collation name.
 pub fn collation(locale: &str) -> String {
@@ -575,12 +567,7 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         target: format!("{}/{}", target.service.name, target.env.name),
         resource_group: azure.resource_group.clone(),
         location: azure.location.clone(),
-        tags: target
-            .project
-            .labels
-            .iter()
-            .map(|(k, v)| (tag_name(k), v.clone()))
-            .collect(),
+        tags: target.project.azure_tags(),
         key_vault: KeyVaultView {
             name: azure.key_vault.name.clone(),
             resource_group: azure.key_vault.resource_group.clone(),
@@ -681,15 +668,6 @@ mod tests {
             symbol("administrator", "7d3f-1c2a"),
             "administrator_7d3f_1c2a"
         );
-    }
-
-    #[test]
-    fn tag_names_lose_forbidden_characters() {
-        assert_eq!(
-            tag_name("app.kubernetes.io/part-of"),
-            "app.kubernetes.io_part-of"
-        );
-        assert_eq!(tag_name("a<b>c%d&e\\f?g"), "a_b_c_d_e_f_g");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::input::{AksEnvironment, ContainerImage, ScalarValue, StatefulSetDeployment};
+use crate::input::{AksEnvironment, ContainerImage, StatefulSetDeployment};
 use crate::model::{Deployment, Target};
 use crate::render::{CommentStyle, RenderError, Templates, header, sql};
 
@@ -192,15 +192,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn json_value(value: &ScalarValue) -> serde_json::Value {
-    match value {
-        ScalarValue::Bool(b) => (*b).into(),
-        ScalarValue::Integer(i) => (*i).into(),
-        ScalarValue::Float(f) => (*f).into(),
-        ScalarValue::Text(t) => t.clone().into(),
-    }
-}
-
 fn render_conf(
     target: &Target,
     set: &StatefulSetDeployment,
@@ -213,7 +204,7 @@ fn render_conf(
         parameters: set
             .parameters
             .iter()
-            .map(|(k, v)| (k.as_str(), json_value(v)))
+            .map(|(k, v)| (k.as_str(), v.to_json()))
             .collect(),
         preload: db
             .extensions

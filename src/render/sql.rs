@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::input::{Access, ScalarValue};
+use crate::input::Access;
 use crate::model::Target;
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -47,15 +47,6 @@ struct SeedRowView {
     key: Vec<(String, serde_json::Value)>,
 }
 
-fn json_value(value: &ScalarValue) -> serde_json::Value {
-    match value {
-        ScalarValue::Bool(b) => (*b).into(),
-        ScalarValue::Integer(i) => (*i).into(),
-        ScalarValue::Float(f) => (*f).into(),
-        ScalarValue::Text(t) => t.clone().into(),
-    }
-}
-
 fn view(target: &Target) -> SqlView<'_> {
     let db = &target.service.database;
     SqlView {
@@ -93,14 +84,11 @@ fn view(target: &Target) -> SqlView<'_> {
                 seed.rows.iter().map(move |row| SeedRowView {
                     schema: schema.clone(),
                     table: table.clone(),
-                    columns: row
-                        .iter()
-                        .map(|(c, v)| (c.clone(), json_value(v)))
-                        .collect(),
+                    columns: row.iter().map(|(c, v)| (c.clone(), v.to_json())).collect(),
                     key: seed
                         .key
                         .iter()
-                        .filter_map(|k| row.get(k).map(|v| (k.clone(), json_value(v))))
+                        .filter_map(|k| row.get(k).map(|v| (k.clone(), v.to_json())))
                         .collect(),
                 })
             })
