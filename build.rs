@@ -1,5 +1,5 @@
 //! Embeds every file under `templates/` into the binary as a table of (path, text), which
-//! the template environment loads lazily: a run compiles only the templates it renders.
+//! the template environment loads on demand: a run compiles only the templates its targets use.
 
 use std::fmt::Write;
 use std::path::Path;

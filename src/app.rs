@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, FileKind};
 use crate::model::{self, Model};
+use crate::prepare::Preparation;
 use crate::render::{self, Templates};
 use crate::schema::{SCHEMA_FILES, schema_text};
 use crate::validate;
@@ -96,10 +97,16 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
-/// Load, validate and build the model; problems are printed.
-fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
+/// Loads, validates and builds the model; problems are printed. Between loading and
+/// validating, this thread helps `preparation` compile the validators.
+fn load_model(
+    inputs: &Path,
+    format: Format,
+    preparation: &Preparation<'_>,
+) -> Result<Model, Outcome> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| error(e.0))?;
+    preparation.help_with_validators();
     match validate::validate(&loaded, diagnostics) {
         Ok(design) => Ok(model::build(&design)),
         Err(diagnostics) => {
@@ -107,6 +114,12 @@ fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
             Err(Outcome::Failure)
         }
     }
+}
+
+/// [`load_model`] for commands that render nothing: the other cores compile the validators.
+fn load_model_only(inputs: &Path, format: Format) -> Result<Model, Outcome> {
+    let preparation = Preparation::new(None);
+    preparation.alongside(|| load_model(inputs, format, &preparation))
 }
 
 /// Loads, validates and renders an inputs folder in memory (for tests and benchmarks).
@@ -124,8 +137,7 @@ pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
 
 /// `gen validate`.
 pub fn validate(inputs: &Path, format: Format) -> Outcome {
-    validate::warm_up();
-    match load_model(inputs, format) {
+    match load_model_only(inputs, format) {
         Ok(model) => {
             if format == Format::Human {
                 eprintln!(
@@ -183,20 +195,19 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
 
 /// `gen render` and `gen render --check`.
 pub fn render(options: &RenderOptions) -> Outcome {
-    // The schema validators and the templates do not depend on the inputs: prepare them on
-    // other threads while this one reads the inputs.
-    validate::warm_up();
-    let (model, templates) = std::thread::scope(|scope| {
-        let templates = scope.spawn(Templates::new);
-        let model = load_model(&options.inputs, options.format);
-        (model, templates.join().expect("the templates load"))
+    let templates = Templates::new();
+    let preparation = Preparation::new(Some(&templates));
+    let prepared = preparation.alongside(|| {
+        let mut model = load_model(&options.inputs, options.format, &preparation)?;
+        let scope = select(&mut model, options)?;
+        // The other cores go on compiling templates; this one joins them, skipping the
+        // templates of platforms no selected target is on.
+        preparation.narrow_to(&model);
+        preparation.help();
+        Ok((model, scope))
     });
-    let mut model = match model {
-        Ok(model) => model,
-        Err(outcome) => return outcome,
-    };
-    let scope = match select(&mut model, options) {
-        Ok(scope) => scope,
+    let (model, scope) = match prepared {
+        Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
     let files = match render::render(&model, &templates) {
@@ -349,7 +360,7 @@ pub fn new_service(inputs: &Path, name: &str) -> Outcome {
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model(inputs, Format::Human) {
+    let model = match load_model_only(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };
@@ -378,7 +389,7 @@ pub fn new_environment(inputs: &Path, name: &str, platform: crate::input::Platfo
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model(inputs, Format::Human) {
+    let model = match load_model_only(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };

@@ -24,7 +24,7 @@ pub const SCHEMA_FILES: [(&str, FileKind); 3] = [
 /// start: generation costs more than the rest of a small render. A test keeps the
 /// committed files equal to what the input types generate.
 pub fn schema_for(kind: FileKind) -> &'static Value {
-    // One cell per kind, so that the validators' warm-up threads parse them side by side.
+    // One cell per kind, so that the threads preparing the validators parse them side by side.
     static SCHEMAS: [OnceLock<Value>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let (slot, text) = match kind {
         FileKind::Project => (&SCHEMAS[0], include_str!("../schema/project.schema.json")),

@@ -14,6 +14,8 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
+use crate::input::Platform;
+use crate::jobs::JobQueue;
 use crate::model::{Deployment, Model, Target};
 
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
@@ -120,6 +122,12 @@ impl Templates {
         Ok(template.render(minijinja::value::Serde(view))?)
     }
 
+    /// Compiles template `name` now instead of at its first use.
+    pub fn compile(&self, name: &str) -> Result<(), RenderError> {
+        self.env.get_template(name)?;
+        Ok(())
+    }
+
     /// Names of every embedded template.
     pub fn names(&self) -> Vec<&'static str> {
         TEMPLATE_FILES.iter().map(|(name, _)| *name).collect()
@@ -165,63 +173,168 @@ pub fn header(style: CommentStyle, sources: &[String]) -> String {
     }
 }
 
-/// Renders every target of the model.
-pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
-    // Targets are independent: render them in as many slices as there are cores. The
-    // result is a sorted map, so the output does not depend on the split.
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let slice = model.targets.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = model
-            .targets
-            .chunks(slice)
-            .map(|targets| {
-                scope.spawn(move || {
-                    let mut files = Files::new();
-                    for target in targets {
-                        render_target(target, templates, &mut files)?;
-                    }
-                    Ok(files)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a render thread panicked"))
-            .collect()
-    });
-    let mut files = Files::new();
-    for part in parts {
-        files.extend(part?);
-    }
-    Ok(files)
+/// One output kind of one target: the unit of work the render threads share.
+#[derive(Clone, Copy)]
+enum Part {
+    Readme,
+    Kubernetes,
+    Bicep,
+    Alerts,
+    Sql,
 }
 
-fn render_target(
-    target: &Target,
-    templates: &Templates,
-    files: &mut Files,
-) -> Result<(), RenderError> {
-    let dir = target.dir();
-    for (name, text) in sql::render(target, templates)? {
-        files.insert(format!("{dir}/sql/{name}"), text.into_bytes());
-    }
-    if let Deployment::FlexibleServer(_) = target.deployment {
-        for (name, text) in bicep::render(target, templates)? {
-            files.insert(format!("{dir}/bicep/{name}"), text.into_bytes());
+impl Part {
+    /// The parts of a target, costliest first, so that the last jobs the threads take
+    /// are short ones and the threads finish together.
+    fn of(target: &Target) -> &'static [Part] {
+        match target.deployment {
+            Deployment::Aks(_) => &[Part::Readme, Part::Kubernetes, Part::Alerts, Part::Sql],
+            Deployment::FlexibleServer(_) => &[Part::Readme, Part::Alerts, Part::Bicep, Part::Sql],
         }
     }
-    for (name, text) in kubernetes::render(target, templates)? {
-        files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
+
+    /// Renders this part of `target` into `files`.
+    fn render(
+        self,
+        target: &Target,
+        templates: &Templates,
+        files: &mut Files,
+    ) -> Result<(), RenderError> {
+        let dir = target.dir();
+        let (folder, rendered) = match self {
+            Part::Readme => {
+                let text = readme::render(target, templates)?;
+                files.insert(format!("{dir}/README.md"), text.into_bytes());
+                return Ok(());
+            }
+            Part::Kubernetes => ("kubernetes", kubernetes::render(target, templates)?),
+            Part::Bicep => ("bicep", bicep::render(target, templates)?),
+            Part::Alerts => ("alerts", alerts::render(target, templates)?),
+            Part::Sql => ("sql", sql::render(target, templates)?),
+        };
+        for (name, text) in rendered {
+            files.insert(format!("{dir}/{folder}/{name}"), text.into_bytes());
+        }
+        Ok(())
     }
-    for (name, text) in alerts::render(target, templates)? {
-        files.insert(format!("{dir}/alerts/{name}"), text.into_bytes());
+}
+
+/// The platform whose targets alone use template `name`; `None` when every target does.
+fn template_platform(name: &str) -> Option<Platform> {
+    if name.starts_with("kubernetes/") || name == "readme/_aks.md.j2" {
+        Some(Platform::Aks)
+    } else if name.starts_with("bicep/") || name == "readme/_azure.md.j2" {
+        Some(Platform::AzureFlexibleServer)
+    } else {
+        None
     }
-    files.insert(
-        format!("{dir}/README.md"),
-        readme::render(target, templates)?.into_bytes(),
+}
+
+/// The templates rendering uses, each with the platform whose targets alone use it,
+/// largest first: compiling the large ones first spreads the work evenly over the cores.
+/// (`new/` holds the scaffolds of `gen new`, not rendered here.)
+pub fn render_templates() -> Vec<(&'static str, Option<Platform>)> {
+    let mut templates: Vec<(&'static str, &'static str)> = TEMPLATE_FILES
+        .iter()
+        .filter(|(name, _)| !name.starts_with("new/"))
+        .copied()
+        .collect();
+    templates.sort_by_key(|(name, text)| (std::cmp::Reverse(text.len()), *name));
+    templates
+        .into_iter()
+        .map(|(name, _)| (name, template_platform(name)))
+        .collect()
+}
+
+/// The platforms the targets of `model` are on.
+pub fn platforms(model: &Model) -> Vec<Platform> {
+    let mut platforms: Vec<Platform> = model.targets.iter().map(|t| t.env.platform).collect();
+    platforms.sort_by_key(|p| *p as u8);
+    platforms.dedup();
+    platforms
+}
+
+/// Runs `job(i)` for every `i < jobs` on every core, this thread included, each thread
+/// taking the next job when it is done with one; returns each thread's state.
+fn on_every_core<T: Send>(
+    jobs: usize,
+    job: impl Fn(usize, &mut T) + Sync,
+    init: impl Fn() -> T + Sync,
+) -> Vec<T> {
+    let queue = JobQueue::new(jobs);
+    let work = || {
+        let mut state = init();
+        while let Some(i) = queue.take() {
+            job(i, &mut state);
+        }
+        state
+    };
+    let helpers = crate::jobs::helper_threads().min(jobs.saturating_sub(1));
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+        let mut states = vec![work()];
+        states.extend(
+            helpers
+                .into_iter()
+                .map(|h| h.join().expect("a render thread panicked")),
+        );
+        states
+    })
+}
+
+/// Renders every target of the model.
+pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
+    // Compile the templates first, each once, largest first and spread over the cores;
+    // then render: targets and their parts are independent, so the threads take them
+    // one by one. The result is a sorted map, so the output does not depend on the split.
+    let on = platforms(model);
+    let names: Vec<&str> = render_templates()
+        .into_iter()
+        .filter(|(_, platform)| platform.is_none_or(|p| on.contains(&p)))
+        .map(|(name, _)| name)
+        .collect();
+    let compiled = on_every_core(
+        names.len(),
+        |i, failure: &mut Option<RenderError>| {
+            if let Err(e) = templates.compile(names[i]) {
+                failure.get_or_insert(e);
+            }
+        },
+        || None,
     );
-    Ok(())
+    if let Some(e) = compiled.into_iter().flatten().next() {
+        return Err(e);
+    }
+    let jobs: Vec<(&Target, Part)> = model
+        .targets
+        .iter()
+        .flat_map(|target| Part::of(target).iter().map(move |part| (target, *part)))
+        .collect();
+    let parts = on_every_core(
+        jobs.len(),
+        |i, (files, failure): &mut (Files, Option<(usize, RenderError)>)| {
+            let (target, part) = jobs[i];
+            if let Err(e) = part.render(target, templates, files) {
+                failure.get_or_insert((i, e));
+            }
+        },
+        || (Files::new(), None),
+    );
+    // The first failing job in job order, whichever thread met it.
+    let mut files = Files::new();
+    let mut first_failure: Option<(usize, RenderError)> = None;
+    for (part, failure) in parts {
+        files.extend(part);
+        if let Some((i, e)) = failure {
+            if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
+                first_failure = Some((i, e));
+            }
+        }
+    }
+    match first_failure {
+        Some((_, e)) => Err(e),
+        None => Ok(files),
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ mod secrets;
 
 pub mod rules;
 
-pub use schema_stage::warm_up;
+pub use schema_stage::prepare_validator;
 
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use crate::schema::{schema_at, schema_for};
 use crate::yaml::{Node, NodeKind, Seg};
 
 /// The compiled validator of one kind of file; compiled once per process, each kind on its
-/// own so that [`warm_up`] can compile them side by side.
+/// own so that [`prepare_validator`] can compile them side by side.
 fn validator(kind: FileKind) -> &'static Validator {
     static VALIDATORS: [OnceLock<Validator>; 3] =
         [OnceLock::new(), OnceLock::new(), OnceLock::new()];
@@ -27,14 +27,9 @@ fn validator(kind: FileKind) -> &'static Validator {
     })
 }
 
-/// Compiles the validators of all three kinds of file, each on a thread of its own, while
-/// the caller reads the inputs. Validation waits for whichever is not ready yet.
-pub fn warm_up() {
-    for kind in [FileKind::Service, FileKind::Environment, FileKind::Project] {
-        std::thread::spawn(move || {
-            validator(kind);
-        });
-    }
+/// Compiles the validator of one kind of file now, so that validation does not wait for it.
+pub fn prepare_validator(kind: FileKind) {
+    validator(kind);
 }
 
 /// Every schema violation in `file`, except unknown-field errors on keys the secret scan
