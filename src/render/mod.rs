@@ -284,27 +284,9 @@ fn on_every_core<T: Send>(
 
 /// Renders every target of the model.
 pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
-    // Compile the templates first, each once, largest first and spread over the cores;
-    // then render: targets and their parts are independent, so the threads take them
-    // one by one. The result is a sorted map, so the output does not depend on the split.
-    let on = platforms(model);
-    let names: Vec<&str> = render_templates()
-        .into_iter()
-        .filter(|(_, platform)| platform.is_none_or(|p| on.contains(&p)))
-        .map(|(name, _)| name)
-        .collect();
-    let compiled = on_every_core(
-        names.len(),
-        |i, failure: &mut Option<RenderError>| {
-            if let Err(e) = templates.compile(names[i]) {
-                failure.get_or_insert(e);
-            }
-        },
-        || None,
-    );
-    if let Some(e) = compiled.into_iter().flatten().next() {
-        return Err(e);
-    }
+    // Targets and their parts are independent, so the threads take them one by one. The
+    // result is a sorted map, so the output does not depend on the split. Templates are
+    // compiled on first use; `gen render` has compiled them beforehand (`prepare`).
     let jobs: Vec<(&Target, Part)> = model
         .targets
         .iter()
