@@ -39,22 +39,30 @@ def run(argv, cwd=None):
     return elapsed, usage.ru_maxrss * 1024
 
 
-SPAWN = 0.0  # median time to start and wait for /bin/true from this harness, subtracted
-
-
-def measure(name, make_argv, runs, prepare=None):
-    """make_argv(i) gives the command of run i; prepare(i), if any, runs untimed before it.
-    Times are net of the harness's own process-spawn cost (SPAWN), as hyperfine does."""
-    times, peak = [], 0
+def measure_side_by_side(commands, runs):
+    """commands: [(name, make_argv)]. Runs one of each in turn (and /bin/true, the spawn
+    baseline), round after round, so that the VM's drift in speed (it can change by half
+    within minutes) falls on all of them alike; prints each as min/median/max with its peak
+    RSS. Returns their (median net of spawn cost, peak RSS) pairs."""
+    times = [[] for _ in commands]
+    peaks = [0 for _ in commands]
+    spawns = []
     for i in range(runs):
-        if prepare:
-            prepare(i)
-        elapsed, rss = run(make_argv(i))
-        times.append(max(elapsed - SPAWN, 1e-6))
-        peak = max(peak, rss)
-    median = statistics.median(times)
-    print(f"  {name:<46} min {min(times)*1000:8.2f} ms  median {median*1000:8.2f} ms  max {max(times)*1000:8.2f} ms  peak RSS {peak/2**20:6.1f} MiB")
-    return median, peak
+        spawns.append(run(["/bin/true"])[0])
+        for k, (_, make_argv) in enumerate(commands):
+            elapsed, rss = run(make_argv(i))
+            times[k].append(elapsed)
+            peaks[k] = max(peaks[k], rss)
+    # Net of the harness's own process-spawn cost in these same rounds, as hyperfine does.
+    spawn = statistics.median(spawns)
+    print(f"  (spawn baseline of these rounds: {spawn*1000:.2f} ms, subtracted)")
+    times = [[max(t - spawn, 1e-6) for t in ts] for ts in times]
+    medians = []
+    for (name, _), ts, peak in zip(commands, times, peaks):
+        median = statistics.median(ts)
+        print(f"  {name:<46} min {min(ts)*1000:8.2f} ms  median {median*1000:8.2f} ms  max {max(ts)*1000:8.2f} ms  peak RSS {peak/2**20:6.1f} MiB")
+        medians.append((median, peak))
+    return medians
 
 
 def synthetic_inputs(example, target_dir, services=100, environments=10):
@@ -111,15 +119,13 @@ def main():
         tmp = pathlib.Path(tmp)
         example = ROOT / "inputs"
         print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().release}; {runs} runs each; scratch folder {tmp}")
-        global SPAWN
-        SPAWN = statistics.median(run(["/bin/true"])[0] for _ in range(max(runs, 21)))
-        print(f"spawn baseline (/bin/true from this harness): {SPAWN*1000:.2f} ms, subtracted from every figure")
-
         print("1. example render vs cp -r of its output (I/O floor)")
         reference = tmp / "reference"
         run([GEN, "render", "--inputs", example, "--out", reference])
-        gen_median, _ = measure("gen render (example, cold process)", lambda i: [GEN, "render", "--inputs", example, "--out", tmp / f"out1-{i}"], runs)
-        cp_median, _ = measure("cp -r of the same tree", lambda i: ["cp", "-r", reference, tmp / f"copy1-{i}"], runs)
+        (gen_median, _), (cp_median, _) = measure_side_by_side([
+            ("gen render (example, cold process)", lambda i: [GEN, "render", "--inputs", example, "--out", tmp / f"out1-{i}"]),
+            ("cp -r of the same tree", lambda i: ["cp", "-r", reference, tmp / f"copy1-{i}"]),
+        ], runs)
         ratio = gen_median / cp_median
         print(f"  ratio gen / cp: {ratio:.2f} (goal <= 3)")
         if ratio > 3:
@@ -140,8 +146,10 @@ def main():
             for name in resources:
                 shutil.copy(manifests / name, kustomize_dir / name)
             (kustomize_dir / "kustomization.yaml").write_text("resources:\n" + "".join(f"  - {n}\n" for n in resources))
-            gen_one, _ = measure(f"gen render --env {env} --service {service}", lambda i: [GEN, "render", "--inputs", example, "--env", env, "--service", service, "--out", tmp / f"out2-{i}"], runs)
-            kustomize, _ = measure("kubectl kustomize (same manifests)", lambda i: [kubectl, "kustomize", kustomize_dir], runs)
+            (gen_one, _), (kustomize, _) = measure_side_by_side([
+                (f"gen render --env {env} --service {service}", lambda i: [GEN, "render", "--inputs", example, "--env", env, "--service", service, "--out", tmp / f"out2-{i}"]),
+                ("kubectl kustomize (same manifests)", lambda i: [kubectl, "kustomize", kustomize_dir]),
+            ], runs)
             speedup = kustomize / gen_one
             print(f"  gen is {speedup:.1f}x faster (goal >= 10)")
             if speedup < 10:
@@ -152,10 +160,13 @@ def main():
         synthetic_inputs(example, synthetic)
         small_targets, big_targets = count_targets(example), count_targets(synthetic)
         big_out = tmp / "big-out"
-        big_render, big_rss = measure(f"gen render ({big_targets} targets)", lambda i: [GEN, "render", "--inputs", synthetic, "--out", tmp / f"big-{i}"], runs)
         run([GEN, "render", "--inputs", synthetic, "--out", big_out])
-        big_check, _ = measure(f"gen render --check ({big_targets} targets)", lambda i: [GEN, "render", "--check", "--inputs", synthetic, "--out", big_out], runs)
-        growth = big_render / gen_median
+        (small_render, _), (big_render, big_rss), (big_check, _) = measure_side_by_side([
+            (f"gen render (example, {small_targets} targets)", lambda i: [GEN, "render", "--inputs", example, "--out", tmp / f"small-{i}"]),
+            (f"gen render ({big_targets} targets)", lambda i: [GEN, "render", "--inputs", synthetic, "--out", tmp / f"big-{i}"]),
+            (f"gen render --check ({big_targets} targets)", lambda i: [GEN, "render", "--check", "--inputs", synthetic, "--out", big_out]),
+        ], runs)
+        growth = big_render / small_render
         target_growth = big_targets / small_targets
         print(f"  targets x{target_growth:.0f}, time x{growth:.1f} (linear: time grows no faster than targets, with 5% slack)")
         print(f"  peak RSS {big_rss/2**20:.1f} MiB (goal <= 100); --check/render {big_check/big_render:.2f} (goal <= 1)")

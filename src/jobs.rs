@@ -47,9 +47,39 @@ impl JobQueue {
     }
 }
 
-/// How many threads to start beside the calling one: one per further core.
+/// How many threads to start beside the calling one: one per further core. Asked once per
+/// process: the answer reads cgroup files, and both preparation and rendering ask.
 pub fn helper_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from) - 1
+    static HELPERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *HELPERS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from) - 1)
+}
+
+/// Runs `job(i)` for every `i < jobs` on every core, this thread included, each thread
+/// taking the next job when it is done with one; returns each thread's state.
+pub fn on_every_core<T: Send>(
+    jobs: usize,
+    job: impl Fn(usize, &mut T) + Sync,
+    init: impl Fn() -> T + Sync,
+) -> Vec<T> {
+    let queue = JobQueue::new(jobs);
+    let work = || {
+        let mut state = init();
+        while let Some(i) = queue.take() {
+            job(i, &mut state);
+        }
+        state
+    };
+    let helpers = helper_threads().min(jobs.saturating_sub(1));
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+        let mut states = vec![work()];
+        states.extend(
+            helpers
+                .into_iter()
+                .map(|h| h.join().expect("a worker thread panicked")),
+        );
+        states
+    })
 }
 
 #[cfg(test)]
@@ -81,5 +111,15 @@ mod tests {
         let mut all: Vec<usize> = taken.concat();
         all.sort_unstable();
         assert_eq!(all, (0..10_000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn on_every_core_runs_each_job_once_and_returns_every_state() {
+        let states = on_every_core(1_000, |i, done: &mut Vec<usize>| done.push(i), Vec::new);
+        assert!(states.len() <= helper_threads() + 1);
+        let mut all: Vec<usize> = states.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..1_000).collect::<Vec<_>>());
+        assert_eq!(on_every_core(0, |_, _: &mut ()| {}, || ()).len(), 1);
     }
 }

@@ -232,6 +232,35 @@ pub fn normalize_inside(rel: &str) -> Result<String, FileProblem> {
     Ok(parts.join("/"))
 }
 
+/// Whether `rel` could resolve outside `dir`: one of its components is a symlink, `..` or
+/// not a plain name. Only such paths are resolved in full, since resolving costs a
+/// `readlink` for every component of the absolute path, for every file.
+fn may_lead_out(dir: &Path, rel: &str) -> bool {
+    let mut path = dir.to_path_buf();
+    Path::new(rel).components().any(|component| {
+        let Component::Normal(part) = component else {
+            return true;
+        };
+        path.push(part);
+        fs::symlink_metadata(&path).map_or(true, |meta| meta.file_type().is_symlink())
+    })
+}
+
+/// The real path of `path` (`rel` in `dir`), refused when it lies outside the real `dir`.
+fn resolve_inside(dir: &Path, path: &Path, rel: &str) -> Result<PathBuf, FileProblem> {
+    let root = fs::canonicalize(dir)
+        .map_err(|e| FileProblem::new(format!("cannot resolve the inputs folder: {e}"), None))?;
+    let real = fs::canonicalize(path)
+        .map_err(|e| FileProblem::new(format!("cannot resolve `{rel}`: {e}"), None))?;
+    if !real.starts_with(&root) {
+        return Err(FileProblem::new(
+            format!("`{rel}` is a symlink that leads out of the inputs folder"),
+            Some("copy the file into the inputs folder instead of linking to it"),
+        ));
+    }
+    Ok(real)
+}
+
 /// Reads `rel` inside `dir` as UTF-8 text, with every safety check of this module.
 pub fn read_input_file(dir: &Path, rel: &str) -> Result<String, FileProblem> {
     let path = dir.join(rel);
@@ -255,16 +284,11 @@ pub fn read_input_file(dir: &Path, rel: &str) -> Result<String, FileProblem> {
             Some("design and schema files are small; split or trim this one"),
         ));
     }
-    let root = fs::canonicalize(dir)
-        .map_err(|e| FileProblem::new(format!("cannot resolve the inputs folder: {e}"), None))?;
-    let real = fs::canonicalize(&path)
-        .map_err(|e| FileProblem::new(format!("cannot resolve `{rel}`: {e}"), None))?;
-    if !real.starts_with(&root) {
-        return Err(FileProblem::new(
-            format!("`{rel}` is a symlink that leads out of the inputs folder"),
-            Some("copy the file into the inputs folder instead of linking to it"),
-        ));
-    }
+    let real = if may_lead_out(dir, rel) {
+        resolve_inside(dir, &path, rel)?
+    } else {
+        path
+    };
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     fs::File::open(&real)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
@@ -315,6 +339,37 @@ mod tests {
         fs::write(dir.path().join("a.psql"), b"ok\nab\xffcd").unwrap();
         let problem = read_input_file(dir.path(), "a.psql").unwrap_err();
         assert_eq!(problem.pos, Pos { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn refuses_a_folder_symlink_that_leads_out() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("a.psql"), "select 1;").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("sql")).unwrap();
+        let problem = read_input_file(dir.path(), "sql/a.psql").unwrap_err();
+        assert!(problem.message.contains("leads out"), "{}", problem.message);
+    }
+
+    #[test]
+    fn refuses_a_path_that_climbs_out() {
+        let parent = tempfile::tempdir().unwrap();
+        fs::create_dir(parent.path().join("inputs")).unwrap();
+        fs::write(parent.path().join("secret.psql"), "select 1;").unwrap();
+        let problem = read_input_file(&parent.path().join("inputs"), "../secret.psql").unwrap_err();
+        assert!(problem.message.contains("leads out"), "{}", problem.message);
+    }
+
+    #[test]
+    fn follows_a_symlink_that_stays_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sql")).unwrap();
+        fs::write(dir.path().join("sql/a.psql"), "select 1;").unwrap();
+        std::os::unix::fs::symlink("sql", dir.path().join("link")).unwrap();
+        assert_eq!(
+            read_input_file(dir.path(), "link/a.psql").unwrap(),
+            "select 1;"
+        );
     }
 
     #[test]

@@ -15,7 +15,6 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::input::Platform;
-use crate::jobs::JobQueue;
 use crate::model::{Deployment, Model, Target};
 
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
@@ -254,34 +253,6 @@ pub fn platforms(model: &Model) -> Vec<Platform> {
     platforms
 }
 
-/// Runs `job(i)` for every `i < jobs` on every core, this thread included, each thread
-/// taking the next job when it is done with one; returns each thread's state.
-fn on_every_core<T: Send>(
-    jobs: usize,
-    job: impl Fn(usize, &mut T) + Sync,
-    init: impl Fn() -> T + Sync,
-) -> Vec<T> {
-    let queue = JobQueue::new(jobs);
-    let work = || {
-        let mut state = init();
-        while let Some(i) = queue.take() {
-            job(i, &mut state);
-        }
-        state
-    };
-    let helpers = crate::jobs::helper_threads().min(jobs.saturating_sub(1));
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
-        let mut states = vec![work()];
-        states.extend(
-            helpers
-                .into_iter()
-                .map(|h| h.join().expect("a render thread panicked")),
-        );
-        states
-    })
-}
-
 /// Renders every target of the model.
 pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
     // Targets and their parts are independent, so the threads take them one by one. The
@@ -292,7 +263,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError
         .iter()
         .flat_map(|target| Part::of(target).iter().map(move |part| (target, *part)))
         .collect();
-    let parts = on_every_core(
+    let parts = crate::jobs::on_every_core(
         jobs.len(),
         |i, (files, failure): &mut (Files, Option<(usize, RenderError)>)| {
             let (target, part) = jobs[i];
