@@ -15,7 +15,6 @@ Exits 1 when a goal is missed.
 import os
 import pathlib
 import re
-import resource
 import shutil
 import statistics
 import subprocess
