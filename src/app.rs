@@ -97,16 +97,10 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
-/// Loads, validates and builds the model; problems are printed. Between loading and
-/// validating, this thread helps `preparation` compile the validators.
-fn load_model(
-    inputs: &Path,
-    format: Format,
-    preparation: &Preparation<'_>,
-) -> Result<Model, Outcome> {
+/// Loads, validates and builds the model; problems are printed.
+fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| error(e.0))?;
-    preparation.help_with_validators();
     match validate::validate(&loaded, diagnostics) {
         Ok(design) => Ok(model::build(&design)),
         Err(diagnostics) => {
@@ -114,12 +108,6 @@ fn load_model(
             Err(Outcome::Failure)
         }
     }
-}
-
-/// [`load_model`] for commands that render nothing: the other cores compile the validators.
-fn load_model_only(inputs: &Path, format: Format) -> Result<Model, Outcome> {
-    let preparation = Preparation::new(None);
-    preparation.alongside(|| load_model(inputs, format, &preparation))
 }
 
 /// Loads, validates and renders an inputs folder in memory (for tests and benchmarks).
@@ -137,7 +125,7 @@ pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
 
 /// `gen validate`.
 pub fn validate(inputs: &Path, format: Format) -> Outcome {
-    match load_model_only(inputs, format) {
+    match load_model(inputs, format) {
         Ok(model) => {
             if format == Format::Human {
                 eprintln!(
@@ -196,9 +184,9 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
 /// `gen render` and `gen render --check`.
 pub fn render(options: &RenderOptions) -> Outcome {
     let templates = Templates::new();
-    let preparation = Preparation::new(Some(&templates));
+    let preparation = Preparation::new(&templates);
     let prepared = preparation.alongside(|| {
-        let mut model = load_model(&options.inputs, options.format, &preparation)?;
+        let mut model = load_model(&options.inputs, options.format)?;
         let scope = select(&mut model, options)?;
         // The other cores go on compiling templates; this one joins them, skipping the
         // templates of platforms no selected target is on.
@@ -360,7 +348,7 @@ pub fn new_service(inputs: &Path, name: &str) -> Outcome {
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model_only(inputs, Format::Human) {
+    let model = match load_model(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };
@@ -389,7 +377,7 @@ pub fn new_environment(inputs: &Path, name: &str, platform: crate::input::Platfo
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model_only(inputs, Format::Human) {
+    let model = match load_model(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };

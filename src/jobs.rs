@@ -23,17 +23,11 @@ impl JobQueue {
         self.next.fetch_max(self.len, Ordering::Relaxed);
     }
 
-    /// The next job, if any is left.
+    /// The next job, if any is left. (Never counts past the end, unlike a `fetch_add`.)
     pub fn take(&self) -> Option<usize> {
-        self.take_below(self.len)
-    }
-
-    /// The next job if its number is below `end`; a job at or past `end` stays queued.
-    pub fn take_below(&self, end: usize) -> Option<usize> {
-        let end = end.min(self.len);
         let mut i = self.next.load(Ordering::Relaxed);
         loop {
-            if i >= end {
+            if i >= self.len {
                 return None;
             }
             match self
@@ -89,11 +83,11 @@ mod tests {
     #[test]
     fn every_job_is_taken_once_in_order() {
         let queue = JobQueue::new(3);
-        assert_eq!(queue.take_below(1), Some(0));
-        assert_eq!(queue.take_below(1), None, "job 1 is not below 1");
+        assert_eq!(queue.take(), Some(0));
         assert_eq!(queue.take(), Some(1));
-        assert_eq!(queue.take_below(usize::MAX), Some(2));
+        assert_eq!(queue.take(), Some(2));
         assert_eq!(queue.take(), None);
+        assert_eq!(queue.take(), None, "an empty queue stays empty");
         let closed = JobQueue::new(2);
         closed.close();
         assert_eq!(closed.take(), None);

@@ -1,47 +1,29 @@
-//! Work that does not depend on the inputs: compiling the three schema validators and the
-//! templates. It is most of a small render's CPU time, so every core takes a share while
-//! the main thread reads and validates the inputs, instead of the main thread waiting for
-//! it or competing with more threads than there are cores.
+//! Work that does not depend on the inputs: compiling the templates. It is the largest part
+//! of a small render's CPU time, so every core takes a share while the main thread reads and
+//! validates the inputs, instead of the main thread waiting for it or competing with more
+//! threads than there are cores.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::input::Platform;
 use crate::jobs::{self, JobQueue};
-use crate::load::FileKind;
 use crate::model::Model;
 use crate::render::{self, Templates};
-use crate::validate;
 
-/// One piece of preparation.
-enum Job {
-    Validator(FileKind),
-    Template(&'static str, Option<Platform>),
-}
-
-/// A queue of preparation jobs that any number of threads take from, one job at a time.
+/// A queue of templates to compile (with the platform each is for, if only one) that any
+/// number of threads take from, one template at a time.
 pub struct Preparation<'t> {
-    templates: Option<&'t Templates>,
-    jobs: Vec<Job>,
+    templates: &'t Templates,
+    jobs: Vec<(&'static str, Option<Platform>)>,
     queue: JobQueue,
     /// Cleared for a platform no selected target is on, so that its templates are skipped.
     wanted: [AtomicBool; 2],
 }
 
-/// The validators, largest schema first; they come before every template because
-/// validation waits for them.
-const VALIDATORS: [FileKind; 3] = [FileKind::Service, FileKind::Environment, FileKind::Project];
-
 impl<'t> Preparation<'t> {
-    /// The validators, then (when rendering) the templates.
-    pub fn new(templates: Option<&'t Templates>) -> Preparation<'t> {
-        let mut jobs: Vec<Job> = VALIDATORS.into_iter().map(Job::Validator).collect();
-        if templates.is_some() {
-            jobs.extend(
-                render::render_templates()
-                    .into_iter()
-                    .map(|(name, platform)| Job::Template(name, platform)),
-            );
-        }
+    /// Every template a render may use, largest first.
+    pub fn new(templates: &'t Templates) -> Preparation<'t> {
+        let jobs = render::render_templates();
         Preparation {
             templates,
             queue: JobQueue::new(jobs.len()),
@@ -71,14 +53,6 @@ impl<'t> Preparation<'t> {
         }
     }
 
-    /// Takes jobs until every validator has been taken; validation then waits only for
-    /// those other threads are still compiling.
-    pub fn help_with_validators(&self) {
-        while let Some(i) = self.queue.take_below(VALIDATORS.len()) {
-            self.run(i);
-        }
-    }
-
     /// Skips, from now on, the templates of platforms none of `model`'s targets is on.
     pub fn narrow_to(&self, model: &Model) {
         let on = render::platforms(model);
@@ -87,18 +61,12 @@ impl<'t> Preparation<'t> {
         }
     }
 
-    /// Runs job `i`.
+    /// Compiles template `i` unless no selected target is on its platform.
     fn run(&self, i: usize) {
-        match self.jobs[i] {
-            Job::Validator(kind) => validate::prepare_validator(kind),
-            Job::Template(name, platform) => {
-                let wanted =
-                    platform.is_none_or(|p| self.wanted[p as usize].load(Ordering::Relaxed));
-                if let (true, Some(templates)) = (wanted, self.templates) {
-                    // A template that does not compile is reported by the render that uses it.
-                    let _ = templates.compile(name);
-                }
-            }
+        let (name, platform) = self.jobs[i];
+        if platform.is_none_or(|p| self.wanted[p as usize].load(Ordering::Relaxed)) {
+            // A template that does not compile is reported by the render that uses it.
+            let _ = self.templates.compile(name);
         }
     }
 }
@@ -108,15 +76,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_job_runs_once_and_validators_come_first() {
+    fn every_template_is_taken_largest_first() {
         let templates = Templates::new();
-        let preparation = Preparation::new(Some(&templates));
-        assert!(matches!(
-            preparation.jobs[0],
-            Job::Validator(FileKind::Service)
-        ));
-        preparation.help_with_validators();
-        assert_eq!(preparation.queue.take_below(VALIDATORS.len()), None);
+        let preparation = Preparation::new(&templates);
+        let size = |name: &str| crate::render::template_source(name).map_or(0, str::len);
+        assert!(
+            preparation
+                .jobs
+                .windows(2)
+                .all(|pair| size(pair[0].0) >= size(pair[1].0))
+        );
         preparation.alongside(|| preparation.help());
         assert_eq!(preparation.queue.take(), None);
     }
@@ -126,9 +95,11 @@ mod tests {
         let mut diagnostics = Vec::new();
         let inputs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
         let loaded = crate::load::load(&inputs, &mut diagnostics).unwrap();
-        let mut model = crate::model::build(&validate::validate(&loaded, diagnostics).unwrap());
+        let design = crate::validate::validate(&loaded, diagnostics).unwrap();
+        let mut model = crate::model::build(&design);
         model.targets.retain(|t| t.env.platform == Platform::Aks);
-        let preparation = Preparation::new(None);
+        let templates = Templates::new();
+        let preparation = Preparation::new(&templates);
         preparation.narrow_to(&model);
         let wanted = |p: Platform| preparation.wanted[p as usize].load(Ordering::Relaxed);
         assert!(wanted(Platform::Aks));

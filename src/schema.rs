@@ -19,12 +19,11 @@ pub const SCHEMA_FILES: [(&str, FileKind); 3] = [
     ("service.schema.json", FileKind::Service),
 ];
 
-/// The JSON Schema of one kind of input file, as committed under `schema/`. Validation
-/// reads the committed text, embedded in the binary, instead of generating it at every
-/// start: generation costs more than the rest of a small render. A test keeps the
-/// committed files equal to what the input types generate.
+/// The JSON Schema of one kind of input file, as committed under `schema/`: the
+/// validators are generated from these files when gen is compiled, and the messages about
+/// a violation read field descriptions and accepted values here, so both see the same
+/// schema. A test keeps the committed files equal to what the input types generate.
 pub fn schema_for(kind: FileKind) -> &'static Value {
-    // One cell per kind, so that the threads preparing the validators parse them side by side.
     static SCHEMAS: [OnceLock<Value>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let (slot, text) = match kind {
         FileKind::Project => (&SCHEMAS[0], include_str!("../schema/project.schema.json")),
@@ -39,9 +38,7 @@ pub fn schema_for(kind: FileKind) -> &'static Value {
 
 /// The JSON Schema the input types generate (what `gen schema` writes).
 ///
-/// Draft-07: editors' YAML language servers support it best, and the jsonschema crate
-/// checks a schema against its draft's meta-schema at every start, which for draft-07 costs
-/// a fraction of 2020-12's.
+/// Draft-07: editors' YAML language servers support it best.
 pub fn generated_schema(kind: FileKind) -> Value {
     let generator = || schemars::generate::SchemaSettings::draft07().into_generator();
     match kind {

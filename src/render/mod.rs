@@ -23,7 +23,7 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The embedded text of template `name` (its path under `templates/`).
-fn template_source(name: &str) -> Option<&'static str> {
+pub(crate) fn template_source(name: &str) -> Option<&'static str> {
     TEMPLATE_FILES
         .iter()
         .find(|(path, _)| *path == name)

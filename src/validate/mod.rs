@@ -15,8 +15,6 @@ mod secrets;
 
 pub mod rules;
 
-pub use schema_stage::prepare_validator;
-
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;

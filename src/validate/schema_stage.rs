@@ -1,10 +1,8 @@
 //! The JSON Schema pass: jsonschema errors turned into positioned, readable diagnostics.
 
-use std::sync::OnceLock;
-
+use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
-use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::diagnostics::{self, Diagnostic};
@@ -12,32 +10,30 @@ use crate::load::{FileKind, SourceFile};
 use crate::schema::{schema_at, schema_for};
 use crate::yaml::{Node, NodeKind, Seg};
 
-/// The compiled validator of one kind of file; compiled once per process, each kind on its
-/// own so that [`prepare_validator`] can compile them side by side.
-fn validator(kind: FileKind) -> &'static Validator {
-    static VALIDATORS: [OnceLock<Validator>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match kind {
-        FileKind::Project => &VALIDATORS[0],
-        FileKind::Environment => &VALIDATORS[1],
-        FileKind::Service => &VALIDATORS[2],
-    };
-    slot.get_or_init(|| {
-        jsonschema::validator_for(schema_for(kind)).expect("committed schemas compile")
-    })
-}
+/// The validators of the three kinds of file, generated from the committed schemas when
+/// gen is compiled: compiling them at every start was a fifth of a render's instructions
+/// (and half of `gen validate`'s), and the schemas cannot change after the build.
+#[jsonschema::validator(path = "schema/project.schema.json")]
+struct ProjectSchema;
+#[jsonschema::validator(path = "schema/environment.schema.json")]
+struct EnvironmentSchema;
+#[jsonschema::validator(path = "schema/service.schema.json")]
+struct ServiceSchema;
 
-/// Compiles the validator of one kind of file now, so that validation does not wait for it.
-pub fn prepare_validator(kind: FileKind) {
-    validator(kind);
+/// Every violation of `kind`'s schema in `instance`.
+fn schema_errors(kind: FileKind, instance: &Value) -> jsonschema::ErrorIterator<'_> {
+    match kind {
+        FileKind::Project => ProjectSchema::iter_errors(instance),
+        FileKind::Environment => EnvironmentSchema::iter_errors(instance),
+        FileKind::Service => ServiceSchema::iter_errors(instance),
+    }
 }
 
 /// Every schema violation in `file`, except unknown-field errors on keys the secret scan
 /// already reported (one problem, one message).
 pub fn schema_problems(file: &SourceFile, secrets: &[Diagnostic]) -> Vec<Diagnostic> {
     let instance = file.root.to_json();
-    let mut problems: Vec<Diagnostic> = validator(file.kind)
-        .iter_errors(&instance)
+    let mut problems: Vec<Diagnostic> = schema_errors(file.kind, &instance)
         .flat_map(|error| describe(file, &error))
         .filter(|d| !secrets.iter().any(|s| s.pos == d.pos))
         .collect();
