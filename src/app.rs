@@ -65,8 +65,14 @@ pub struct RenderOptions {
     pub format: Format,
 }
 
+/// Prints one line on stderr in a single write. Stderr is unbuffered and `eprintln!` writes
+/// each piece of its format on its own, so lines of hooks running side by side could mix.
+fn say(line: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+
 fn error(message: impl std::fmt::Display) -> Outcome {
-    eprintln!("gen: error: {message}");
+    say(format_args!("gen: error: {message}"));
     Outcome::Error
 }
 
@@ -128,11 +134,11 @@ pub fn validate(inputs: &Path, format: Format) -> Outcome {
     match load_model(inputs, format) {
         Ok(model) => {
             if format == Format::Human {
-                eprintln!(
+                say(format_args!(
                     "gen: {} is valid ({} targets)",
                     inputs.display(),
                     model.targets.len()
-                );
+                ));
             }
             Outcome::Success
         }
@@ -203,21 +209,21 @@ pub fn render(options: &RenderOptions) -> Outcome {
         Err(e) => return error(e.0),
     };
     for note in render::alerts::notes(&model) {
-        eprintln!("gen: note: {note}");
+        say(format_args!("gen: note: {note}"));
     }
     if options.check {
         return check(options, &files, &scope);
     }
     match write::write(&options.out, &files, &scope) {
         Ok(written) => {
-            eprintln!(
+            say(format_args!(
                 "gen: rendered {} files for {} targets into {} ({} updated, {} removed)",
                 written.rendered,
                 model.targets.len(),
                 options.out.display(),
                 written.updated,
                 written.removed
-            );
+            ));
             Outcome::Success
         }
         Err(WriteError::Conflict(conflict)) => error(format!(
@@ -238,11 +244,11 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
     };
     if drift.is_empty() {
         if options.format == Format::Human {
-            eprintln!(
+            say(format_args!(
                 "gen: {} is up to date ({} files)",
                 options.out.display(),
                 files.len()
-            );
+            ));
         }
         return Outcome::Success;
     }
@@ -322,10 +328,10 @@ fn create_input(inputs: &Path, rel: &str, text: &str) -> Outcome {
         .and_then(|mut file| writeln!(file, "{text}"));
     match written {
         Ok(()) => {
-            eprintln!(
+            say(format_args!(
                 "gen: created {}; check it with `gen validate`",
                 path.display()
-            );
+            ));
             Outcome::Success
         }
         Err(e) => error(format!("cannot write {}: {e}", path.display())),
@@ -409,19 +415,19 @@ pub fn schema(dir: &Path, check: bool) -> Outcome {
         {
             return error(format!("cannot write {}: {e}", path.display()));
         } else {
-            eprintln!("gen: wrote {}", path.display());
+            say(format_args!("gen: wrote {}", path.display()));
         }
     }
     if stale.is_empty() {
         Outcome::Success
     } else {
         for path in stale {
-            eprintln!("stale: {}", path.display());
+            say(format_args!("stale: {}", path.display()));
         }
-        eprintln!(
+        say(format_args!(
             "gen: the schemas are out of date; to fix them run: gen schema --out {}",
             dir.display()
-        );
+        ));
         Outcome::Failure
     }
 }

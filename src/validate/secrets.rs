@@ -28,12 +28,13 @@ const SECRET_KEYS: &[&str] = &[
 /// Whether `key` names a secret value (`password`, `api_key`, `clientSecret`…), as opposed
 /// to naming where a secret lives (`passwordSecret`, `uriSecret`).
 pub fn is_secret_key(key: &str) -> bool {
-    let folded: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_KEYS.contains(&folded.as_str())
+    // Compared byte by byte, without building the folded key: this runs on every key of
+    // every input file. (A non-ASCII character is never alphanumeric ASCII, in any byte.)
+    let folded = key
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase());
+    SECRET_KEYS.iter().any(|k| k.bytes().eq(folded.clone()))
 }
 
 /// Whether a text value carries a password inside a URL (`postgres://user:pw@host`).
@@ -103,6 +104,8 @@ mod tests {
         assert!(is_secret_key("password"));
         assert!(is_secret_key("api_key"));
         assert!(is_secret_key("clientSecret"));
+        assert!(is_secret_key("Pass-Word"));
+        assert!(!is_secret_key("pässword"), "ä is dropped, not folded to a");
         assert!(!is_secret_key("passwordSecret"));
         assert!(!is_secret_key("uriSecret"));
         assert!(!is_secret_key("credentialsSecret"));
