@@ -127,9 +127,12 @@ enum Difference {
 
 /// Compares each rendered file with the one on disk, the cores sharing the files as they
 /// share writing them (a read per file; on one core, 3% of a 1,000-target `--check`).
-/// Returns the differences in path order (by index in `files`), or the failure first in
-/// path order: every file is compared, so which one that is does not depend on the threads.
-fn compare_on_every_core(out: &Path, files: &Files) -> io::Result<Vec<(usize, Difference)>> {
+/// Returns the differences in path order, or the failure first in path order: every file is
+/// compared, so which one that is does not depend on the threads.
+fn compare_on_every_core<'f>(
+    out: &Path,
+    files: &'f Files,
+) -> io::Result<Vec<(&'f String, Difference)>> {
     let files: Vec<(&String, &Vec<u8>)> = files.iter().collect();
     let found = crate::jobs::on_every_core(
         files.len(),
@@ -149,7 +152,7 @@ fn compare_on_every_core(out: &Path, files: &Files) -> io::Result<Vec<(usize, Di
     found.sort_unstable_by_key(|(i, _)| *i);
     found
         .into_iter()
-        .map(|(i, outcome)| outcome.map(|difference| (i, difference)))
+        .map(|(i, outcome)| outcome.map(|difference| (files[i].0, difference)))
         .collect()
 }
 
@@ -160,11 +163,10 @@ fn check_against(
     manifest: &BTreeSet<String>,
 ) -> io::Result<Drift> {
     let mut drift = Drift::default();
-    let paths: Vec<&String> = files.keys().collect();
-    for (i, difference) in compare_on_every_core(out, files)? {
+    for (path, difference) in compare_on_every_core(out, files)? {
         match difference {
-            Difference::Changed(diff) => drift.changed.push((paths[i].clone(), diff)),
-            Difference::Missing => drift.missing.push(paths[i].clone()),
+            Difference::Changed(diff) => drift.changed.push((path.clone(), diff)),
+            Difference::Missing => drift.missing.push(path.clone()),
         }
     }
     drift.orphaned = manifest
