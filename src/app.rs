@@ -107,7 +107,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
 fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| error(e.0))?;
-    match validate::validate(&loaded, diagnostics) {
+    match validate::validate(loaded, diagnostics) {
         Ok(design) => Ok(model::build(&design)),
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, format);
@@ -120,7 +120,7 @@ fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
 pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| e.0)?;
-    let design = validate::validate(&loaded, diagnostics).map_err(|d| {
+    let design = validate::validate(loaded, diagnostics).map_err(|d| {
         d.iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()

@@ -37,9 +37,20 @@ impl<'t> Preparation<'t> {
     /// needs itself, and on invalid inputs nothing more is needed.
     pub fn alongside<T>(&self, work: impl FnOnce() -> T) -> T {
         std::thread::scope(|scope| {
-            for _ in 0..jobs::helper_threads() {
-                scope.spawn(|| self.help());
-            }
+            // The first helper starts before the number of cores is known: finding it out
+            // reads cgroup files, about a tenth of a millisecond that this thread, which
+            // reads the inputs, does not wait for. (With one core, that helper just ends.)
+            scope.spawn(|| {
+                let helpers = jobs::helper_threads();
+                std::thread::scope(|more| {
+                    for _ in 1..helpers {
+                        more.spawn(|| self.help());
+                    }
+                    if helpers > 0 {
+                        self.help();
+                    }
+                });
+            });
             let done = work();
             self.queue.close();
             done
@@ -95,7 +106,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         let inputs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
         let loaded = crate::load::load(&inputs, &mut diagnostics).unwrap();
-        let design = crate::validate::validate(&loaded, diagnostics).unwrap();
+        let design = crate::validate::validate(loaded, diagnostics).unwrap();
         let mut model = crate::model::build(&design);
         model.targets.retain(|t| t.env.platform == Platform::Aks);
         let templates = Templates::new();

@@ -107,7 +107,7 @@ fn pycep_parses_every_alerts_file() {
 fn example_model() -> Model {
     let mut diagnostics = Vec::new();
     let inputs = gen_lib::load::load(&repo().join("inputs"), &mut diagnostics).unwrap();
-    let design = gen_lib::validate::validate(&inputs, diagnostics).unwrap();
+    let design = gen_lib::validate::validate(inputs, diagnostics).unwrap();
     gen_lib::model::build(&design)
 }
 

@@ -489,11 +489,12 @@ pub fn render(
     templates: &Templates,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let view = view(target);
+    let context = super::context(&view);
     let head = header(CommentStyle::Slash, &target.sources());
     ["alerts.bicep", "alerts.bicepparam"]
         .into_iter()
         .map(|name| {
-            let body = templates.render(&format!("alerts/{name}.j2"), &view)?;
+            let body = templates.render_context(&format!("alerts/{name}.j2"), &context)?;
             Ok((name.to_owned(), format!("{head}{body}")))
         })
         .collect()

@@ -647,11 +647,12 @@ pub fn render(
         return Ok(Vec::new());
     };
     let view = view(target, azure, server);
+    let context = super::context(&view);
     let head = header(CommentStyle::Slash, &target.sources());
     ["main.bicep", "main.bicepparam"]
         .into_iter()
         .map(|name| {
-            let body = templates.render(&format!("bicep/{name}.j2"), &view)?;
+            let body = templates.render_context(&format!("bicep/{name}.j2"), &context)?;
             Ok((name.to_owned(), format!("{head}{body}")))
         })
         .collect()

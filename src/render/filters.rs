@@ -122,15 +122,15 @@ pub fn num(value: &Value) -> Result<Value, Error> {
 /// `comment` filter: text for the inside of a one-line comment (`--`, `#`, `//`): line
 /// breaks and other control characters become spaces so the comment cannot end early.
 pub fn comment(value: &Value) -> Result<Value, Error> {
-    let text = match value.as_str() {
-        Some(text) => text.to_owned(),
-        None => value.to_string(),
-    };
-    Ok(safe(
+    let spaced = |text: &str| {
         text.chars()
             .map(|c| if c.is_control() { ' ' } else { c })
-            .collect(),
-    ))
+            .collect()
+    };
+    Ok(safe(match value.as_str() {
+        Some(text) => spaced(text),
+        None => spaced(&value.to_string()),
+    }))
 }
 
 /// Characters a YAML reader refuses raw (outside YAML's printable set) or reads as line
@@ -457,10 +457,6 @@ pub fn conf_value(value: &Value) -> Result<Value, Error> {
 /// a backtick. Line breaks and other control characters become spaces, so the span cannot
 /// end a paragraph, a table row or a code block.
 pub fn md_code_str(text: &str) -> String {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {
@@ -468,23 +464,38 @@ pub fn md_code_str(text: &str) -> String {
         longest = longest.max(run);
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
+    // Control characters count as the spaces they become.
+    let pad = if text.starts_with('`')
+        || text.ends_with('`')
+        || text.chars().all(|c| c.is_control() || c.is_whitespace())
+    {
         " "
     } else {
         ""
     };
-    // A `|` ends a table cell even inside a code span (GFM); the escape is removed there.
-    let text = text.replace('|', "\\|");
-    format!("{fence}{pad}{text}{pad}{fence}")
+    let mut out = String::with_capacity(text.len() + 2 * (fence.len() + pad.len()) + 8);
+    out.push_str(&fence);
+    out.push_str(pad);
+    for c in text.chars() {
+        match c {
+            // A `|` ends a table cell even inside a code span (GFM); the escape is removed
+            // there.
+            '|' => out.push_str("\\|"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push_str(pad);
+    out.push_str(&fence);
+    out
 }
 
 /// `md_code` filter: a value as Markdown inline code (delimiters included).
 pub fn md_code(value: &Value) -> Result<Value, Error> {
-    let text = match value.as_str() {
-        Some(text) => text.to_owned(),
-        None => value.to_string(),
-    };
-    Ok(safe(md_code_str(&text)))
+    Ok(safe(match value.as_str() {
+        Some(text) => md_code_str(text),
+        None => md_code_str(&value.to_string()),
+    }))
 }
 
 /// One shell word (bash): bare when it holds only characters no shell treats specially,
@@ -762,6 +773,8 @@ mod tests {
         assert_eq!(md_code_str("`x``"), "``` `x`` ```");
         assert_eq!(md_code_str("a\n```\nb"), "````a ``` b````");
         assert_eq!(md_code_str("a|b"), "`a\\|b`");
+        // Control characters become spaces; text of spaces only is padded.
+        assert_eq!(md_code_str("\n"), "`   `");
     }
 
     #[test]

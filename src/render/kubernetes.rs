@@ -409,10 +409,12 @@ pub fn render(
     let head = header(CommentStyle::Hash, &target.sources());
     let mut view = view(target, aks, set, templates)?;
     name_job(&mut view, &head, templates)?;
+    let context = super::context(&view);
     files(set.name.as_str())
         .into_iter()
         .map(|(template, file)| {
-            let body = templates.render(&format!("kubernetes/{template}.yaml.j2"), &view)?;
+            let body =
+                templates.render_context(&format!("kubernetes/{template}.yaml.j2"), &context)?;
             Ok((file, format!("{head}{body}")))
         })
         .collect()

@@ -35,6 +35,12 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
+/// `view` as a template context. Converting copies every value of the view, so a part whose
+/// templates share a view converts it once.
+pub fn context<V: Serialize>(view: &V) -> Value {
+    Value::from(minijinja::value::Serde(view))
+}
+
 /// A failure inside a template: a bug in gen, never bad input.
 #[derive(Debug)]
 pub struct RenderError(pub String);
@@ -117,8 +123,14 @@ impl Templates {
 
     /// Renders template `name` with `view` as its context.
     pub fn render<V: Serialize>(&self, name: &str, view: &V) -> Result<String, RenderError> {
+        self.render_context(name, &context(view))
+    }
+
+    /// Renders template `name` with a context made by [`context`], which several templates
+    /// can share.
+    pub fn render_context(&self, name: &str, context: &Value) -> Result<String, RenderError> {
         let template = self.env.get_template(name)?;
-        Ok(template.render(minijinja::value::Serde(view))?)
+        Ok(template.render(context)?)
     }
 
     /// Compiles template `name` now instead of at its first use.

@@ -102,11 +102,12 @@ pub fn render(
     templates: &Templates,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let view = view(target);
+    let context = super::context(&view);
     let head = header(CommentStyle::Sql, &target.sources());
     script_names(target)
         .into_iter()
         .map(|name| {
-            let body = templates.render(&format!("sql/{name}.j2"), &view)?;
+            let body = templates.render_context(&format!("sql/{name}.j2"), &context)?;
             Ok((name, format!("{head}{body}")))
         })
         .collect()

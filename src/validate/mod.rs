@@ -84,27 +84,26 @@ struct Partial {
 }
 
 /// Validates everything; returns the design only when there is no problem at all.
+/// Takes the inputs, whose files move into the design.
 pub fn validate(
-    inputs: &Inputs,
+    inputs: Inputs,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Result<Design, Vec<Diagnostic>> {
+    let has_project = inputs.project.is_some();
     let partial = Partial {
-        project: inputs
-            .project
-            .as_ref()
-            .and_then(|f| typed(f, &mut diagnostics)),
+        project: inputs.project.and_then(|f| typed(f, &mut diagnostics)),
         environments: inputs
             .environments
-            .iter()
+            .into_iter()
             .filter_map(|f| typed(f, &mut diagnostics))
             .collect(),
         services: inputs
             .services
-            .iter()
+            .into_iter()
             .filter_map(|f| typed(f, &mut diagnostics))
             .collect(),
     };
-    if inputs.project.is_none() && !diagnostics.iter().any(|d| d.file.ends_with("project.yaml")) {
+    if !has_project && !diagnostics.iter().any(|d| d.file.ends_with("project.yaml")) {
         diagnostics.push(
             Diagnostic::new(
                 crate::load::display(&inputs.dir, "project.yaml"),
@@ -123,7 +122,7 @@ pub fn validate(
         environments: partial.environments,
         services: partial.services,
         referenced: BTreeMap::new(),
-        environment_files: inputs.environment_names.clone(),
+        environment_files: inputs.environment_names,
     };
     rules::check_all(&mut design, &inputs.dir, &mut diagnostics);
     diagnostics::sort_and_dedup(&mut diagnostics);
@@ -136,22 +135,21 @@ pub fn validate(
 
 /// First pass over one file: secrets, schema, then the typed value.
 fn typed<T: DeserializeOwned>(
-    file: &SourceFile,
+    file: SourceFile,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Typed<T>> {
-    let secrets = secrets::literal_secrets(file);
-    let schema = schema_stage::schema_problems(file, &secrets);
+    let secrets = secrets::literal_secrets(&file);
+    // Converted once: the schema checks it, then serde reads the typed value from it.
+    let instance = file.root.to_json();
+    let schema = schema_stage::schema_problems(&file, &instance, &secrets);
     let clean = secrets.is_empty() && schema.is_empty();
     diagnostics.extend(secrets);
     diagnostics.extend(schema);
     if !clean {
         return None;
     }
-    match serde_json::from_value(file.root.to_json()) {
-        Ok(value) => Some(Typed {
-            file: file.clone(),
-            value,
-        }),
+    match serde_json::from_value(instance) {
+        Ok(value) => Some(Typed { file, value }),
         Err(e) => {
             // The schema accepted what serde refuses: a gap between the two, reported
             // rather than hidden.
@@ -201,7 +199,7 @@ pub(crate) mod testing {
         .unwrap();
         let mut diagnostics = Vec::new();
         let inputs = crate::load::load(dir.path(), &mut diagnostics).unwrap();
-        let result = super::validate(&inputs, diagnostics);
+        let result = super::validate(inputs, diagnostics);
         let prefix = format!("{}/", dir.path().display());
         result
             .err()

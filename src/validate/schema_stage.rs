@@ -29,11 +29,14 @@ fn schema_errors(kind: FileKind, instance: &Value) -> jsonschema::ErrorIterator<
     }
 }
 
-/// Every schema violation in `file`, except unknown-field errors on keys the secret scan
-/// already reported (one problem, one message).
-pub fn schema_problems(file: &SourceFile, secrets: &[Diagnostic]) -> Vec<Diagnostic> {
-    let instance = file.root.to_json();
-    let mut problems: Vec<Diagnostic> = schema_errors(file.kind, &instance)
+/// Every schema violation in `file` (whose tree as JSON is `instance`), except unknown-field
+/// errors on keys the secret scan already reported (one problem, one message).
+pub fn schema_problems(
+    file: &SourceFile,
+    instance: &serde_json::Value,
+    secrets: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let mut problems: Vec<Diagnostic> = schema_errors(file.kind, instance)
         .flat_map(|error| describe(file, &error))
         .filter(|d| !secrets.iter().any(|s| s.pos == d.pos))
         .collect();
