@@ -509,8 +509,8 @@ pub struct SeedTable {
 }
 
 /// A scalar value in inputs.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(untagged)]
 pub enum ScalarValue {
     /// true or false.
     Bool(bool),
@@ -520,6 +520,49 @@ pub enum ScalarValue {
     Float(f64),
     /// Text.
     Text(String),
+}
+
+// Written out instead of derived with `#[serde(untagged)]`, which tries the variants in turn
+// and formats an error message for each one that does not fit (three for every text).
+impl<'de> Deserialize<'de> for ScalarValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl serde::de::Visitor<'_> for ScalarVisitor {
+    type Value = ScalarValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("true, false, a number or text")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<ScalarValue, E> {
+        Ok(ScalarValue::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<ScalarValue, E> {
+        Ok(ScalarValue::Integer(i))
+    }
+
+    /// Beyond `i64`, a whole number is kept as a float, as the derived untagged enum did.
+    fn visit_u64<E>(self, u: u64) -> Result<ScalarValue, E> {
+        Ok(i64::try_from(u).map_or(ScalarValue::Float(u as f64), ScalarValue::Integer))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<ScalarValue, E> {
+        Ok(ScalarValue::Float(f))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<ScalarValue, E> {
+        Ok(ScalarValue::Text(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<ScalarValue, E> {
+        Ok(ScalarValue::Text(s))
+    }
 }
 
 impl ScalarValue {
@@ -797,4 +840,32 @@ pub struct Authentication {
     pub entra: bool,
     /// Password authentication.
     pub password: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_values_keep_their_type_and_other_values_are_refused() {
+        let read =
+            |json: &str| serde_json::from_str::<ScalarValue>(json).map_err(|e| e.to_string());
+        assert_eq!(read("true"), Ok(ScalarValue::Bool(true)));
+        assert_eq!(read("-3"), Ok(ScalarValue::Integer(-3)));
+        assert_eq!(
+            read("9223372036854775807"),
+            Ok(ScalarValue::Integer(i64::MAX))
+        );
+        assert_eq!(
+            read("18446744073709551615"),
+            Ok(ScalarValue::Float(u64::MAX as f64))
+        );
+        assert_eq!(read("1.5"), Ok(ScalarValue::Float(1.5)));
+        assert_eq!(read("2.0"), Ok(ScalarValue::Float(2.0)));
+        assert_eq!(read("\"on\""), Ok(ScalarValue::Text("on".into())));
+        for refused in ["null", "[1]", "{}"] {
+            let e = read(refused).unwrap_err();
+            assert!(e.contains("expected true, false, a number or text"), "{e}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::input::{AksEnvironment, ContainerImage, StatefulSetDeployment};
 use crate::model::{Deployment, Target};
-use crate::render::{CommentStyle, RenderError, Templates, header, sql};
+use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// The exporter sidecar when the environment names none (upstream image; the Bitnami one
 /// left docker.io/bitnami).
@@ -278,6 +278,7 @@ fn view<'a>(
     target: &'a Target,
     aks: &'a AksEnvironment,
     set: &'a StatefulSetDeployment,
+    scripts: &[(String, String)],
     templates: &Templates,
 ) -> Result<KubernetesView<'a>, RenderError> {
     let db = &target.service.database;
@@ -292,9 +293,12 @@ fn view<'a>(
         key: "pg_hba.conf".into(),
         text: templates.render("kubernetes/pg_hba.conf.j2", &())?,
     }];
-    let sql = sql::render(target, templates)?
-        .into_iter()
-        .map(|(key, text)| DataEntry { key, text })
+    let sql = scripts
+        .iter()
+        .map(|(key, text)| DataEntry {
+            key: key.clone(),
+            text: text.clone(),
+        })
         .collect();
     let postgres = image(&aks.image);
     let exporter = exporter_image(aks);
@@ -398,16 +402,18 @@ fn name_job(
     Ok(())
 }
 
-/// The manifests of an aks target, file name → text; nothing for other targets.
+/// The manifests of an aks target, file name → text; nothing for other targets. `scripts`
+/// are the target's rendered psql scripts (name → text), which a ConfigMap carries.
 pub fn render(
     target: &Target,
+    scripts: &[(String, String)],
     templates: &Templates,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let (Deployment::Aks(set), Some(aks)) = (&target.deployment, &target.env.aks) else {
         return Ok(Vec::new());
     };
     let head = header(CommentStyle::Hash, &target.sources());
-    let mut view = view(target, aks, set, templates)?;
+    let mut view = view(target, aks, set, scripts, templates)?;
     name_job(&mut view, &head, templates)?;
     let context = super::context(&view);
     files(set.name.as_str())

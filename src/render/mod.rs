@@ -188,7 +188,9 @@ pub fn header(style: CommentStyle, sources: &[String]) -> String {
 #[derive(Clone, Copy)]
 enum Part {
     Readme,
-    Kubernetes,
+    /// The manifests and the psql scripts, which a ConfigMap of the manifests carries: both
+    /// come from one rendering of the scripts.
+    KubernetesAndSql,
     Bicep,
     Alerts,
     Sql,
@@ -199,7 +201,7 @@ impl Part {
     /// are short ones and the threads finish together.
     fn of(target: &Target) -> &'static [Part] {
         match target.deployment {
-            Deployment::Aks(_) => &[Part::Readme, Part::Kubernetes, Part::Alerts, Part::Sql],
+            Deployment::Aks(_) => &[Part::Readme, Part::KubernetesAndSql, Part::Alerts],
             Deployment::FlexibleServer(_) => &[Part::Readme, Part::Alerts, Part::Bicep, Part::Sql],
         }
     }
@@ -218,7 +220,14 @@ impl Part {
                 files.insert(format!("{dir}/README.md"), text.into_bytes());
                 return Ok(());
             }
-            Part::Kubernetes => ("kubernetes", kubernetes::render(target, templates)?),
+            Part::KubernetesAndSql => {
+                let scripts = sql::render(target, templates)?;
+                let manifests = kubernetes::render(target, &scripts, templates)?;
+                for (name, text) in manifests {
+                    files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
+                }
+                ("sql", scripts)
+            }
             Part::Bicep => ("bicep", bicep::render(target, templates)?),
             Part::Alerts => ("alerts", alerts::render(target, templates)?),
             Part::Sql => ("sql", sql::render(target, templates)?),
