@@ -561,6 +561,26 @@ pub fn mermaid_str(text: &str) -> String {
     out
 }
 
+/// `join(separator)` filter: the items of a list as one text, `separator` between them. Its
+/// result is not escaped: another filter must follow it, as after any other value. (This is
+/// minijinja's builtin `join`, the only builtin the templates use; the builtins stay out.)
+pub fn join(value: &Value, separator: Option<&str>) -> Result<Value, Error> {
+    let items = value
+        .try_iter()
+        .map_err(|_| invalid(format!("join cannot join {}", value.kind())))?;
+    let mut joined = String::new();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            joined.push_str(separator.unwrap_or_default());
+        }
+        match item.as_str() {
+            Some(text) => joined.push_str(text),
+            None => joined.push_str(&item.to_string()),
+        }
+    }
+    Ok(Value::from(joined))
+}
+
 /// `mermaid` filter: a node or edge label, quotes included. A sequence becomes one line per
 /// item (joined with `<br/>`).
 pub fn mermaid(value: &Value) -> Result<Value, Error> {
@@ -805,5 +825,18 @@ mod tests {
         assert_eq!(mermaid_str("a\n```\nb"), "a #96;#96;#96; b");
         let v = mermaid(&Value::from(vec!["a", "b\"c"])).unwrap();
         assert_eq!(v.as_str().unwrap(), "\"a<br/>b#quot;c\"");
+    }
+
+    #[test]
+    fn join_joins_items_and_leaves_escaping_to_the_next_filter() {
+        let list = Value::from(vec!["a", "b'c"]);
+        let joined = join(&list, Some(", ")).unwrap();
+        assert_eq!(joined.as_str(), Some("a, b'c"));
+        assert!(!joined.is_safe(), "printed raw, it would be refused");
+        assert_eq!(
+            join(&Value::from(vec![1, 2]), None).unwrap().as_str(),
+            Some("12")
+        );
+        assert!(join(&Value::from(3), Some(",")).is_err());
     }
 }

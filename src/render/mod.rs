@@ -116,6 +116,7 @@ impl Templates {
         env.add_filter("md_code", filters::md_code);
         env.add_filter("mermaid", filters::mermaid);
         env.add_filter("mermaid_id", filters::mermaid_id);
+        env.add_filter("join", filters::join);
         // Compiled on first use: a run parses only the templates of the targets it renders.
         env.set_loader(|name| Ok(template_source(name)));
         Templates { env }
