@@ -215,7 +215,7 @@ impl Part {
         files: &mut Files,
     ) -> Result<(), RenderError> {
         let dir = target.dir();
-        let (folder, rendered) = match self {
+        let folders = match self {
             Part::Readme => {
                 let text = readme::render(target, templates)?;
                 files.insert(format!("{dir}/README.md"), text.into_bytes());
@@ -224,17 +224,16 @@ impl Part {
             Part::KubernetesAndSql => {
                 let scripts = sql::render(target, templates)?;
                 let manifests = kubernetes::render(target, &scripts, templates)?;
-                for (name, text) in manifests {
-                    files.insert(format!("{dir}/kubernetes/{name}"), text.into_bytes());
-                }
-                ("sql", scripts)
+                vec![("kubernetes", manifests), ("sql", scripts)]
             }
-            Part::Bicep => ("bicep", bicep::render(target, templates)?),
-            Part::Alerts => ("alerts", alerts::render(target, templates)?),
-            Part::Sql => ("sql", sql::render(target, templates)?),
+            Part::Bicep => vec![("bicep", bicep::render(target, templates)?)],
+            Part::Alerts => vec![("alerts", alerts::render(target, templates)?)],
+            Part::Sql => vec![("sql", sql::render(target, templates)?)],
         };
-        for (name, text) in rendered {
-            files.insert(format!("{dir}/{folder}/{name}"), text.into_bytes());
+        for (folder, rendered) in folders {
+            for (name, text) in rendered {
+                files.insert(format!("{dir}/{folder}/{name}"), text.into_bytes());
+            }
         }
         Ok(())
     }
