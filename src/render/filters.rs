@@ -2,6 +2,8 @@
 //! environment's formatter refuses any value that did not come out of one of these (see
 //! [`super::Templates`]), so a raw interpolation is a render error, not an injection.
 
+use std::borrow::Cow;
+
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 
@@ -11,6 +13,15 @@ fn invalid(message: impl Into<String>) -> Error {
 
 fn safe(text: String) -> Value {
     Value::from_safe_string(text)
+}
+
+/// A value as text for the filters that take any value: text as it is, anything else as
+/// minijinja displays it.
+fn text_of(value: &Value) -> Cow<'_, str> {
+    match value.as_str() {
+        Some(text) => Cow::Borrowed(text),
+        None => Cow::Owned(value.to_string()),
+    }
 }
 
 fn refuse_nul(text: &str) -> Result<(), Error> {
@@ -122,15 +133,12 @@ pub fn num(value: &Value) -> Result<Value, Error> {
 /// `comment` filter: text for the inside of a one-line comment (`--`, `#`, `//`): line
 /// breaks and other control characters become spaces so the comment cannot end early.
 pub fn comment(value: &Value) -> Result<Value, Error> {
-    let spaced = |text: &str| {
-        text.chars()
+    Ok(safe(
+        text_of(value)
+            .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
-    };
-    Ok(safe(match value.as_str() {
-        Some(text) => spaced(text),
-        None => spaced(&value.to_string()),
-    }))
+            .collect(),
+    ))
 }
 
 /// Characters a YAML reader refuses raw (outside YAML's printable set) or reads as line
@@ -307,10 +315,7 @@ pub fn bicep_number(value: &Value) -> Result<Value, Error> {
 /// `md` filter: text for Markdown prose and table cells; markup characters are escaped and
 /// line breaks become spaces.
 pub fn md(value: &Value) -> Result<Value, Error> {
-    let text = match value.as_str() {
-        Some(text) => text.to_owned(),
-        None => value.to_string(),
-    };
+    let text = text_of(value);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -492,10 +497,7 @@ pub fn md_code_str(text: &str) -> String {
 
 /// `md_code` filter: a value as Markdown inline code (delimiters included).
 pub fn md_code(value: &Value) -> Result<Value, Error> {
-    Ok(safe(match value.as_str() {
-        Some(text) => md_code_str(text),
-        None => md_code_str(&value.to_string()),
-    }))
+    Ok(safe(md_code_str(&text_of(value))))
 }
 
 /// One shell word (bash): bare when it holds only characters no shell treats specially,
@@ -573,10 +575,7 @@ pub fn join(value: &Value, separator: Option<&str>) -> Result<Value, Error> {
         if i > 0 {
             joined.push_str(separator.unwrap_or_default());
         }
-        match item.as_str() {
-            Some(text) => joined.push_str(text),
-            None => joined.push_str(&item.to_string()),
-        }
+        joined.push_str(&text_of(&item));
     }
     Ok(Value::from(joined))
 }
@@ -587,15 +586,9 @@ pub fn mermaid(value: &Value) -> Result<Value, Error> {
     let lines: Vec<String> = match value.kind() {
         ValueKind::Seq => value
             .try_iter()?
-            .map(|item| match item.as_str() {
-                Some(text) => text.to_owned(),
-                None => item.to_string(),
-            })
+            .map(|item| text_of(&item).into_owned())
             .collect(),
-        _ => vec![match value.as_str() {
-            Some(text) => text.to_owned(),
-            None => value.to_string(),
-        }],
+        _ => vec![text_of(value).into_owned()],
     };
     let body: Vec<String> = lines.iter().map(|l| mermaid_str(l)).collect();
     Ok(safe(format!("\"{}\"", body.join("<br/>"))))
