@@ -187,20 +187,22 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
     })
 }
 
-/// `gen render` and `gen render --check`.
-pub fn render(options: &RenderOptions) -> Outcome {
+/// `gen render` and `gen render --check`. `options` gives the options (the command line is
+/// parsed there): the other cores are compiling templates while it runs.
+pub fn render(options: impl FnOnce() -> Result<RenderOptions, Outcome>) -> Outcome {
     let templates = Templates::new();
     let preparation = Preparation::new(&templates);
     let prepared = preparation.alongside(|| {
+        let options = options()?;
         let mut model = load_model(&options.inputs, options.format)?;
-        let scope = select(&mut model, options)?;
+        let scope = select(&mut model, &options)?;
         // The other cores go on compiling templates; this one joins them, skipping the
         // templates of platforms no selected target is on.
         preparation.narrow_to(&model);
         preparation.help();
-        Ok((model, scope))
+        Ok((options, model, scope))
     });
-    let (model, scope) = match prepared {
+    let (options, model, scope) = match prepared {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
@@ -212,7 +214,7 @@ pub fn render(options: &RenderOptions) -> Outcome {
         say(format_args!("gen: note: {note}"));
     }
     if options.check {
-        return check(options, &files, &scope);
+        return check(&options, &files, &scope);
     }
     match write::write(&options.out, &files, &scope) {
         Ok(written) => {
