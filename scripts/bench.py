@@ -14,6 +14,7 @@ The comparisons of single small renders (1 and 2) take at least SMALL_RUNS round
 round is a few milliseconds, and this VM's noise moves a median of 15 by a tenth.
 Exits 1 when a goal is missed.
 """
+import json
 import os
 import pathlib
 import re
@@ -25,7 +26,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-GEN = ROOT / "target" / "release" / "gen"
+GEN = None  # the release binary, wherever cargo put it (see build_gen)
 SMALL_RUNS = 100
 
 
@@ -109,10 +110,25 @@ def count_targets(inputs):
     return int(re.search(r"\((\d+) targets\)", output.stderr).group(1))
 
 
+def build_gen():
+    """Builds the release binary the way a user does and returns its path, as cargo reports
+    it (the target folder depends on .cargo/config.toml)."""
+    output = subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--message-format=json"],
+        cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
+    ).stdout
+    for line in output.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message["target"]["kind"] == ["bin"] and message["target"]["name"] == "gen":
+            return pathlib.Path(message["executable"])
+    raise SystemExit("cargo build did not report the gen binary")
+
+
 def main():
+    global GEN
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     assert runs >= 5, "at least 5 runs"
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    GEN = build_gen()
     failures = []
     # On tmpfs when there is one: this machine's disk throttles write-back, so that every
     # successive write to it is slower than the last and no figure would be repeatable.

@@ -49,9 +49,9 @@ impl Duration {
     /// ISO 8601, as Azure writes it: `PT5M`, `PT1H`, `P1D`.
     pub fn iso8601(self) -> String {
         let m = self.minutes;
-        if m % 1440 == 0 {
+        if m.is_multiple_of(1440) {
             format!("P{}D", m / 1440)
-        } else if m % 60 == 0 {
+        } else if m.is_multiple_of(60) {
             format!("PT{}H", m / 60)
         } else {
             format!("PT{m}M")

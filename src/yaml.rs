@@ -385,10 +385,10 @@ fn resolve_plain(text: &str) -> NodeKind {
     if let Some(i) = parse_int(text) {
         return NodeKind::Int(i);
     }
-    if looks_like_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return NodeKind::Float(f);
-        }
+    if looks_like_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return NodeKind::Float(f);
     }
     NodeKind::Str(text.to_owned())
 }

@@ -104,7 +104,7 @@ fn an_interrupted_render_leaves_the_old_tree_or_the_new_one_never_a_mix() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_micros(random.next() % 15_000));
-        let signal = if random.next() % 2 == 0 {
+        let signal = if random.next().is_multiple_of(2) {
             libc::SIGKILL
         } else {
             libc::SIGINT

@@ -16,11 +16,18 @@ const MAX_FILES: usize = 12;
 /// Only paths of the shapes gen reads, so the fuzzer spends its time on contents.
 fn usable_path(path: &str) -> bool {
     let simple = |name: &str| {
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
+        !name.is_empty()
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+            })
     };
     match path.split_once('/') {
         None => path == "project.yaml",
-        Some((folder, name)) => matches!(folder, "environments" | "services" | "sql") && simple(name) && !name.starts_with('.'),
+        Some((folder, name)) => {
+            matches!(folder, "environments" | "services" | "sql")
+                && simple(name)
+                && !name.starts_with('.')
+        }
     }
 }
 
@@ -36,12 +43,11 @@ fn write_tree(dir: &Path, data: &[u8]) {
             Some(at) => (&rest[..at], &rest[at + SEPARATOR.len()..]),
             None => (rest, &[][..]),
         };
-        if let Some(newline) = file.iter().position(|&b| b == b'\n') {
-            if let Ok(path) = std::str::from_utf8(&file[..newline]) {
-                if usable_path(path) {
-                    std::fs::write(dir.join(path), &file[newline + 1..]).unwrap();
-                }
-            }
+        if let Some(newline) = file.iter().position(|&b| b == b'\n')
+            && let Ok(path) = std::str::from_utf8(&file[..newline])
+            && usable_path(path)
+        {
+            std::fs::write(dir.join(path), &file[newline + 1..]).unwrap();
         }
         if tail.is_empty() {
             break;

@@ -299,10 +299,10 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError
     let mut first_failure: Option<(usize, RenderError)> = None;
     for (part, failure) in parts {
         files.extend(part);
-        if let Some((i, e)) = failure {
-            if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
-                first_failure = Some((i, e));
-            }
+        if let Some((i, e)) = failure
+            && first_failure.as_ref().is_none_or(|(j, _)| i < *j)
+        {
+            first_failure = Some((i, e));
         }
     }
     match first_failure {
