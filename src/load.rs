@@ -3,7 +3,7 @@
 //! Everything read from the inputs folder goes through [`read_input_file`], which refuses
 //! what a hostile or broken checkout could put there: files over [`MAX_FILE_BYTES`],
 //! FIFOs and other non-regular files (opening a FIFO would hang the hook), paths that leave
-//! the folder through `..` or a symlink, and text that is not UTF-8.
+//! the folder through `..` or a symlink, text that is not UTF-8, and NUL bytes.
 
 use std::fs;
 use std::io::Read;
@@ -299,23 +299,43 @@ pub fn read_input_file(dir: &Path, rel: &str) -> Result<String, FileProblem> {
             None,
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let valid = std::str::from_utf8(valid).unwrap_or_default();
-        let line = valid.matches('\n').count() + 1;
-        let column = valid
-            .rsplit('\n')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .count()
-            + 1;
         FileProblem {
-            pos: Pos { line, column },
+            pos: position_after(std::str::from_utf8(valid).unwrap_or_default()),
             message: format!("`{rel}` is not valid UTF-8"),
             hint: Some("save the file as UTF-8".to_owned()),
         }
-    })
+    })?;
+    refuse_nul_byte(rel, &text)?;
+    Ok(text)
+}
+
+/// A NUL byte is refused where it is: PostgreSQL cannot store one in text, psql would send
+/// a script only up to it, and none of the other outputs can carry it. (Inside YAML it can
+/// also be written as the escape `"\0"`, which the YAML reader refuses.)
+fn refuse_nul_byte(rel: &str, text: &str) -> Result<(), FileProblem> {
+    match text.find('\0') {
+        None => Ok(()),
+        Some(at) => Err(FileProblem {
+            pos: position_after(&text[..at]),
+            message: format!("`{rel}` holds a NUL byte"),
+            hint: Some("remove it; no input can carry one into PostgreSQL".to_owned()),
+        }),
+    }
+}
+
+/// The position just after `prefix`, the text of a file before some point in it.
+fn position_after(prefix: &str) -> Pos {
+    let line = prefix.matches('\n').count() + 1;
+    let column = prefix
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    Pos { line, column }
 }
 
 #[cfg(test)]
@@ -331,6 +351,15 @@ mod tests {
         assert!(normalize_inside("../x").is_err());
         assert!(normalize_inside("sql/../../x").is_err());
         assert!(normalize_inside("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn refuses_a_nul_byte_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.psql"), "-- 한글\nSELECT 1\0;\n").unwrap();
+        let problem = read_input_file(dir.path(), "a.psql").unwrap_err();
+        assert_eq!(problem.pos, Pos { line: 2, column: 9 });
+        assert!(problem.message.contains("NUL"), "{}", problem.message);
     }
 
     #[test]

@@ -189,10 +189,14 @@ impl Target {
 
 /// The environment variable holding a secret: upper case, every character other than a
 /// letter or digit turned into `_` (`phonebill-auth-user-password` →
-/// `PHONEBILL_AUTH_USER_PASSWORD`).
+/// `PHONEBILL_AUTH_USER_PASSWORD`), and `_` first when the name starts with a digit, which
+/// no shell variable can (both Kubernetes Secret keys and Key Vault names may).
 pub fn secret_env_var(secret: &str) -> String {
-    secret
-        .chars()
+    let digit_first = secret.starts_with(|c: char| c.is_ascii_digit());
+    digit_first
+        .then_some('_')
+        .into_iter()
+        .chain(secret.chars())
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_uppercase()
@@ -317,5 +321,6 @@ mod tests {
             "PHONEBILL_AUTH_USER_PASSWORD"
         );
         assert_eq!(secret_env_var("a.b/c"), "A_B_C");
+        assert_eq!(secret_env_var("1st-password"), "_1ST_PASSWORD");
     }
 }

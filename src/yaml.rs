@@ -312,7 +312,10 @@ impl<'a> Builder<'a> {
             let (event, key_pos) = self.next()?;
             let name = match event {
                 Event::MappingEnd => return Ok(entries),
-                Event::Scalar(text, _, _, _) => text.into_owned(),
+                Event::Scalar(text, _, _, _) => {
+                    refuse_nul(&text, key_pos)?;
+                    text.into_owned()
+                }
                 Event::Alias(_) => {
                     return Err(err(
                         key_pos,
@@ -356,6 +359,20 @@ fn reject_tag(tag: Option<&Tag>, pos: Pos) -> Result<(), YamlError> {
     }
 }
 
+/// A double-quoted scalar can write a NUL character as `\0` (a NUL byte in the file is
+/// refused when it is read); no output can carry one, so it is refused here, where it is
+/// written, instead of reaching a template.
+fn refuse_nul(text: &str, pos: Pos) -> Result<(), YamlError> {
+    if text.contains('\0') {
+        return Err(err(
+            pos,
+            "a NUL character (`\\0`) in text",
+            Some("remove it; PostgreSQL, Kubernetes and Azure cannot store one"),
+        ));
+    }
+    Ok(())
+}
+
 /// Resolves a scalar by the YAML 1.2 core schema; quoted scalars and `!!str` stay text.
 fn scalar(
     text: Cow<'_, str>,
@@ -363,6 +380,7 @@ fn scalar(
     tag: Option<&Tag>,
     pos: Pos,
 ) -> Result<NodeKind, YamlError> {
+    refuse_nul(&text, pos)?;
     if let Some(tag) = tag {
         if tag.is_yaml_core_schema() && tag.suffix == "str" {
             return Ok(NodeKind::Str(text.into_owned()));
@@ -466,6 +484,16 @@ mod tests {
         let e = Node::parse("a: &x [1]\nb: *x\n").unwrap_err();
         assert_eq!(e.pos, Pos { line: 2, column: 4 });
         assert!(e.message.contains("aliases"));
+    }
+
+    #[test]
+    fn rejects_nul_characters_written_as_escapes() {
+        let e = Node::parse("a: 1\nb: \"x\\0y\"\n").unwrap_err();
+        assert_eq!(e.pos, Pos { line: 2, column: 4 });
+        assert!(e.message.contains("NUL"), "{}", e.message);
+        let e = Node::parse("a:\n  \"k\\0\": 1\n").unwrap_err();
+        assert_eq!(e.pos, Pos { line: 2, column: 3 });
+        assert!(Node::parse("a: \"x\\ty\"\n").is_ok());
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     shared_buffers_fit_the_memory_limit(design, out);
     stateful_set_names_are_valid(design, out);
     owned_parameters_are_refused(design, out);
+    parameter_values_fit_on_one_line(design, out);
 }
 
 /// One aks deployment of a service, with the path to its `statefulSet`.
@@ -430,6 +431,28 @@ fn owned_parameters_are_refused(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// postgresql.conf holds one parameter per line, so a text value with a line break cannot be
+/// written there (it reached the template's filter before, reported as a bug in gen).
+fn parameter_values_fit_on_one_line(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        for (name, value) in &target.set.parameters {
+            if let ScalarValue::Text(text) = value
+                && text.contains(['\n', '\r'])
+            {
+                out.push(
+                    target
+                        .at(
+                            path!["parameters", name],
+                            format!("the value of `{name}` spans lines"),
+                        )
+                        .expected("a value on one line")
+                        .hint("postgresql.conf takes each parameter on a line of its own"),
+                );
+            }
+        }
+    }
+}
+
 fn owned_parameter_hint(name: &str) -> &'static str {
     match name {
         "timezone" => "set `database.timezone` (or the project default) instead",
@@ -606,5 +629,18 @@ mod tests {
             "services/bill-inquiry.yaml:34:9",
             "not a PostgreSQL parameter name",
         );
+    }
+
+    #[test]
+    fn parameter_values_that_span_lines_are_refused() {
+        let found =
+            validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\nfsync = off\"");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:36:19",
+            "the value of `work_mem` spans lines",
+        );
+        let found = validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\r\"");
+        assert_one(&found, "services/bill-inquiry.yaml:36:19", "spans lines");
     }
 }

@@ -8,6 +8,7 @@ use crate::input::{
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
 use crate::path;
+use crate::validate::alerts::is_key_vault_secret_name;
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -33,6 +34,43 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         tls_version_is_accepted(&server, out);
         password_encryption_is_not_md5(&server, out);
         someone_can_log_in(&server, out);
+    }
+    passwords_are_key_vault_secrets(design, out);
+}
+
+/// On this platform the passwords are Key Vault secrets: the administrator's, and those of
+/// the roles of every service with a server here. A name Key Vault refuses would only fail
+/// at deployment (and an empty one reached the templates).
+fn passwords_are_key_vault_secrets(design: &Design, out: &mut Vec<Diagnostic>) {
+    let servers = azure_servers(design);
+    let not_a_name = |at: Diagnostic, name: &str| {
+        at.expected("1–127 letters, digits and `-`")
+            .found(format!("`{name}`"))
+            .hint("Key Vault holds the passwords on azure-flexible-server")
+    };
+    for s in &servers {
+        let name = &s.server.administrator_password_secret;
+        if !is_key_vault_secret_name(name) {
+            let at = s.at(
+                path!["administratorPasswordSecret"],
+                "not a Key Vault secret name",
+            );
+            out.push(not_a_name(at, name));
+        }
+    }
+    // A service's servers are listed together, so each service is checked once.
+    let mut services: Vec<&Typed<ServiceFile>> = servers.iter().map(|s| s.service).collect();
+    services.dedup_by_key(|service| &service.file.rel);
+    for service in services {
+        for (i, role) in service.value.database.roles.iter().enumerate() {
+            if !is_key_vault_secret_name(&role.password_secret) {
+                let at = service.at(
+                    path!["database", "roles", i, "passwordSecret"],
+                    "not a Key Vault secret name",
+                );
+                out.push(not_a_name(at, &role.password_secret));
+            }
+        }
     }
 }
 
@@ -591,6 +629,30 @@ mod tests {
     const PROD: &str = "environments/prod.yaml";
     const AUTH: &str = "services/auth.yaml";
     const PROD_TEXT: &str = include_str!("../../inputs/environments/prod.yaml");
+
+    #[test]
+    fn passwords_are_key_vault_secret_names() {
+        let found = validate_example_with(
+            AUTH,
+            "passwordSecret: phonebill-auth-user-password",
+            "passwordSecret: \"\"",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:12:23",
+            "not a Key Vault secret name",
+        );
+        let found = validate_example_with(
+            AUTH,
+            "administratorPasswordSecret: phonebill-auth-admin-password",
+            "administratorPasswordSecret: admin_password",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:25:36",
+            "not a Key Vault secret name",
+        );
+    }
 
     #[test]
     fn private_access_needs_its_network() {

@@ -26,9 +26,48 @@ pub fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     schema_files_are_plain_sql(design, dir, out);
     connection_limits_fit(design, out);
     seed_rows_have_their_keys(design, out);
+    timezones_are_names(design, out);
     super::azure::check_all(design, out);
     super::aks::check_all(design, out);
     super::alerts::check_all(design, out);
+}
+
+/// A timezone is a name (`Asia/Seoul`, `UTC`, `Etc/GMT-9`) or a POSIX rule (`KST-9`): never
+/// empty, never with spaces or control characters. postgresql.conf takes the value on one
+/// line (a line break in it reached the template's filter before, as a bug in gen).
+fn timezones_are_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    const EXPECTED: &str = "an IANA name such as `Asia/Seoul` or `UTC`";
+    let project = &design.project;
+    if let Some(found) = unusable_timezone(project.value.defaults.database.timezone.as_deref()) {
+        let at = path!["defaults", "database", "timezone"];
+        out.push(
+            project
+                .at(at, "not a timezone name")
+                .expected(EXPECTED)
+                .found(found),
+        );
+    }
+    for service in &design.services {
+        if let Some(found) = unusable_timezone(service.value.database.timezone.as_deref()) {
+            let at = path!["database", "timezone"];
+            out.push(
+                service
+                    .at(at, "not a timezone name")
+                    .expected(EXPECTED)
+                    .found(found),
+            );
+        }
+    }
+}
+
+/// The timezone as reported, when it is set and cannot be a timezone.
+fn unusable_timezone(timezone: Option<&str>) -> Option<String> {
+    let timezone = timezone?;
+    let unusable = timezone.is_empty()
+        || timezone
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    unusable.then(|| format!("`{}`", timezone.escape_debug()))
 }
 
 /// A seed row is matched by its key, so every row needs every key column.
@@ -785,6 +824,28 @@ mod tests {
     #[test]
     fn the_example_is_valid() {
         assert!(validate_example_with("services/auth.yaml", "name: auth", "name: auth").is_empty());
+    }
+
+    #[test]
+    fn a_timezone_is_a_name_on_one_line() {
+        let found = validate_example_with(
+            "project.yaml",
+            "timezone: Asia/Seoul",
+            "timezone: \"Asia/Seoul\\nfsync = off\"",
+        );
+        assert_one(&found, "project.yaml:10:15", "not a timezone name");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  locale: ko_KR.UTF-8",
+            "  timezone: \"\"\n  locale: ko_KR.UTF-8",
+        );
+        assert_one(&found, "services/auth.yaml:5:13", "not a timezone name");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  locale: ko_KR.UTF-8",
+            "  timezone: Etc/GMT-9\n  locale: ko_KR.UTF-8",
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
