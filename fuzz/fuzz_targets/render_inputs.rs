@@ -1,7 +1,8 @@
 //! Load + validate + render of an arbitrary inputs tree. The fuzzer's bytes are a list of
 //! files: each starts with a line holding its path (`project.yaml`, `environments/*.yaml`,
 //! `services/*.yaml` or `sql/*.psql`), then its contents, up to a `\n%%\n` separator.
-//! Errors are expected; a panic, a hang or runaway memory is a bug.
+//! Invalid inputs are expected; a panic, a hang, runaway memory or a template error (inputs
+//! that passed validation and still failed to render, "a bug in gen") is a bug.
 
 #![no_main]
 
@@ -12,6 +13,8 @@ use libfuzzer_sys::fuzz_target;
 
 const SEPARATOR: &[u8] = b"\n%%\n";
 const MAX_FILES: usize = 12;
+/// How `render_folder` reports a failure inside a template (`render::RenderError`).
+const TEMPLATE_ERROR: &str = "template error (a bug in gen)";
 
 /// Only paths of the shapes gen reads, so the fuzzer spends its time on contents.
 fn usable_path(path: &str) -> bool {
@@ -60,5 +63,8 @@ fuzz_target!(|data: &[u8]| {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path();
     write_tree(dir, data);
-    let _ = gen_lib::app::render_folder(dir);
+    if let Err(message) = gen_lib::app::render_folder(dir) {
+        // Validation must refuse whatever a template cannot render, at its own position.
+        assert!(!message.starts_with(TEMPLATE_ERROR), "{message}");
+    }
 });
