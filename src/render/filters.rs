@@ -435,13 +435,19 @@ pub fn conf_name(value: &Value) -> Result<Value, Error> {
 /// and `\` escaped (the file's string syntax reads backslash escapes).
 pub fn conf_value_str(text: &str) -> Result<String, Error> {
     refuse_nul(text)?;
-    if text.contains(['\n', '\r']) {
+    if !fits_conf_line(text) {
         return Err(invalid("a postgresql.conf value cannot span lines"));
     }
     Ok(format!(
         "'{}'",
         text.replace('\\', "\\\\").replace('\'', "''")
     ))
+}
+
+/// Whether `text` fits on its postgresql.conf line, one per parameter (validation asks the
+/// same before anything is rendered).
+pub fn fits_conf_line(text: &str) -> bool {
+    !text.contains(['\n', '\r'])
 }
 
 /// `conf_value` filter.

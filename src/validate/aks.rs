@@ -437,7 +437,7 @@ fn parameter_values_fit_on_one_line(design: &Design, out: &mut Vec<Diagnostic>) 
     for target in aks_targets(design) {
         for (name, value) in &target.set.parameters {
             if let ScalarValue::Text(text) = value
-                && text.contains(['\n', '\r'])
+                && !crate::render::filters::fits_conf_line(text)
             {
                 out.push(
                     target
