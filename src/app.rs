@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, FileKind};
 use crate::model::{self, Model};
-use crate::prepare::Preparation;
 use crate::render::{self, Templates};
 use crate::schema::{SCHEMA_FILES, schema_text};
 use crate::validate;
@@ -187,23 +186,15 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
     })
 }
 
-/// `gen render` and `gen render --check`. `options` gives the options (the command line is
-/// parsed there): the other cores are compiling templates while it runs.
-pub fn render(options: impl FnOnce() -> Result<RenderOptions, Outcome>) -> Outcome {
+/// `gen render` and `gen render --check`.
+pub fn render(options: &RenderOptions) -> Outcome {
     let templates = Templates::new();
-    let preparation = Preparation::new(&templates);
-    let prepared = preparation.alongside(|| {
-        let options = options()?;
-        let mut model = load_model(&options.inputs, options.format)?;
-        let scope = select(&mut model, &options)?;
-        // The other cores go on compiling templates; this one joins them, skipping the
-        // templates of platforms no selected target is on.
-        preparation.narrow_to(&model);
-        preparation.help();
-        Ok((options, model, scope))
-    });
-    let (options, model, scope) = match prepared {
-        Ok(prepared) => prepared,
+    let mut model = match load_model(&options.inputs, options.format) {
+        Ok(model) => model,
+        Err(outcome) => return outcome,
+    };
+    let scope = match select(&mut model, options) {
+        Ok(scope) => scope,
         Err(outcome) => return outcome,
     };
     let files = match render::render(&model, &templates) {
@@ -214,7 +205,7 @@ pub fn render(options: impl FnOnce() -> Result<RenderOptions, Outcome>) -> Outco
         say(format_args!("gen: note: {note}"));
     }
     if options.check {
-        return check(&options, &files, &scope);
+        return check(options, &files, &scope);
     }
     match write::write(&options.out, &files, &scope) {
         Ok(written) => {

@@ -127,19 +127,6 @@ impl FormatArg {
 
 /// Parses the command line and runs the command.
 pub fn run() -> Outcome {
-    // Most of a small render is compiling templates, which needs no option. When the first
-    // argument asks for a render, the other cores start on them while clap parses the command
-    // line (0.15 ms, and as long again for the other core to wake up and start): 0.15 to 0.3
-    // ms less per render of the example. Help and usage errors still come from the parse.
-    if std::env::args_os()
-        .nth(1)
-        .is_some_and(|first| first == "render")
-    {
-        return app::render(|| match parse()? {
-            Command::Render(args) => Ok(render_options(args)),
-            other => Err(dispatch(other)),
-        });
-    }
     match parse() {
         Ok(command) => dispatch(command),
         Err(outcome) => outcome,
@@ -172,7 +159,7 @@ fn render_options(args: RenderArgs) -> RenderOptions {
 
 fn dispatch(command: Command) -> Outcome {
     match command {
-        Command::Render(args) => app::render(|| Ok(render_options(args))),
+        Command::Render(args) => app::render(&render_options(args)),
         Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
         Command::New { what } => match what {

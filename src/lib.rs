@@ -14,7 +14,6 @@ pub mod input;
 pub mod jobs;
 pub mod load;
 pub mod model;
-pub mod prepare;
 pub mod quantity;
 pub mod render;
 pub mod schema;

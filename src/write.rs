@@ -295,6 +295,7 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     }
 }
 
+#[allow(unsafe_code, reason = "kill(2) has no safe wrapper in std")]
 fn process_alive(pid: i32) -> bool {
     // SAFETY: signal 0 only asks whether the process exists.
     unsafe { libc::kill(pid, 0) == 0 }
@@ -434,6 +435,7 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
+#[allow(unsafe_code, reason = "renameat2(2) has no safe wrapper in std")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;

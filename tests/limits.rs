@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use harness::{copy_dir, run_gen, snapshot_tree};
 
 /// Peak resident memory of the largest child this process has waited for, in bytes.
+#[allow(unsafe_code, reason = "getrusage(2) has no safe wrapper in std")]
 fn children_peak_rss() -> u64 {
     // SAFETY: getrusage fills the zeroed struct we hand it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

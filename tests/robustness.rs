@@ -110,7 +110,10 @@ fn an_interrupted_render_leaves_the_old_tree_or_the_new_one_never_a_mix() {
             libc::SIGINT
         };
         // SAFETY: the child has not been waited for, so its pid is still ours.
-        unsafe { libc::kill(child.id() as i32, signal) };
+        #[allow(unsafe_code, reason = "kill(2) has no safe wrapper in std")]
+        unsafe {
+            libc::kill(child.id() as i32, signal)
+        };
         let status = child.wait().unwrap();
         if status.success() {
             completed += 1

@@ -14,7 +14,6 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::input::Platform;
 use crate::model::{Deployment, Model, Target};
 
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
@@ -134,12 +133,6 @@ impl Templates {
         Ok(template.render(context)?)
     }
 
-    /// Compiles template `name` now instead of at its first use.
-    pub fn compile(&self, name: &str) -> Result<(), RenderError> {
-        self.env.get_template(name)?;
-        Ok(())
-    }
-
     /// Names of every embedded template.
     pub fn names(&self) -> Vec<&'static str> {
         TEMPLATE_FILES.iter().map(|(name, _)| *name).collect()
@@ -239,46 +232,11 @@ impl Part {
     }
 }
 
-/// The platform whose targets alone use template `name`; `None` when every target does.
-fn template_platform(name: &str) -> Option<Platform> {
-    if name.starts_with("kubernetes/") || name == "readme/_aks.md.j2" {
-        Some(Platform::Aks)
-    } else if name.starts_with("bicep/") || name == "readme/_azure.md.j2" {
-        Some(Platform::AzureFlexibleServer)
-    } else {
-        None
-    }
-}
-
-/// The templates rendering uses, each with the platform whose targets alone use it,
-/// largest first: compiling the large ones first spreads the work evenly over the cores.
-/// (`new/` holds the scaffolds of `gen new`, not rendered here.)
-pub fn render_templates() -> Vec<(&'static str, Option<Platform>)> {
-    let mut templates: Vec<(&'static str, &'static str)> = TEMPLATE_FILES
-        .iter()
-        .filter(|(name, _)| !name.starts_with("new/"))
-        .copied()
-        .collect();
-    templates.sort_by_key(|(name, text)| (std::cmp::Reverse(text.len()), *name));
-    templates
-        .into_iter()
-        .map(|(name, _)| (name, template_platform(name)))
-        .collect()
-}
-
-/// The platforms the targets of `model` are on.
-pub fn platforms(model: &Model) -> Vec<Platform> {
-    let mut platforms: Vec<Platform> = model.targets.iter().map(|t| t.env.platform).collect();
-    platforms.sort_by_key(|p| *p as u8);
-    platforms.dedup();
-    platforms
-}
-
 /// Renders every target of the model.
 pub fn render(model: &Model, templates: &Templates) -> Result<Files, RenderError> {
     // Targets and their parts are independent, so the threads take them one by one. The
     // result is a sorted map, so the output does not depend on the split. Templates are
-    // compiled on first use; `gen render` has compiled them beforehand (`prepare`).
+    // compiled on first use.
     let jobs: Vec<(&Target, Part)> = model
         .targets
         .iter()
