@@ -333,7 +333,7 @@ fn create_input(inputs: &Path, rel: &str, text: &str) -> Outcome {
 
 /// The scaffold's name must work as a folder, label and file name.
 fn check_new_name(name: &str) -> Result<(), Outcome> {
-    if validate::rules::is_dns_label(name) {
+    if crate::names::is_dns_label(name) {
         Ok(())
     } else {
         Err(error(format!(

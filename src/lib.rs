@@ -14,6 +14,7 @@ pub mod input;
 pub mod jobs;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod quantity;
 pub mod render;
 pub mod schema;

@@ -202,6 +202,15 @@ impl FileProblem {
     }
 }
 
+/// The path, relative to the inputs folder, of `reference` as written in the input file
+/// `file_rel`: references are relative to the folder of the file that makes them.
+pub fn resolve_beside(file_rel: &str, reference: &str) -> Result<String, FileProblem> {
+    match file_rel.rsplit_once('/') {
+        Some((folder, _)) => normalize_inside(&format!("{folder}/{reference}")),
+        None => normalize_inside(reference),
+    }
+}
+
 /// Joins `rel` (relative to the inputs folder, `/`-separated) onto `dir`, refusing any path
 /// that is absolute or climbs out with `..`.
 pub fn normalize_inside(rel: &str) -> Result<String, FileProblem> {

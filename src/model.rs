@@ -8,7 +8,8 @@ use crate::input::{
     Access, AksEnvironment, AlertRule, Alerting, AzureEnvironment, Platform, ScalarValue,
     SeedTable, ServerDeployment, StatefulSetDeployment,
 };
-use crate::validate::{Design, rules};
+use crate::load;
+use crate::validate::Design;
 
 /// Everything to render.
 #[derive(Debug, Clone)]
@@ -232,7 +233,10 @@ pub fn build(design: &Design) -> Model {
     let mut targets = Vec::new();
     for s in &design.services {
         let db = &s.value.database;
-        let schema_file = rules::schema_file_rel(s)
+        let schema_file = db
+            .schema_file
+            .as_ref()
+            .and_then(|reference| load::resolve_beside(&s.file.rel, reference).ok())
             .and_then(|rel| design.referenced.get(&rel).map(|text| (rel, text.clone())));
         let service = Arc::new(Service {
             name: s.value.name.clone(),

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 
+use crate::names::{fits_conf_line, is_conf_name};
+
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
 }
@@ -408,17 +410,6 @@ pub fn yaml_block(value: &Value, indent: usize) -> Result<Value, Error> {
     Ok(safe(yaml_block_str(text, indent)))
 }
 
-/// Whether `name` is a PostgreSQL configuration parameter name (`work_mem`,
-/// `pg_stat_statements.track`).
-pub fn is_conf_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').count() <= 2
-        && name.split('.').all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-}
-
 /// `conf_name` filter: a postgresql.conf parameter name, checked.
 pub fn conf_name(value: &Value) -> Result<Value, Error> {
     let text = value
@@ -442,12 +433,6 @@ pub fn conf_value_str(text: &str) -> Result<String, Error> {
         "'{}'",
         text.replace('\\', "\\\\").replace('\'', "''")
     ))
-}
-
-/// Whether `text` fits on its postgresql.conf line, one per parameter (validation asks the
-/// same before anything is rendered).
-pub fn fits_conf_line(text: &str) -> bool {
-    !text.contains(['\n', '\r'])
 }
 
 /// `conf_value` filter.

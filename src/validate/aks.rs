@@ -8,8 +8,8 @@ use crate::diagnostics::Diagnostic;
 use crate::input::{
     AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
 };
+use crate::names::{fits_conf_line, is_conf_name, is_dns_label};
 use crate::path;
-use crate::validate::rules::is_dns_label;
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -406,7 +406,7 @@ fn owned_parameters_are_refused(design: &Design, out: &mut Vec<Diagnostic>) {
     for target in aks_targets(design) {
         for name in target.set.parameters.keys() {
             let lower = name.to_ascii_lowercase();
-            if !crate::render::filters::is_conf_name(name) {
+            if !is_conf_name(name) {
                 out.push(
                     target
                         .at_key(
@@ -437,7 +437,7 @@ fn parameter_values_fit_on_one_line(design: &Design, out: &mut Vec<Diagnostic>) 
     for target in aks_targets(design) {
         for (name, value) in &target.set.parameters {
             if let ScalarValue::Text(text) = value
-                && !crate::render::filters::fits_conf_line(text)
+                && !fits_conf_line(text)
             {
                 out.push(
                     target

@@ -13,9 +13,9 @@ use crate::diagnostics::Diagnostic;
 use crate::duration::{AZURE_WINDOWS, DURATION_FORMS, Duration};
 use crate::input::{AlertRule, Platform, Signal};
 use crate::load::SourceFile;
+use crate::names::{is_dns_label, is_key_vault_secret_name};
 use crate::path;
 use crate::validate::Design;
-use crate::validate::rules::is_dns_label;
 use crate::yaml::Seg;
 
 /// Azure's limit on an action group's short name (`groupShortName`).
@@ -351,11 +351,6 @@ fn webhooks_need_a_key_vault(design: &Design, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-}
-
-/// Key Vault secret names are 1–127 letters, digits and `-`.
-pub fn is_key_vault_secret_name(name: &str) -> bool {
-    (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// `uriSecret` names a Key Vault secret, so it must be a name Key Vault allows.

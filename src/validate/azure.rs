@@ -7,8 +7,8 @@ use crate::input::{
     AzureEnvironment, EnvironmentFile, HaMode, NetworkAccess, Platform, ScalarValue,
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
+use crate::names::is_key_vault_secret_name;
 use crate::path;
-use crate::validate::alerts::is_key_vault_secret_name;
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -550,7 +550,7 @@ fn max_connections_in_range(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     let Some(value) = s.server.parameters.get("max_connections") else {
         return;
     };
-    let number = super::rules::int_parameter(&s.server.parameters, "max_connections");
+    let number = super::connections::int_parameter(&s.server.parameters, "max_connections");
     if !number.is_some_and(|n| (25..=5000).contains(&n)) {
         out.push(
             s.at(

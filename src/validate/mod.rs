@@ -2,20 +2,25 @@
 //!
 //! 1. Per file: the literal-secret scan and the JSON Schema generated from the input
 //!    types. A file that passes becomes a typed value.
-//! 2. Across files: the rules in [`rules`] and the platform modules, over every file that
-//!    passed the first pass.
+//! 2. Across files: the rules of each concern (names, references, database, schema files,
+//!    connections) and of each platform (aks, azure, alerts), over every file that passed
+//!    the first pass. Each rule is a named function with a bad-input test beside it.
 //!
 //! Every problem is collected; nothing stops at the first one.
 
 mod aks;
 mod alerts;
 mod azure;
+mod connections;
+mod database;
+mod naming;
+mod references;
+mod schema_files;
 mod schema_stage;
 mod secrets;
 
-pub mod rules;
-
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
@@ -124,13 +129,33 @@ pub fn validate(
         referenced: BTreeMap::new(),
         environment_files: inputs.environment_names,
     };
-    rules::check_all(&mut design, &inputs.dir, &mut diagnostics);
+    check_all(&mut design, &inputs.dir, &mut diagnostics);
     diagnostics::sort_and_dedup(&mut diagnostics);
     if diagnostics.is_empty() {
         Ok(design)
     } else {
         Err(diagnostics)
     }
+}
+
+/// Runs every cross-file rule, filling `design.referenced` with the files the design
+/// points at.
+fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
+    naming::names_match_file_names(design, out);
+    naming::names_are_dns_labels(design, out);
+    references::platform_sections_match(design, out);
+    references::deployments_name_environments(design, out);
+    references::notify_names_action_groups(design, out);
+    naming::names_are_unique(design, out);
+    database::postgres_identifiers_are_usable(design, out);
+    design.referenced = schema_files::referenced_files_are_inside(design, dir, out);
+    schema_files::schema_files_are_plain_sql(design, dir, out);
+    connections::connection_limits_fit(design, out);
+    database::seed_rows_have_their_keys(design, out);
+    database::timezones_are_names(design, out);
+    azure::check_all(design, out);
+    aks::check_all(design, out);
+    alerts::check_all(design, out);
 }
 
 /// First pass over one file: secrets, schema, then the typed value.
@@ -230,5 +255,15 @@ pub(crate) mod testing {
                 std::fs::copy(entry.path(), target).unwrap();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::testing::validate_example_with;
+
+    #[test]
+    fn the_example_is_valid() {
+        assert!(validate_example_with("services/auth.yaml", "name: auth", "name: auth").is_empty());
     }
 }

@@ -1,0 +1,106 @@
+//! Name predicates that several stages share. A leaf module: it depends on nothing in the
+//! crate, so validation, the model and the renderers can all ask the same question
+//! without depending on each other.
+
+/// Longest PostgreSQL identifier, in bytes (NAMEDATALEN - 1).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Whether `name` is an RFC 1123 label: 1–63 lowercase letters, digits and `-`, starting
+/// and ending with a letter or digit.
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Why `name` cannot be a PostgreSQL identifier of ours, if it cannot.
+pub fn identifier_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("an empty name".to_owned());
+    }
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Some(format!(
+            "{} bytes; PostgreSQL truncates names over {MAX_IDENTIFIER_BYTES}",
+            name.len()
+        ));
+    }
+    if name.contains('\0') {
+        return Some("a NUL character".to_owned());
+    }
+    let lower = name.to_lowercase();
+    if lower == "postgres" || lower.starts_with("pg_") || lower.starts_with("azure_") {
+        return Some("reserved for the server (`postgres`, `pg_*`, `azure_*`)".to_owned());
+    }
+    None
+}
+
+/// Whether `name` is a PostgreSQL configuration parameter name (`work_mem`,
+/// `pg_stat_statements.track`).
+pub fn is_conf_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').count() <= 2
+        && name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// Whether `text` fits on its postgresql.conf line, one per parameter. Validation refuses
+/// what does not fit before anything is rendered; the template filter asks again.
+pub fn fits_conf_line(text: &str) -> bool {
+    !text.contains(['\n', '\r'])
+}
+
+/// Key Vault secret names are 1–127 letters, digits and `-`.
+pub fn is_key_vault_secret_name(name: &str) -> bool {
+    (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        assert!(is_dns_label("bill-inquiry"));
+        assert!(!is_dns_label("Bill_Inquiry"));
+        assert!(!is_dns_label("-a"));
+        assert!(!is_dns_label("a-"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(identifier_problem("pg_app").is_some());
+        assert!(identifier_problem("Azure_x").is_some());
+        assert!(identifier_problem("postgres").is_some());
+        assert!(identifier_problem("").is_some());
+        assert!(identifier_problem("a\0b").is_some());
+        assert!(identifier_problem(&"a".repeat(64)).is_some());
+        assert!(identifier_problem(&"a".repeat(63)).is_none());
+    }
+
+    #[test]
+    fn conf_names_and_lines() {
+        assert!(is_conf_name("work_mem"));
+        assert!(is_conf_name("pg_stat_statements.track"));
+        assert!(!is_conf_name("a = 1\nssl"));
+        assert!(!is_conf_name("a.b.c"));
+        assert!(!is_conf_name("1a"));
+        assert!(fits_conf_line("'a b'"));
+        assert!(!fits_conf_line("a\nfsync = off"));
+        assert!(!fits_conf_line("a\r"));
+    }
+
+    #[test]
+    fn key_vault_secret_names() {
+        assert!(is_key_vault_secret_name("db-admin-password"));
+        assert!(!is_key_vault_secret_name("db_admin"));
+        assert!(!is_key_vault_secret_name(""));
+        assert!(!is_key_vault_secret_name(&"a".repeat(128)));
+    }
+}

@@ -1,0 +1,149 @@
+//! The connection budget: what the roles of a service may open against what its server
+//! offers on each platform.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::input::{Platform, ScalarValue};
+use crate::path;
+use crate::validate::Design;
+
+/// An integer server parameter, when it is set and reads as one.
+pub fn int_parameter(parameters: &BTreeMap<String, ScalarValue>, name: &str) -> Option<i64> {
+    match parameters.get(name)? {
+        ScalarValue::Integer(i) => Some(*i),
+        ScalarValue::Text(t) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Connections kept for administrators on each platform, and the default limit.
+struct ConnectionBudget {
+    max: i64,
+    reserved: i64,
+    max_is_default: bool,
+}
+
+fn connection_budget(
+    platform: Platform,
+    sku: Option<&str>,
+    parameters: &BTreeMap<String, ScalarValue>,
+) -> Option<ConnectionBudget> {
+    let set = int_parameter(parameters, "max_connections");
+    match platform {
+        // PostgreSQL's defaults: max_connections 100, superuser_reserved_connections 3.
+        Platform::Aks => Some(ConnectionBudget {
+            max: set.unwrap_or(100),
+            reserved: int_parameter(parameters, "superuser_reserved_connections").unwrap_or(3),
+            max_is_default: set.is_none(),
+        }),
+        // Flexible Server reserves 15 (reserved_connections 5 + superuser_reserved 10), and
+        // its default max_connections follows the SKU's memory (concepts-limits).
+        Platform::AzureFlexibleServer => Some(ConnectionBudget {
+            max: set.or_else(|| default_azure_max_connections(sku?))?,
+            reserved: 15,
+            max_is_default: set.is_none(),
+        }),
+    }
+}
+
+/// Flexible Server's default `max_connections` for a SKU, by its vCPU count.
+fn default_azure_max_connections(sku: &str) -> Option<i64> {
+    let size: String = sku
+        .split('_')
+        .nth(1)?
+        .chars()
+        .skip(1)
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let default = match (sku.starts_with("Standard_B"), size.parse::<u32>().ok()?) {
+        (true, 1) => 50,
+        (true, 2) => 429,
+        (_, 2) => 859,
+        (_, 4) => 1718,
+        (_, 8) => 3437,
+        _ => 5000,
+    };
+    Some(default)
+}
+
+/// The service's roles together may not use more connections than the server offers.
+pub(super) fn connection_limits_fit(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let total: i64 = service
+            .value
+            .database
+            .roles
+            .iter()
+            .map(|r| i64::from(r.connection_limit))
+            .sum();
+        for (env_name, deployment) in &service.value.deployments {
+            let Some(env) = design.environment(env_name) else {
+                continue;
+            };
+            let (shape, sku, parameters) = match (
+                env.value.platform,
+                &deployment.stateful_set,
+                &deployment.server,
+            ) {
+                (Platform::Aks, Some(set), _) => ("statefulSet", None, &set.parameters),
+                (Platform::AzureFlexibleServer, _, Some(server)) => {
+                    ("server", Some(server.sku.as_str()), &server.parameters)
+                }
+                _ => continue,
+            };
+            let Some(budget) = connection_budget(env.value.platform, sku, parameters) else {
+                continue;
+            };
+            let available = budget.max - budget.reserved;
+            if total > available {
+                let at = if budget.max_is_default {
+                    path!["database", "roles"].to_vec()
+                } else {
+                    path![
+                        "deployments",
+                        env_name,
+                        shape,
+                        "parameters",
+                        "max_connections"
+                    ]
+                    .to_vec()
+                };
+                out.push(
+                    service
+                        .at(&at, format!("the roles' connection limits add up to {total}, more than `{env_name}` offers"))
+                        .expected(format!("at most {available} (max_connections {} minus {} reserved)", budget.max, budget.reserved))
+                        .found(format!("{total}"))
+                        .hint("lower the roles' connectionLimit or raise max_connections"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    #[test]
+    fn connection_limits_must_fit_under_max_connections() {
+        let found = validate_example_with(
+            "services/bill-inquiry.yaml",
+            "connectionLimit: 80",
+            "connectionLimit: 98",
+        );
+        assert_one(&found, "services/bill-inquiry.yaml:33:26", "add up to 98");
+        assert!(found[0].expected.as_deref().unwrap().contains("at most 97"));
+    }
+
+    #[test]
+    fn azure_defaults_follow_the_sku() {
+        assert_eq!(default_azure_max_connections("Standard_D4s_v3"), Some(1718));
+        assert_eq!(default_azure_max_connections("Standard_B1ms"), Some(50));
+        assert_eq!(
+            default_azure_max_connections("Standard_E8ds_v5"),
+            Some(3437)
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Rules on a service's database: PostgreSQL identifiers, seed rows and the timezone.
+
+use crate::diagnostics::{self, Diagnostic};
+use crate::names::{MAX_IDENTIFIER_BYTES, identifier_problem};
+use crate::path;
+use crate::validate::Design;
+use crate::yaml::Seg;
+
+/// A timezone is a name (`Asia/Seoul`, `UTC`, `Etc/GMT-9`) or a POSIX rule (`KST-9`): never
+/// empty, never with spaces or control characters. postgresql.conf takes the value on one
+/// line (a line break in it reached the template's filter before, as a bug in gen).
+pub(super) fn timezones_are_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    const EXPECTED: &str = "an IANA name such as `Asia/Seoul` or `UTC`";
+    let project = &design.project;
+    if let Some(found) = unusable_timezone(project.value.defaults.database.timezone.as_deref()) {
+        let at = path!["defaults", "database", "timezone"];
+        out.push(
+            project
+                .at(at, "not a timezone name")
+                .expected(EXPECTED)
+                .found(found),
+        );
+    }
+    for service in &design.services {
+        if let Some(found) = unusable_timezone(service.value.database.timezone.as_deref()) {
+            let at = path!["database", "timezone"];
+            out.push(
+                service
+                    .at(at, "not a timezone name")
+                    .expected(EXPECTED)
+                    .found(found),
+            );
+        }
+    }
+}
+
+/// The timezone as reported, when it is set and cannot be a timezone.
+fn unusable_timezone(timezone: Option<&str>) -> Option<String> {
+    let timezone = timezone?;
+    let unusable = timezone.is_empty()
+        || timezone
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    unusable.then(|| format!("`{}`", timezone.escape_debug()))
+}
+
+/// A seed row is matched by its key, so every row needs every key column.
+pub(super) fn seed_rows_have_their_keys(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        for (i, seed) in service.value.database.seed_data.iter().enumerate() {
+            if seed.key.is_empty() {
+                out.push(
+                    service
+                        .at(
+                            path!["database", "seedData", i, "key"],
+                            "a seed table needs at least one key column",
+                        )
+                        .hint("the key decides whether a row is already there"),
+                );
+            }
+            for (j, row) in seed.rows.iter().enumerate() {
+                for key in seed.key.iter().filter(|k| !row.contains_key(*k)) {
+                    out.push(
+                        service
+                            .at(
+                                path!["database", "seedData", i, "rows", j],
+                                format!("the row has no value for key column `{key}`"),
+                            )
+                            .expected(format!(
+                                "every key column: {}",
+                                diagnostics::list(&seed.key)
+                            ))
+                            .found(diagnostics::list(row.keys())),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Role names PostgreSQL refuses outright.
+const RESERVED_ROLE_NAMES: &[&str] = &[
+    "public",
+    "none",
+    "current_user",
+    "session_user",
+    "current_role",
+];
+
+/// Database, role, schema, seed table and column names: at most 63 bytes and not reserved.
+pub(super) fn postgres_identifiers_are_usable(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let db = &service.value.database;
+        let mut names: Vec<(String, Vec<Seg>, &str)> = vec![(
+            db.name.clone(),
+            path!["database", "name"].to_vec(),
+            "database",
+        )];
+        for (i, role) in db.roles.iter().enumerate() {
+            names.push((
+                role.name.clone(),
+                path!["database", "roles", i, "name"].to_vec(),
+                "role",
+            ));
+            if RESERVED_ROLE_NAMES.contains(&role.name.to_lowercase().as_str()) {
+                out.push(
+                    service
+                        .at(
+                            path!["database", "roles", i, "name"],
+                            format!("`{}` cannot be a role name", role.name),
+                        )
+                        .hint("PostgreSQL reserves it"),
+                );
+            }
+        }
+        for (i, schema) in db.schemas.iter().enumerate() {
+            names.push((
+                schema.clone(),
+                path!["database", "schemas", i].to_vec(),
+                "schema",
+            ));
+            if schema == "public" || schema == "information_schema" {
+                out.push(
+                    service
+                        .at(
+                            path!["database", "schemas", i],
+                            format!("schema `{schema}` always exists"),
+                        )
+                        .hint("list only the schemas to create besides `public`"),
+                );
+            }
+        }
+        for (i, seed) in db.seed_data.iter().enumerate() {
+            for part in seed.table.split('.') {
+                names.push((
+                    part.to_owned(),
+                    path!["database", "seedData", i, "table"].to_vec(),
+                    "table",
+                ));
+            }
+            if seed.table.split('.').count() > 2 {
+                out.push(
+                    service
+                        .at(
+                            path!["database", "seedData", i, "table"],
+                            "a table is `name` or `schema.name`",
+                        )
+                        .found(format!("`{}`", seed.table)),
+                );
+            }
+            for (j, key) in seed.key.iter().enumerate() {
+                names.push((
+                    key.clone(),
+                    path!["database", "seedData", i, "key", j].to_vec(),
+                    "column",
+                ));
+            }
+            for (j, row) in seed.rows.iter().enumerate() {
+                for column in row.keys() {
+                    if let Some(problem) = identifier_problem(column) {
+                        out.push(
+                            service
+                                .at_key(
+                                    path!["database", "seedData", i, "rows", j],
+                                    column,
+                                    format!("column `{column}` is not a usable PostgreSQL name"),
+                                )
+                                .found(problem),
+                        );
+                    }
+                }
+            }
+        }
+        for (name, at, what) in names {
+            if let Some(problem) = identifier_problem(&name) {
+                out.push(
+                    service
+                        .at(&at, format!("{what} `{name}` is not a usable PostgreSQL name"))
+                        .expected(format!("at most {MAX_IDENTIFIER_BYTES} bytes, not `postgres`, `pg_*` or `azure_*`"))
+                        .found(problem),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    #[test]
+    fn a_timezone_is_a_name_on_one_line() {
+        let found = validate_example_with(
+            "project.yaml",
+            "timezone: Asia/Seoul",
+            "timezone: \"Asia/Seoul\\nfsync = off\"",
+        );
+        assert_one(&found, "project.yaml:10:15", "not a timezone name");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  locale: ko_KR.UTF-8",
+            "  timezone: \"\"\n  locale: ko_KR.UTF-8",
+        );
+        assert_one(&found, "services/auth.yaml:5:13", "not a timezone name");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  locale: ko_KR.UTF-8",
+            "  timezone: Etc/GMT-9\n  locale: ko_KR.UTF-8",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn identifiers_must_fit_and_not_be_reserved() {
+        assert!(identifier_problem("pg_app").is_some());
+        assert!(identifier_problem("Azure_x").is_some());
+        assert!(identifier_problem(&"a".repeat(64)).is_some());
+        assert!(identifier_problem(&"a".repeat(63)).is_none());
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  name: phonebill_auth\n",
+            "  name: pg_auth\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:4:9",
+            "database `pg_auth` is not a usable PostgreSQL name",
+        );
+        let long = format!("  name: {}\n", "한".repeat(22));
+        let found = validate_example_with("services/auth.yaml", "  name: phonebill_auth\n", &long);
+        assert_one(
+            &found,
+            "services/auth.yaml:4:9",
+            "not a usable PostgreSQL name",
+        );
+    }
+
+    #[test]
+    fn seed_rows_need_their_key_columns() {
+        let found = validate_example_with(
+            "services/bill-inquiry.yaml",
+            "{ config_key: kos.retry.max.attempts, ",
+            "{ ",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:19:11",
+            "no value for key column `config_key`",
+        );
+    }
+}

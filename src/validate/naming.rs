@@ -1,0 +1,251 @@
+//! Rules on the names of environments, services and the objects inside them: that they
+//! agree with their files, are usable as labels, and are unique where they are used.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::names::is_dns_label;
+use crate::path;
+use crate::validate::{Design, Typed};
+use crate::yaml::Seg;
+
+/// Environments and services are found by file name, so the name inside must agree.
+pub(super) fn names_match_file_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    let environments = design.environments.iter().map(|e| (&e.file, &e.value.name));
+    let services = design.services.iter().map(|s| (&s.file, &s.value.name));
+    for (file, name) in environments.chain(services) {
+        if file.stem() != name {
+            out.push(
+                Diagnostic::new(
+                    file.display.clone(),
+                    file.root.pos_of(path!["name"]),
+                    "the name differs from the file name",
+                )
+                .expected(format!("`{}`", file.stem()))
+                .found(format!("`{name}`"))
+                .hint("rename the file or change `name` so that they agree"),
+            );
+        }
+    }
+}
+
+/// Environment and service names become folder names, Kubernetes labels and Azure tags.
+pub(super) fn names_are_dns_labels(design: &Design, out: &mut Vec<Diagnostic>) {
+    let environments = design.environments.iter().map(|e| (&e.file, &e.value.name));
+    let services = design.services.iter().map(|s| (&s.file, &s.value.name));
+    for (file, name) in environments.chain(services) {
+        if !is_dns_label(name) {
+            out.push(
+                Diagnostic::new(
+                    file.display.clone(),
+                    file.root.pos_of(path!["name"]),
+                    "not a usable name",
+                )
+                .expected("1–63 lowercase letters, digits and `-`, not starting or ending with `-`")
+                .found(format!("`{name}`"))
+                .hint("the name becomes a folder name, a Kubernetes label and an Azure tag"),
+            );
+        }
+    }
+}
+
+/// Reports every later occurrence of a name already used in the same scope; `at(i)` is
+/// the path of the i-th name.
+fn report_duplicates<'a, T>(
+    owner: &Typed<T>,
+    names: impl IntoIterator<Item = &'a str>,
+    at: impl Fn(usize) -> Vec<Seg>,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let path = at(i);
+        if let Some(first) = seen.get(name) {
+            out.push(
+                owner
+                    .at(&path, format!("{what} `{name}` is defined twice"))
+                    .hint(format!(
+                        "the first is at line {first}; names must be unique"
+                    )),
+            );
+        } else {
+            seen.insert(name, owner.file.root.pos_of(&path).line);
+        }
+    }
+}
+
+/// Names that must be unique where they are used: roles, schemas, extensions, seed tables
+/// and alert rules of a service; servers and replicas of a deployment; action groups and
+/// rules of an environment.
+pub(super) fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let db = &service.value.database;
+        let roles = db.roles.iter().map(|r| r.name.as_str());
+        report_duplicates(
+            service,
+            roles,
+            |i| path!["database", "roles", i, "name"].to_vec(),
+            "role",
+            out,
+        );
+        let schemas = db.schemas.iter().map(String::as_str);
+        report_duplicates(
+            service,
+            schemas,
+            |i| path!["database", "schemas", i].to_vec(),
+            "schema",
+            out,
+        );
+        let extensions = db.extensions.iter().map(String::as_str);
+        report_duplicates(
+            service,
+            extensions,
+            |i| path!["database", "extensions", i].to_vec(),
+            "extension",
+            out,
+        );
+        let seeds = db.seed_data.iter().map(|s| s.table.as_str());
+        report_duplicates(
+            service,
+            seeds,
+            |i| path!["database", "seedData", i, "table"].to_vec(),
+            "seed table",
+            out,
+        );
+        let rules = service
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| &a.rules)
+            .map(|r| r.name.as_str());
+        report_duplicates(
+            service,
+            rules,
+            |i| path!["alerting", "rules", i, "name"].to_vec(),
+            "alert rule",
+            out,
+        );
+        for (env, deployment) in &service.value.deployments {
+            let Some(server) = &deployment.server else {
+                continue;
+            };
+            let names = std::iter::once(server.name.as_str())
+                .chain(server.replicas.iter().map(|r| r.name.as_str()));
+            let at = |i: usize| match i {
+                0 => path!["deployments", env, "server", "name"].to_vec(),
+                i => path!["deployments", env, "server", "replicas", i - 1, "name"].to_vec(),
+            };
+            report_duplicates(service, names, at, "server", out);
+        }
+    }
+    for env in &design.environments {
+        let Some(alerting) = &env.value.alerting else {
+            continue;
+        };
+        let groups = alerting.action_groups.iter().map(|g| g.name.as_str());
+        report_duplicates(
+            env,
+            groups,
+            |i| path!["alerting", "actionGroups", i, "name"].to_vec(),
+            "action group",
+            out,
+        );
+        let rules = alerting.rules.iter().map(|r| r.name.as_str());
+        report_duplicates(
+            env,
+            rules,
+            |i| path!["alerting", "rules", i, "name"].to_vec(),
+            "alert rule",
+            out,
+        );
+    }
+    stateful_sets_are_unique_per_environment(design, out);
+}
+
+/// Two services' StatefulSets in one environment share a namespace, so their names clash.
+fn stateful_sets_are_unique_per_environment(design: &Design, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for service in &design.services {
+        for (env, deployment) in &service.value.deployments {
+            let Some(set) = &deployment.stateful_set else {
+                continue;
+            };
+            if let Some(first) = seen.insert((env.as_str(), set.name.as_str()), &service.value.name)
+            {
+                out.push(
+                    service
+                        .at(
+                            path!["deployments", env, "statefulSet", "name"],
+                            format!(
+                                "StatefulSet `{}` is also used by service `{first}` in `{env}`",
+                                set.name
+                            ),
+                        )
+                        .hint("objects of one environment share a namespace; choose another name"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::{assert_one, validate_example_with};
+
+    #[test]
+    fn a_name_must_match_its_file() {
+        let found = validate_example_with("services/auth.yaml", "name: auth", "name: authn");
+        assert_one(
+            &found,
+            "services/auth.yaml:2:7",
+            "differs from the file name",
+        );
+    }
+
+    #[test]
+    fn names_must_be_dns_labels() {
+        assert!(is_dns_label("bill-inquiry"));
+        assert!(!is_dns_label("Bill_Inquiry"));
+        assert!(!is_dns_label("-a"));
+        let found = validate_example_with("environments/dev.yaml", "name: dev", "name: Dev");
+        assert!(
+            found
+                .iter()
+                .any(|d| d.location() == "environments/dev.yaml:3:7"
+                    && d.message.contains("usable name")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn role_names_must_be_unique() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "    - name: phonebill_monitor",
+            "    - name: phonebill_auth_user",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:13:13",
+            "role `phonebill_auth_user` is defined twice",
+        );
+    }
+
+    #[test]
+    fn action_group_names_must_be_unique() {
+        let found = validate_example_with(
+            "environments/prod.yaml",
+            "    - name: warning",
+            "    - name: critical",
+        );
+        assert!(
+            found
+                .iter()
+                .any(|d| d.location() == "environments/prod.yaml:39:13"
+                    && d.message.contains("defined twice")),
+            "{found:#?}"
+        );
+    }
+}
