@@ -342,6 +342,47 @@ fn check_new_name(name: &str) -> Result<(), Outcome> {
     }
 }
 
+/// `gen new project [--name NAME]`: the one file an inputs folder needs before anything
+/// else, so it is written without loading the (missing) inputs.
+pub fn new_project(inputs: &Path, name: Option<&str>) -> Outcome {
+    let name = match name
+        .map(str::to_owned)
+        .or_else(|| project_name_from_folder(inputs))
+    {
+        Some(name) => name,
+        None => {
+            return error("cannot take a project name from the folder's name; pass `--name NAME`");
+        }
+    };
+    if let Err(outcome) = check_new_name(&name) {
+        return outcome;
+    }
+    let view = serde_json::json!({ "name": name });
+    match Templates::new().render("new/project.yaml.j2", &view) {
+        Ok(text) => create_input(inputs, "project.yaml", text.trim_end()),
+        Err(e) => error(e.0),
+    }
+}
+
+/// The name of the folder holding the inputs folder (usually the repository), made a
+/// usable name: `Phone_Bill` becomes `phone-bill`.
+fn project_name_from_folder(inputs: &Path) -> Option<String> {
+    let inputs = std::path::absolute(inputs).ok()?;
+    let folder = inputs.parent()?.file_name()?.to_str()?;
+    let name: String = folder
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('-').to_owned();
+    crate::names::is_dns_label(&name).then_some(name)
+}
+
 /// `gen new service NAME`.
 pub fn new_service(inputs: &Path, name: &str) -> Outcome {
     if let Err(outcome) = check_new_name(name) {
@@ -394,15 +435,15 @@ pub fn new_environment(inputs: &Path, name: &str, platform: crate::input::Platfo
 
 /// `gen schema` and `gen schema --check`.
 pub fn schema(dir: &Path, check: bool) -> Outcome {
-    let mut stale = Vec::new();
+    let mut drift = Vec::new();
     for (name, kind) in SCHEMA_FILES {
         let path = dir.join(name);
         let text = schema_text(kind);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        let Some(state) = schema_drift(&path, &text) else {
             continue;
-        }
+        };
         if check {
-            stale.push(path);
+            drift.push((state, path));
         } else if let Err(e) =
             std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text))
         {
@@ -411,17 +452,28 @@ pub fn schema(dir: &Path, check: bool) -> Outcome {
             say(format_args!("gen: wrote {}", path.display()));
         }
     }
-    if stale.is_empty() {
+    if drift.is_empty() {
         Outcome::Success
     } else {
-        for path in stale {
-            say(format_args!("stale: {}", path.display()));
+        for (state, path) in drift {
+            say(format_args!("{state}: {}", path.display()));
         }
         say(format_args!(
             "gen: the schemas are out of date; to fix them run: gen schema --out {}",
             dir.display()
         ));
         Outcome::Failure
+    }
+}
+
+/// How the schema file at `path` differs from `generated`: `missing` (a new user's first
+/// question is whether the file exists at all), `stale`, or why it cannot be read.
+fn schema_drift(path: &Path, generated: &str) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(committed) if committed == generated => None,
+        Ok(_) => Some("stale".to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".to_owned()),
+        Err(e) => Some(format!("unreadable ({e})")),
     }
 }
 

@@ -37,6 +37,16 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum NewCommand {
+    /// The project file, `project.yaml`, that starts an inputs folder.
+    Project {
+        /// Project name (lowercase letters, digits and `-`); defaults to the name of the
+        /// folder that holds the inputs folder.
+        #[arg(long)]
+        name: Option<String>,
+        /// The design inputs folder.
+        #[arg(long, default_value = "inputs", value_name = "DIR")]
+        inputs: PathBuf,
+    },
     /// A service file, `services/<NAME>.yaml`.
     Service {
         /// Service name (lowercase letters, digits and `-`).
@@ -163,6 +173,7 @@ fn dispatch(command: Command) -> Outcome {
         Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
         Command::New { what } => match what {
+            NewCommand::Project { name, inputs } => app::new_project(&inputs, name.as_deref()),
             NewCommand::Service { name, inputs } => app::new_service(&inputs, &name),
             NewCommand::Environment {
                 name,

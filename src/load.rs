@@ -69,8 +69,17 @@ pub struct IoFailure(pub String);
 
 /// Reads and parses every design file; parse problems become diagnostics.
 pub fn load(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Inputs, IoFailure> {
-    let meta = fs::metadata(dir)
-        .map_err(|e| IoFailure(format!("cannot read inputs folder {}: {e}", dir.display())))?;
+    let meta = fs::metadata(dir).map_err(|e| {
+        let start = if e.kind() == std::io::ErrorKind::NotFound {
+            format!("; start one with `{}`", new_project_command(dir))
+        } else {
+            String::new()
+        };
+        IoFailure(format!(
+            "cannot read inputs folder {}: {e}{start}",
+            dir.display()
+        ))
+    })?;
     if !meta.is_dir() {
         return Err(IoFailure(format!("{} is not a folder", dir.display())));
     }
@@ -81,7 +90,12 @@ pub fn load(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Inputs, IoF
         services: Vec::new(),
         environment_names: Vec::new(),
     };
-    inputs.project = parse_file(dir, "project.yaml", FileKind::Project, diagnostics);
+    inputs.project = if dir.join("project.yaml").exists() {
+        parse_file(dir, "project.yaml", FileKind::Project, diagnostics)
+    } else {
+        diagnostics.push(missing_project(dir));
+        None
+    };
     for (folder, kind) in [
         ("environments", FileKind::Environment),
         ("services", FileKind::Service),
@@ -102,6 +116,29 @@ pub fn load(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Inputs, IoF
         }
     }
     Ok(inputs)
+}
+
+/// `project.yaml` is missing: the first thing a new user sees, so it names the command
+/// that writes one.
+fn missing_project(dir: &Path) -> Diagnostic {
+    Diagnostic::new(
+        display(dir, "project.yaml"),
+        Pos { line: 1, column: 1 },
+        "`project.yaml` does not exist",
+    )
+    .hint(format!(
+        "every inputs folder starts with one; `{}` writes it",
+        new_project_command(dir)
+    ))
+}
+
+/// The `gen new project` command for the inputs folder `dir`.
+fn new_project_command(dir: &Path) -> String {
+    if dir == Path::new("inputs") {
+        "gen new project".to_owned()
+    } else {
+        format!("gen new project --inputs {}", dir.display())
+    }
 }
 
 /// `folder/*.yaml`, sorted; a `.yml` file there is a mistake worth an error, not silence.

@@ -147,3 +147,82 @@ fn new_files_validate_immediately_and_are_never_overwritten() {
         2
     );
 }
+
+#[test]
+fn schema_check_tells_a_missing_file_from_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        run_gen_in(dir.path(), &["schema", "--out", "schema"]).code,
+        0
+    );
+    std::fs::remove_file(dir.path().join("schema/service.schema.json")).unwrap();
+    std::fs::write(dir.path().join("schema/project.schema.json"), "{}\n").unwrap();
+    let run = run_gen_in(dir.path(), &["schema", "--check", "--out", "schema"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing: schema/service.schema.json\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("stale: schema/project.schema.json\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("environment.schema.json"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_empty_folder_is_pointed_to_gen_new_project_which_writes_a_valid_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let without_inputs = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(without_inputs.code, 2);
+    assert!(
+        without_inputs
+            .stderr
+            .contains("start one with `gen new project`"),
+        "{}",
+        without_inputs.stderr
+    );
+    std::fs::create_dir(dir.path().join("inputs")).unwrap();
+    let empty = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(empty.code, 1);
+    assert!(
+        empty.stderr.contains(
+            "inputs/project.yaml:1:1: error: `project.yaml` does not exist\n  \
+             hint: every inputs folder starts with one; `gen new project` writes it"
+        ),
+        "{}",
+        empty.stderr
+    );
+    let new = run_gen_in(dir.path(), &["new", "project", "--name", "shop"]);
+    assert_eq!(new.code, 0, "{}", new.stderr);
+    let validate = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(validate.code, 0, "{}", validate.stderr);
+    let text = std::fs::read_to_string(dir.path().join("inputs/project.yaml")).unwrap();
+    settings().bind(|| insta::assert_snapshot!("new-project.yaml", text));
+    let again = run_gen_in(dir.path(), &["new", "project", "--name", "shop"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+}
+
+#[test]
+fn gen_new_project_takes_its_name_from_the_repository_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("Phone_Bill");
+    std::fs::create_dir(&repo).unwrap();
+    let new = run_gen_in(&repo, &["new", "project"]);
+    assert_eq!(new.code, 0, "{}", new.stderr);
+    let text = std::fs::read_to_string(repo.join("inputs/project.yaml")).unwrap();
+    assert!(text.contains("\nname: \"phone-bill\"\n"), "{text}");
+    let other = run_gen_in(
+        &repo,
+        &["new", "project", "--inputs", "design", "--name", "Bad_Name"],
+    );
+    assert_eq!(other.code, 2);
+    assert!(!repo.join("design").exists());
+}
