@@ -188,6 +188,9 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
 
 /// `gen render` and `gen render --check`.
 pub fn render(options: &RenderOptions) -> Outcome {
+    if let Some(problem) = write::out_folder_problem(&options.inputs, &options.out) {
+        return error(problem);
+    }
     let templates = Templates::new();
     let mut model = match load_model(&options.inputs, options.format) {
         Ok(model) => model,

@@ -207,6 +207,58 @@ impl From<io::Error> for WriteError {
     }
 }
 
+/// Why `out` cannot be the output folder of a render of `inputs`, if it cannot. A write
+/// builds the whole new tree beside `out` and swaps the two folders, and a check reports
+/// every file gen does not own as foreign, so the output needs a folder of its own: not
+/// the inputs folder, inside it or holding it, not a repository root (a folder holding
+/// `.git`), and not the current directory (which cannot be swapped: `Device or resource
+/// busy`).
+pub fn out_folder_problem(inputs: &Path, out: &Path) -> Option<String> {
+    let out_real = resolved(out)?;
+    let inputs_real = resolved(inputs);
+    let current = std::env::current_dir()
+        .ok()
+        .and_then(|d| fs::canonicalize(d).ok());
+    let relation = match &inputs_real {
+        Some(inputs) if *inputs == out_real => "is the inputs folder",
+        Some(inputs) if out_real.starts_with(inputs) => "is inside the inputs folder",
+        Some(inputs) if inputs.starts_with(&out_real) => "holds the inputs folder",
+        _ if out_real.join(".git").exists() => "is a repository root (it holds `.git`)",
+        _ if current.as_ref() == Some(&out_real) => "is the current directory",
+        _ => return None,
+    };
+    Some(format!(
+        "the output folder {} {relation}; gen rebuilds the output folder as a whole and swaps \
+         it in, so it needs a folder of its own, outside the inputs and below the repository \
+         root, such as `--out out` (nothing was written)",
+        out.display()
+    ))
+}
+
+/// `path` made absolute with symlinks resolved, also when its last components do not
+/// exist yet: the longest existing prefix is resolved and the rest appended.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let mut absolute = PathBuf::new();
+    for component in std::path::absolute(path).ok()?.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => absolute.push(other),
+        }
+    }
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    while fs::symlink_metadata(existing).is_err() {
+        missing.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+    let mut real = fs::canonicalize(existing).ok()?;
+    real.extend(missing.iter().rev());
+    Some(real)
+}
+
 /// Replaces the output folder's generated files with `files`, atomically.
 pub fn write(out: &Path, files: &Files, scope: &Scope) -> Result<Written, WriteError> {
     let old_manifest_text = read_manifest_text(out)?;
@@ -461,6 +513,30 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_output_folder_is_a_folder_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = dir.path().join("inputs");
+        fs::create_dir_all(inputs.join("services")).unwrap();
+        fs::create_dir(dir.path().join(".git")).unwrap();
+        let problem = |out: &Path| out_folder_problem(&inputs, out).unwrap_or_default();
+        assert!(problem(&inputs).contains("is the inputs folder"));
+        assert!(problem(&inputs.join("services/../.")).contains("is the inputs folder"));
+        assert!(problem(&inputs.join("services")).contains("is inside the inputs folder"));
+        assert!(problem(&inputs.join("new/deeper")).contains("is inside the inputs folder"));
+        assert!(problem(dir.path()).contains("holds the inputs folder"));
+        let elsewhere = tempfile::tempdir().unwrap();
+        let repository = elsewhere.path().join("repo");
+        fs::create_dir_all(repository.join(".git")).unwrap();
+        assert!(problem(&repository).contains("is a repository root"));
+        assert_eq!(out_folder_problem(&inputs, &dir.path().join("out")), None);
+        assert_eq!(out_folder_problem(&inputs, &repository.join("out")), None);
+        assert_eq!(
+            out_folder_problem(&inputs, &dir.path().join("outputs")),
+            None
+        );
+    }
 
     fn files(entries: &[(&str, &str)]) -> Files {
         entries

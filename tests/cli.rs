@@ -226,3 +226,39 @@ fn gen_new_project_takes_its_name_from_the_repository_folder() {
     assert_eq!(other.code, 2);
     assert!(!repo.join("design").exists());
 }
+
+#[test]
+fn render_refuses_an_output_folder_that_is_not_its_own() {
+    let dir = workspace();
+    std::fs::create_dir_all(dir.path().join("repo/.git")).unwrap();
+    let before = harness::snapshot_tree(dir.path());
+    for (out, relation) in [
+        (".", "holds the inputs folder"),
+        ("inputs", "is the inputs folder"),
+        ("inputs/generated", "is inside the inputs folder"),
+        ("repo", "is a repository root (it holds `.git`)"),
+    ] {
+        for check in [false, true] {
+            let mut args = vec!["render", "--out", out];
+            if check {
+                args.push("--check");
+            }
+            let run = run_gen_in(dir.path(), &args);
+            assert_eq!(run.code, 2, "--out {out}: {}", run.stderr);
+            assert!(
+                run.stderr
+                    .starts_with(&format!("gen: error: the output folder {out} {relation}; ")),
+                "--out {out}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains("such as `--out out`"), "{}", run.stderr);
+        }
+    }
+    assert_eq!(
+        harness::snapshot_tree(dir.path()),
+        before,
+        "something was written"
+    );
+    let beside = run_gen_in(dir.path(), &["render", "--out", "repo/out"]);
+    assert_eq!(beside.code, 0, "{}", beside.stderr);
+}
