@@ -94,7 +94,6 @@ pub fn validate(
     inputs: Inputs,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Result<Design, Vec<Diagnostic>> {
-    let has_project = inputs.project.is_some();
     let partial = Partial {
         project: inputs.project.and_then(|f| typed(f, &mut diagnostics)),
         environments: inputs
@@ -108,22 +107,13 @@ pub fn validate(
             .filter_map(|f| typed(f, &mut diagnostics))
             .collect(),
     };
-    if !has_project && !diagnostics.iter().any(|d| d.file.ends_with("project.yaml")) {
-        diagnostics.push(
-            Diagnostic::new(
-                crate::load::display(&inputs.dir, "project.yaml"),
-                Pos { line: 1, column: 1 },
-                "the inputs folder has no `project.yaml`",
-            )
-            .hint("every inputs folder starts with project.yaml: `name`, `labels`, `defaults`"),
-        );
-    }
-    let Some(project) = partial.project else {
-        diagnostics::sort_and_dedup(&mut diagnostics);
-        return Err(diagnostics);
-    };
+    // Without a usable project.yaml (its problem is already reported) the rules still run
+    // over the other files, so one run shows every problem.
+    let has_project = partial.project.is_some();
     let mut design = Design {
-        project,
+        project: partial
+            .project
+            .unwrap_or_else(|| placeholder_project(&inputs.dir)),
         environments: partial.environments,
         services: partial.services,
         referenced: BTreeMap::new(),
@@ -131,10 +121,33 @@ pub fn validate(
     };
     check_all(&mut design, &inputs.dir, &mut diagnostics);
     diagnostics::sort_and_dedup(&mut diagnostics);
-    if diagnostics.is_empty() {
+    if diagnostics.is_empty() && has_project {
         Ok(design)
     } else {
         Err(diagnostics)
+    }
+}
+
+/// Stands in for a project.yaml that is missing or failed the first pass. It sets no
+/// defaults, so the rules that read the project's (a default locale or timezone) find
+/// nothing to check and report nothing about a file that has its own problems.
+fn placeholder_project(dir: &Path) -> Typed<ProjectFile> {
+    let empty = crate::yaml::Node {
+        pos: Pos { line: 1, column: 1 },
+        kind: crate::yaml::NodeKind::Null,
+    };
+    Typed {
+        file: SourceFile {
+            rel: "project.yaml".to_owned(),
+            display: crate::load::display(dir, "project.yaml"),
+            kind: crate::load::FileKind::Project,
+            root: empty,
+        },
+        value: ProjectFile {
+            name: String::new(),
+            labels: BTreeMap::new(),
+            defaults: crate::input::ProjectDefaults::default(),
+        },
     }
 }
 
@@ -158,7 +171,9 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     alerts::check_all(design, out);
 }
 
-/// First pass over one file: secrets, schema, then the typed value.
+/// First pass over one file: secrets, schema, then the typed value. A file whose only
+/// schema problems are unknown fields still yields its value without them (the problems
+/// are reported all the same, so the design cannot pass).
 fn typed<T: DeserializeOwned>(
     file: SourceFile,
     diagnostics: &mut Vec<Diagnostic>,
@@ -167,13 +182,16 @@ fn typed<T: DeserializeOwned>(
     // Converted once: the schema checks it, then serde reads the typed value from it.
     let instance = file.root.to_json();
     let schema = schema_stage::schema_problems(&file, &instance, &secrets);
-    let clean = secrets.is_empty() && schema.is_empty();
+    let instance = if secrets.is_empty() && schema.is_empty() {
+        Some(instance)
+    } else if secrets.is_empty() {
+        schema_stage::without_unknown_fields(file.kind, &instance)
+    } else {
+        None
+    };
     diagnostics.extend(secrets);
     diagnostics.extend(schema);
-    if !clean {
-        return None;
-    }
-    match serde_json::from_value(instance) {
+    match serde_json::from_value(instance?) {
         Ok(value) => Some(Typed { file, value }),
         Err(e) => {
             // The schema accepted what serde refuses: a gap between the two, reported
@@ -199,6 +217,11 @@ pub(crate) mod testing {
     /// Copies `inputs/` to a temporary folder, replaces `from` by `to` in `file` (which must
     /// change it), and validates.
     pub fn validate_example_with(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
+        validate_example_with_edits(&[(file, from, to)])
+    }
+
+    /// [`validate_example_with`] with several edits, each `(file, from, to)`.
+    pub fn validate_example_with_edits(edits: &[(&str, &str, &str)]) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -206,22 +229,9 @@ pub(crate) mod testing {
                 .as_path(),
             dir.path(),
         );
-        let path = dir.path().join(file);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            text.contains(from) || text.is_empty(),
-            "{file} has no `{from}`"
-        );
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(
-            &path,
-            if text.is_empty() {
-                to.to_owned()
-            } else {
-                text.replacen(from, to, 1)
-            },
-        )
-        .unwrap();
+        for (file, from, to) in edits {
+            edit(&dir.path().join(file), from, to);
+        }
         let mut diagnostics = Vec::new();
         let inputs = crate::load::load(dir.path(), &mut diagnostics).unwrap();
         let result = super::validate(inputs, diagnostics);
@@ -235,6 +245,27 @@ pub(crate) mod testing {
                 d
             })
             .collect()
+    }
+
+    /// Replaces the first `from` by `to` in the file at `path`, or writes `to` there when
+    /// the file does not exist.
+    fn edit(path: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            text.contains(from) || text.is_empty(),
+            "{} has no `{from}`",
+            path.display()
+        );
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            if text.is_empty() {
+                to.to_owned()
+            } else {
+                text.replacen(from, to, 1)
+            },
+        )
+        .unwrap();
     }
 
     /// Asserts exactly one diagnostic, at `file:line:column`, whose message contains `text`.
@@ -260,10 +291,68 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use crate::validate::testing::validate_example_with;
+    use crate::validate::testing::{validate_example_with, validate_example_with_edits};
 
     #[test]
     fn the_example_is_valid() {
         assert!(validate_example_with("services/auth.yaml", "name: auth", "name: auth").is_empty());
+    }
+
+    /// A file that fails the schema drops out of the cross-file rules; what is left must
+    /// not make any rule report a problem elsewhere (a service deployed to an environment
+    /// whose file failed is not "deployed nowhere", a missing project sets no defaults).
+    #[test]
+    fn a_file_that_fails_the_schema_causes_no_problem_in_the_others() {
+        for file in [
+            "project.yaml",
+            "environments/dev.yaml",
+            "environments/prod.yaml",
+            "services/auth.yaml",
+            "services/bill-inquiry.yaml",
+        ] {
+            let found = validate_example_with(file, "\nname:", "\nbogus: 1\nname:");
+            assert!(!found.is_empty(), "{file}");
+            assert!(found.iter().all(|d| d.file == file), "{file}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn the_rules_run_when_project_yaml_fails_the_schema() {
+        let found = validate_example_with_edits(&[
+            ("project.yaml", "\nname: phonebill", "\nnam: phonebill"),
+            ("services/auth.yaml", "  prod:", "  prd:"),
+        ]);
+        let locations: Vec<String> = found.iter().map(|d| d.location()).collect();
+        assert_eq!(
+            locations,
+            [
+                "project.yaml:3:1",
+                "project.yaml:3:1",
+                "services/auth.yaml:18:3"
+            ],
+            "{found:#?}"
+        );
+        assert!(found[2].message.contains("no environment `prd`"));
+    }
+
+    #[test]
+    fn a_misspelt_optional_field_does_not_hide_the_files_other_problems() {
+        let found = validate_example_with_edits(&[(
+            "services/auth.yaml",
+            "  prod:",
+            "  prd:\n    bogus: 1",
+        )]);
+        let messages: Vec<String> = found
+            .iter()
+            .map(|d| format!("{}: {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "services/auth.yaml:18:3: no environment `prd`",
+                "services/auth.yaml:19:5: unknown field `bogus`",
+            ],
+            "{found:#?}"
+        );
     }
 }

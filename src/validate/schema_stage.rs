@@ -44,6 +44,37 @@ pub fn schema_problems(
     problems
 }
 
+/// `instance` without the fields its schema does not know, when those are its only
+/// violations: the rest of the file is then valid and takes part in the cross-file rules,
+/// so a misspelt optional key does not hide the file's other problems. `None` when any
+/// other violation remains.
+pub fn without_unknown_fields(kind: FileKind, instance: &Value) -> Option<Value> {
+    let mut unknown = Vec::new();
+    for error in schema_errors(kind, instance) {
+        let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() else {
+            return None;
+        };
+        let path = instance_path(&error);
+        unknown.extend(unexpected.iter().map(|name| (path.clone(), name.clone())));
+    }
+    let mut pruned = instance.clone();
+    for (path, name) in unknown {
+        if let Some(Value::Object(mapping)) = json_at_mut(&mut pruned, &path) {
+            mapping.remove(&name);
+        }
+    }
+    let valid = schema_errors(kind, &pruned).next().is_none();
+    valid.then_some(pruned)
+}
+
+/// The value at `path` inside `value`.
+fn json_at_mut<'a>(value: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
+    path.iter().try_fold(value, |value, seg| match seg {
+        Seg::Key(key) => value.get_mut(key.as_str()),
+        Seg::Index(i) => value.get_mut(*i),
+    })
+}
+
 fn instance_path(error: &ValidationError<'_>) -> Vec<Seg> {
     error
         .instance_path()
