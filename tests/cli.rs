@@ -262,3 +262,52 @@ fn render_refuses_an_output_folder_that_is_not_its_own() {
     let beside = run_gen_in(dir.path(), &["render", "--out", "repo/out"]);
     assert_eq!(beside.code, 0, "{}", beside.stderr);
 }
+
+/// The modeline of each scaffold names, relative to the file (as yaml-language-server reads
+/// it), the schema `gen schema` writes beside the inputs folder.
+#[test]
+fn scaffold_modelines_point_at_the_written_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["new", "project", "--name", "shop"][..],
+        &["new", "environment", "dev", "--platform", "aks"],
+        &[
+            "new",
+            "environment",
+            "prod",
+            "--platform",
+            "azure-flexible-server",
+        ],
+        &["new", "service", "orders"],
+        &["schema", "--out", "schema"],
+    ] {
+        let run = run_gen_in(dir.path(), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    for (file, schema) in [
+        ("inputs/project.yaml", "schema/project.schema.json"),
+        (
+            "inputs/environments/dev.yaml",
+            "schema/environment.schema.json",
+        ),
+        (
+            "inputs/environments/prod.yaml",
+            "schema/environment.schema.json",
+        ),
+        ("inputs/services/orders.yaml", "schema/service.schema.json"),
+    ] {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let relative = text
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("# yaml-language-server: $schema="))
+            .unwrap_or_else(|| panic!("{file} has no modeline"));
+        let resolved = path.parent().unwrap().join(relative).canonicalize();
+        assert_eq!(
+            resolved.ok(),
+            dir.path().join(schema).canonicalize().ok(),
+            "{file}: {relative}"
+        );
+    }
+}
