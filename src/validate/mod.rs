@@ -1,12 +1,15 @@
 //! Stage 2: validation, in two passes that both always run.
 //!
 //! 1. Per file: the literal-secret scan and the JSON Schema generated from the input
-//!    types. A file that passes becomes a typed value.
+//!    types. A file that passes becomes a typed value; so does one whose only problems are
+//!    unknown fields, read without them.
 //! 2. Across files: the rules of each concern (names, references, database, schema files,
-//!    connections) and of each platform (aks, azure, alerts), over every file that passed
-//!    the first pass. Each rule is a named function with a bad-input test beside it.
+//!    connections) and of each platform (aks, azure, alerts), over every file the first
+//!    pass typed, also when project.yaml is missing or failed. Each rule is a named
+//!    function with a bad-input test beside it.
 //!
-//! Every problem is collected; nothing stops at the first one.
+//! Every problem is collected; nothing stops at the first one, and a file's schema
+//! problems do not hide what the rules find in the others.
 
 mod aks;
 mod alerts;

@@ -248,4 +248,33 @@ mod tests {
             "{found:#?}"
         );
     }
+
+    #[test]
+    fn stateful_set_names_are_unique_per_environment() {
+        let example = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/inputs/services/bill-inquiry.yaml"
+        );
+        let twin = std::fs::read_to_string(example)
+            .unwrap()
+            .replace("name: bill-inquiry\n", "name: bill-twin\n");
+        let found = crate::validate::testing::validate_example_with_edits(&[(
+            "services/bill-twin.yaml",
+            "",
+            &twin,
+        )]);
+        let clash: Vec<_> = found
+            .iter()
+            .filter(|d| d.message.contains("StatefulSet"))
+            .collect();
+        assert_eq!(clash.len(), 1, "{found:#?}");
+        assert_eq!(clash[0].location(), "services/bill-twin.yaml:23:13");
+        assert!(
+            clash[0].message.contains(
+                "`postgresql-bill-inquiry` is also used by service `bill-inquiry` in `dev`"
+            ),
+            "{}",
+            clash[0]
+        );
+    }
 }
