@@ -4,10 +4,13 @@
 //! Classic Bicep only (no nullable or typed-array types, no imports, no `resourceInput<>`),
 //! because checkov reads Bicep with pycep-parser 0.5.1, which knows nothing newer.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::input::{AzureEnvironment, NetworkAccess, ReplicaSubnet, ServerDeployment, StorageType};
-use crate::model::{Deployment, Target, secret_env_var};
+use crate::model::{
+    Azure, Deployment, ReplicaSubnet, ResourceRef, Scalar, Server, Storage, Target,
+};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the Bicep templates read. THESE FIELDS ARE USED BY `templates/bicep/*`.
@@ -60,6 +63,7 @@ struct VnetView {
     symbol: String,
     subnet_symbol: String,
     link_symbol: String,
+    link_name: String,
     name: String,
     resource_group: String,
     subnet: String,
@@ -227,9 +231,11 @@ fn push_missing(list: &mut Vec<String>, items: impl IntoIterator<Item = String>)
 
 /// `azure.extensions`: the design's own value, if any, plus every extension the SQL creates
 /// (lowercase, as Azure's allow-list spells them).
-fn allowed_extensions(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
-    let mut list = server
-        .parameters
+fn allowed_extensions(
+    parameters: &BTreeMap<String, Scalar>,
+    extensions: &[String],
+) -> Option<String> {
+    let mut list = parameters
         .get("azure.extensions")
         .map(|v| split_list(&v.to_text()))
         .unwrap_or_default();
@@ -240,7 +246,10 @@ fn allowed_extensions(server: &ServerDeployment, extensions: &[String]) -> Optio
 /// `shared_preload_libraries`, written whenever an extension needs a preloaded library:
 /// the design's value or the server default, plus every library the extensions need, so
 /// that `pg_stat_statements` stays when that extension is used.
-fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
+fn preload_libraries(
+    parameters: &BTreeMap<String, Scalar>,
+    extensions: &[String],
+) -> Option<String> {
     let needed: Vec<String> = extensions
         .iter()
         .filter_map(|e| {
@@ -250,8 +259,7 @@ fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option
         })
         .map(|(_, library)| (*library).to_owned())
         .collect();
-    let set = server
-        .parameters
+    let set = parameters
         .get("shared_preload_libraries")
         .map(|v| split_list(&v.to_text()));
     if needed.is_empty() && set.is_none() {
@@ -266,13 +274,14 @@ fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option
 /// target's `CREATE ROLE ... PASSWORD` would otherwise be kept, password and all, in
 /// pg_stat_statements. The administrator is not a superuser and cannot turn it off for its
 /// own session, so the server does. A design that sets it keeps its value.
-fn untracked_utility(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
+fn untracked_utility(
+    parameters: &BTreeMap<String, Scalar>,
+    extensions: &[String],
+) -> Option<String> {
     let used = extensions
         .iter()
         .any(|e| e.eq_ignore_ascii_case("pg_stat_statements"));
-    let set = server
-        .parameters
-        .contains_key("pg_stat_statements.track_utility");
+    let set = parameters.contains_key("pg_stat_statements.track_utility");
     (used && !set).then(|| "off".to_owned())
 }
 
@@ -298,25 +307,24 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
 
 /// The server parameters, one after another from `first_after`: the design's (in name
 /// order), then `azure.extensions` and `shared_preload_libraries`.
-fn configurations(
-    target: &Target,
-    server: &ServerDeployment,
-    first_after: &str,
-) -> Vec<ConfigurationView> {
+fn configurations(target: &Target, server: &Server, first_after: &str) -> Vec<ConfigurationView> {
     let extensions = &target.service.database.extensions;
+    let parameters = &server.parameters;
     let derived = [
-        ("azure.extensions", allowed_extensions(server, extensions)),
+        (
+            "azure.extensions",
+            allowed_extensions(parameters, extensions),
+        ),
         (
             "shared_preload_libraries",
-            preload_libraries(server, extensions),
+            preload_libraries(parameters, extensions),
         ),
         (
             "pg_stat_statements.track_utility",
-            untracked_utility(server, extensions),
+            untracked_utility(parameters, extensions),
         ),
     ];
-    let design: Vec<(String, String)> = server
-        .parameters
+    let design: Vec<(String, String)> = parameters
         .iter()
         .filter(|(name, _)| !derived.iter().any(|(d, _)| d == name))
         .map(|(name, value)| (name.clone(), value.to_text()))
@@ -342,44 +350,42 @@ fn configurations(
         .collect()
 }
 
-fn storage(server: &ServerDeployment, size_gb: u32) -> StorageView {
-    let s = &server.storage;
-    let premium_v2 = s.storage_type == Some(StorageType::PremiumV2Lrs);
-    // A bigger replica disk gets the tier Azure picks for its size.
-    let same_size = size_gb == s.size_gb;
+/// The storage of the primary, or of a replica of `size_gb`: a bigger replica disk gets
+/// the performance tier Azure picks for its size.
+fn storage(storage: &Storage, size_gb: u32) -> StorageView {
+    let same_size = size_gb == storage.size_gb;
     StorageView {
         size_gb,
-        auto_grow: s.auto_grow,
-        tier: if premium_v2 || !same_size {
-            None
-        } else {
-            s.performance_tier.clone()
-        },
-        premium_v2,
-        iops: if premium_v2 { s.iops } else { None },
-        throughput: if premium_v2 { s.throughput } else { None },
+        auto_grow: storage.auto_grow,
+        tier: storage.performance_tier.clone().filter(|_| same_size),
+        premium_v2: storage.premium_v2,
+        iops: storage.iops,
+        throughput: storage.throughput,
     }
 }
 
-fn server_view(server: &ServerDeployment) -> ServerView {
-    let ha = server.high_availability.as_ref();
+fn server_view(server: &Server) -> ServerView {
     ServerView {
         name: server.name.clone(),
         sku: server.sku.clone(),
-        tier: server.tier.as_str().to_owned(),
+        tier: server.tier.to_owned(),
         version: server.version.clone(),
-        entra: server.authentication.entra,
-        password: server.authentication.password,
+        entra: server.entra,
+        password: server.password,
         administrator_login: server.administrator_login.clone(),
         password_secret: server.administrator_password_secret.clone(),
-        storage: storage(server, server.storage.size_gb),
-        zone: ha
-            .and_then(|ha| ha.zone.clone())
-            .or_else(|| server.zone.clone()),
-        ha_mode: ha.map(|ha| ha.mode.as_str().to_owned()),
-        standby_zone: ha.and_then(|ha| ha.standby_zone.clone()),
-        retention_days: server.backup.retention_days,
-        geo_redundant: server.backup.geo_redundant,
+        storage: storage(&server.storage, server.storage.size_gb),
+        zone: server.zone.clone(),
+        ha_mode: server
+            .high_availability
+            .as_ref()
+            .map(|ha| ha.mode.to_owned()),
+        standby_zone: server
+            .high_availability
+            .as_ref()
+            .and_then(|ha| ha.standby_zone.clone()),
+        retention_days: server.backup_retention_days,
+        geo_redundant: server.geo_redundant_backup,
     }
 }
 
@@ -391,41 +397,39 @@ struct ReplicaNetworks {
 }
 
 impl ReplicaNetworks {
-    fn named_in_inputs(&mut self, subnet: &ReplicaSubnet) -> &VnetView {
-        let vnet = &subnet.virtual_network;
-        let key = format!("{}_{}_{}", vnet.resource_group, vnet.name, subnet.name);
-        if let Some(i) = self
-            .vnets
-            .iter()
-            .position(|v| v.symbol == symbol("replicaVnet", &key))
-        {
+    fn named_in_inputs(&mut self, vnet: &ResourceRef, subnet: &str, dns_link: &str) -> &VnetView {
+        let key = format!("{}_{}_{subnet}", vnet.resource_group, vnet.name);
+        let wanted = symbol("replicaVnet", &key);
+        if let Some(i) = self.vnets.iter().position(|v| v.symbol == wanted) {
             return &self.vnets[i];
         }
         self.vnets.push(VnetView {
-            symbol: symbol("replicaVnet", &key),
+            symbol: wanted,
             subnet_symbol: symbol("replicaSubnet", &key),
             link_symbol: symbol("replicaVnetLink", &key),
+            link_name: dns_link.to_owned(),
             name: vnet.name.clone(),
             resource_group: vnet.resource_group.clone(),
-            subnet: subnet.name.clone(),
+            subnet: subnet.to_owned(),
         });
         self.vnets.last().expect("just pushed")
     }
 
-    fn read_at_deploy_time(&mut self, target: &Target, region: &str) -> &SubnetParamView {
+    fn read_at_deploy_time(
+        &mut self,
+        region: &str,
+        env_var: &str,
+        dns_link: &str,
+    ) -> &SubnetParamView {
         let param = symbol("delegatedSubnetId", region);
         if let Some(i) = self.params.iter().position(|p| p.param == param) {
             return &self.params[i];
         }
-        let env_var = secret_env_var(&format!(
-            "{}-{}-{region}-delegated-subnet-id",
-            target.project.name, target.env.name
-        ));
         self.params.push(SubnetParamView {
             link_symbol: symbol("replicaVnetLink", region),
-            link_name: format!("replicas-{region}"),
+            link_name: dns_link.to_owned(),
             param,
-            env_var,
+            env_var: env_var.to_owned(),
             region: region.to_owned(),
         });
         self.params.last().expect("just pushed")
@@ -433,26 +437,29 @@ impl ReplicaNetworks {
 }
 
 fn replicas(
-    target: &Target,
-    azure: &AzureEnvironment,
-    server: &ServerDeployment,
+    server: &Server,
     first_after: &str,
     networks: &mut ReplicaNetworks,
 ) -> Vec<ReplicaView> {
-    let private = azure.network.access == NetworkAccess::Private;
     let mut after = first_after.to_owned();
     server
         .replicas
         .iter()
         .map(|replica| {
             let (mut subnet_symbol, mut subnet_param, mut link_symbol) = (None, None, None);
-            if private {
-                if let Some(subnet) = &replica.delegated_subnet {
-                    let vnet = networks.named_in_inputs(subnet);
+            match &replica.subnet {
+                ReplicaSubnet::Public | ReplicaSubnet::Primary => {}
+                ReplicaSubnet::Named {
+                    vnet,
+                    subnet,
+                    dns_link,
+                } => {
+                    let vnet = networks.named_in_inputs(vnet, subnet, dns_link);
                     subnet_symbol = Some(vnet.subnet_symbol.clone());
                     link_symbol = Some(vnet.link_symbol.clone());
-                } else if replica.location != azure.location {
-                    let param = networks.read_at_deploy_time(target, &replica.location);
+                }
+                ReplicaSubnet::DeployTime { env_var, dns_link } => {
+                    let param = networks.read_at_deploy_time(&replica.location, env_var, dns_link);
                     subnet_param = Some(param.param.clone());
                     link_symbol = Some(param.link_symbol.clone());
                 }
@@ -461,13 +468,10 @@ fn replicas(
                 symbol: symbol("replica", &replica.name),
                 name: replica.name.clone(),
                 location: replica.location.clone(),
-                sku: replica.sku.clone().unwrap_or_else(|| server.sku.clone()),
-                tier: replica.tier.unwrap_or(server.tier).as_str().to_owned(),
-                storage: storage(
-                    server,
-                    replica.storage_size_gb.unwrap_or(server.storage.size_gb),
-                ),
-                private,
+                sku: replica.sku.clone(),
+                tier: replica.tier.to_owned(),
+                storage: storage(&server.storage, replica.storage_size_gb),
+                private: !matches!(replica.subnet, ReplicaSubnet::Public),
                 subnet_symbol,
                 subnet_param,
                 link_symbol,
@@ -479,48 +483,43 @@ fn replicas(
         .collect()
 }
 
-fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) -> BicepView {
+fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     let db = &target.service.database;
     let network = &azure.network;
     let private_network = match (
-        network.access,
+        network.private,
         &network.virtual_network,
         &network.delegated_subnet,
         &network.private_dns_zone,
     ) {
-        (NetworkAccess::Private, Some(vnet), Some(subnet), Some(zone)) => {
-            Some(PrivateNetworkView {
-                vnet: ResourceRefView {
-                    name: vnet.name.clone(),
-                    resource_group: vnet.resource_group.clone(),
-                },
-                subnet: subnet.name.clone(),
-                dns_zone: zone.clone(),
-            })
-        }
+        (true, Some(vnet), Some(subnet), Some(zone)) => Some(PrivateNetworkView {
+            vnet: ResourceRefView {
+                name: vnet.name.clone(),
+                resource_group: vnet.resource_group.clone(),
+            },
+            subnet: subnet.name.clone(),
+            dns_zone: zone.clone(),
+        }),
         _ => None,
     };
-    let public = network.access == NetworkAccess::Public;
+    let public = !network.private;
     // Entra administrators come first, so that the database is not owned by azuresu.
     let mut chain: Option<String> = None;
-    let administrators: Vec<AdministratorView> = if server.authentication.entra {
-        azure.administrators.as_slice()
-    } else {
-        &[]
-    }
-    .iter()
-    .map(|a| {
-        let view = AdministratorView {
-            symbol: symbol("administrator", &a.object_id),
-            object_id: a.object_id.clone(),
-            principal_name: a.principal_name.clone(),
-            principal_type: a.principal_type.as_str().to_owned(),
-            after: chain.clone(),
-        };
-        chain = Some(view.symbol.clone());
-        view
-    })
-    .collect();
+    let administrators: Vec<AdministratorView> = server
+        .administrators
+        .iter()
+        .map(|a| {
+            let view = AdministratorView {
+                symbol: symbol("administrator", &a.object_id),
+                object_id: a.object_id.clone(),
+                principal_name: a.principal_name.clone(),
+                principal_type: a.principal_type.to_owned(),
+                after: chain.clone(),
+            };
+            chain = Some(view.symbol.clone());
+            view
+        })
+        .collect();
     let database = DatabaseView {
         symbol: symbol("database", &db.name),
         name: db.name.clone(),
@@ -530,31 +529,28 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         after: chain.clone(),
     };
     let mut last = database.symbol.clone();
-    let firewall_rules: Vec<FirewallRuleView> = if public {
-        network.firewall_rules.as_slice()
-    } else {
-        &[]
-    }
-    .iter()
-    .map(|rule| {
-        let view = FirewallRuleView {
-            symbol: symbol("firewallRule", &rule.name),
-            name: rule.name.clone(),
-            start: rule.start_ip_address.clone(),
-            end: rule.end_ip_address.clone(),
-            after: last.clone(),
-        };
-        last = view.symbol.clone();
-        view
-    })
-    .collect();
+    let firewall_rules: Vec<FirewallRuleView> = network
+        .firewall_rules
+        .iter()
+        .map(|rule| {
+            let view = FirewallRuleView {
+                symbol: symbol("firewallRule", &rule.name),
+                name: rule.name.clone(),
+                start: rule.start_ip_address.clone(),
+                end: rule.end_ip_address.clone(),
+                after: last.clone(),
+            };
+            last = view.symbol.clone();
+            view
+        })
+        .collect();
     let configurations = configurations(target, server, &last);
     let last = configurations.last().map_or(last, |c| c.symbol.clone());
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
         params: Vec::new(),
     };
-    let replicas = replicas(target, azure, server, &last, &mut networks);
+    let replicas = replicas(server, &last, &mut networks);
     let endpoint_vnet = network
         .virtual_network
         .as_ref()
@@ -579,19 +575,16 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         },
         private_network,
         firewall_rules,
-        private_endpoints: if public {
-            network.private_endpoints.as_slice()
-        } else {
-            &[]
-        }
-        .iter()
-        .map(|pe| PrivateEndpointView {
-            symbol: symbol("privateEndpoint", &pe.name),
-            subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
-            name: pe.name.clone(),
-            subnet: pe.subnet.clone(),
-        })
-        .collect(),
+        private_endpoints: network
+            .private_endpoints
+            .iter()
+            .map(|pe| PrivateEndpointView {
+                symbol: symbol("privateEndpoint", &pe.name),
+                subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+                name: pe.name.clone(),
+                subnet: pe.subnet.clone(),
+            })
+            .collect(),
         endpoint_vnet,
         server: server_view(server),
         administrators,
@@ -632,8 +625,7 @@ pub fn deploy_facts(target: &Target) -> Option<DeployFacts> {
             .into_iter()
             .map(|p| (p.env_var, p.region))
             .collect(),
-        reads_subscription: server.authentication.password
-            && azure.key_vault.subscription_id.is_none(),
+        reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),
     })
 }
 
@@ -680,21 +672,18 @@ mod tests {
 
     #[test]
     fn preload_keeps_the_default_and_adds_what_extensions_need() {
-        let server: ServerDeployment = serde_json::from_value(serde_json::json!({
-            "name": "s", "version": "15", "sku": "Standard_D2s_v3", "tier": "GeneralPurpose",
-            "administratorLogin": "a", "administratorPasswordSecret": "p",
-            "storage": {"sizeGB": 32}, "backup": {"retentionDays": 7},
-            "authentication": {"entra": false, "password": true}
-        }))
-        .unwrap();
-        assert_eq!(preload_libraries(&server, &["uuid-ossp".to_owned()]), None);
+        let parameters = BTreeMap::new();
+        assert_eq!(
+            preload_libraries(&parameters, &["uuid-ossp".to_owned()]),
+            None
+        );
         let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
         assert_eq!(
-            preload_libraries(&server, &used).as_deref(),
+            preload_libraries(&parameters, &used).as_deref(),
             Some("pg_cron,pg_stat_statements,pgaudit")
         );
         assert_eq!(
-            allowed_extensions(&server, &["UUID-OSSP".to_owned()]).as_deref(),
+            allowed_extensions(&parameters, &["UUID-OSSP".to_owned()]).as_deref(),
             Some("uuid-ossp")
         );
     }
