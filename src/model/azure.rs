@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::input::{self, NetworkAccess, StorageType};
 use crate::model::database::{Scalar, scalars, secret_env_var};
+use crate::model::parameters;
 
 /// The disk type when the design names none.
 const DEFAULT_STORAGE_TYPE: StorageType = StorageType::PremiumLrs;
@@ -154,6 +155,8 @@ pub struct Server {
     pub administrators: Vec<Administrator>,
     /// Server parameters as the design writes them.
     pub parameters: BTreeMap<String, Scalar>,
+    /// Server parameters as deployed: the design's and those the extensions need.
+    pub deployed_parameters: Vec<(String, String)>,
 }
 
 /// Server storage.
@@ -295,11 +298,14 @@ pub struct Scope<'a> {
     pub env: &'a str,
     /// The environment's infrastructure.
     pub azure: &'a Azure,
+    /// Extensions the service's database creates.
+    pub extensions: &'a [String],
 }
 
 /// The server of one azure-flexible-server target.
 pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     let ha = server.high_availability.as_ref();
+    let parameters = scalars(&server.parameters);
     Server {
         name: server.name.clone(),
         fqdn: format!("{}.postgres.database.azure.com", server.name),
@@ -331,7 +337,8 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         } else {
             Vec::new()
         },
-        parameters: scalars(&server.parameters),
+        deployed_parameters: parameters::deployed(&parameters, scope.extensions),
+        parameters,
     }
 }
 

@@ -9,6 +9,7 @@ mod aks;
 mod alerting;
 mod azure;
 mod database;
+mod parameters;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -207,7 +208,7 @@ pub fn build(design: &Design) -> Model {
         for (env_name, deployment) in &s.value.deployments {
             let env = environments[env_name.as_str()].clone();
             targets.push(Target {
-                deployment: self::deployment(deployment, &project, &env),
+                deployment: self::deployment(deployment, &project, &env, &service.database),
                 project: project.clone(),
                 env,
                 service: service.clone(),
@@ -251,7 +252,12 @@ fn service(
     }
 }
 
-fn deployment(deployment: &input::Deployment, project: &Project, env: &Environment) -> Deployment {
+fn deployment(
+    deployment: &input::Deployment,
+    project: &Project,
+    env: &Environment,
+    database: &Database,
+) -> Deployment {
     match (&deployment.stateful_set, &deployment.server, &env.azure) {
         (Some(set), _, _) if env.platform == Platform::Aks => {
             Deployment::Aks(aks::stateful_set(set))
@@ -261,6 +267,7 @@ fn deployment(deployment: &input::Deployment, project: &Project, env: &Environme
                 project: &project.name,
                 env: &env.name,
                 azure,
+                extensions: &database.extensions,
             };
             Deployment::FlexibleServer(azure::server(server, &scope))
         }

@@ -4,13 +4,9 @@
 //! Classic Bicep only (no nullable or typed-array types, no imports, no `resourceInput<>`),
 //! because checkov reads Bicep with pycep-parser 0.5.1, which knows nothing newer.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::model::{
-    Azure, Deployment, ReplicaSubnet, ResourceRef, Scalar, Server, Storage, Target,
-};
+use crate::model::{Azure, Deployment, ReplicaSubnet, ResourceRef, Server, Storage, Target};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the Bicep templates read. THESE FIELDS ARE USED BY `templates/bicep/*`.
@@ -194,97 +190,6 @@ pub fn collation(locale: &str) -> String {
     }
 }
 
-/// Extensions that only work when their library is preloaded, and that library.
-const PRELOADED_EXTENSIONS: &[(&str, &str)] = &[
-    ("pg_stat_statements", "pg_stat_statements"),
-    ("pg_cron", "pg_cron"),
-    ("pgaudit", "pgaudit"),
-    ("pg_hint_plan", "pg_hint_plan"),
-    ("pg_partman", "pg_partman_bgw"),
-    ("pg_squeeze", "pg_squeeze"),
-    ("timescaledb", "timescaledb"),
-    ("pglogical", "pglogical"),
-    ("anon", "anon"),
-    ("azure_storage", "azure_storage"),
-];
-
-/// The server's default `shared_preload_libraries` (PostgreSQL 15 and later on Flexible
-/// Server); a value we write starts from it so that nothing preloaded by default is lost.
-const DEFAULT_PRELOAD: &[&str] = &["pg_cron", "pg_stat_statements"];
-
-fn split_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn push_missing(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
-    for item in items {
-        if !list.contains(&item) {
-            list.push(item);
-        }
-    }
-}
-
-/// `azure.extensions`: the design's own value, if any, plus every extension the SQL creates
-/// (lowercase, as Azure's allow-list spells them).
-fn allowed_extensions(
-    parameters: &BTreeMap<String, Scalar>,
-    extensions: &[String],
-) -> Option<String> {
-    let mut list = parameters
-        .get("azure.extensions")
-        .map(|v| split_list(&v.to_text()))
-        .unwrap_or_default();
-    push_missing(&mut list, extensions.iter().map(|e| e.to_lowercase()));
-    (!list.is_empty()).then(|| list.join(","))
-}
-
-/// `shared_preload_libraries`, written whenever an extension needs a preloaded library:
-/// the design's value or the server default, plus every library the extensions need, so
-/// that `pg_stat_statements` stays when that extension is used.
-fn preload_libraries(
-    parameters: &BTreeMap<String, Scalar>,
-    extensions: &[String],
-) -> Option<String> {
-    let needed: Vec<String> = extensions
-        .iter()
-        .filter_map(|e| {
-            PRELOADED_EXTENSIONS
-                .iter()
-                .find(|(ext, _)| e.eq_ignore_ascii_case(ext))
-        })
-        .map(|(_, library)| (*library).to_owned())
-        .collect();
-    let set = parameters
-        .get("shared_preload_libraries")
-        .map(|v| split_list(&v.to_text()));
-    if needed.is_empty() && set.is_none() {
-        return None;
-    }
-    let mut list = set.unwrap_or_else(|| DEFAULT_PRELOAD.iter().map(|s| (*s).to_owned()).collect());
-    push_missing(&mut list, needed);
-    Some(list.join(","))
-}
-
-/// `pg_stat_statements.track_utility` off when pg_stat_statements is used: the SQL
-/// target's `CREATE ROLE ... PASSWORD` would otherwise be kept, password and all, in
-/// pg_stat_statements. The administrator is not a superuser and cannot turn it off for its
-/// own session, so the server does. A design that sets it keeps its value.
-fn untracked_utility(
-    parameters: &BTreeMap<String, Scalar>,
-    extensions: &[String],
-) -> Option<String> {
-    let used = extensions
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case("pg_stat_statements"));
-    let set = parameters.contains_key("pg_stat_statements.track_utility");
-    (used && !set).then(|| "off".to_owned())
-}
-
 /// Why a parameter needs a word in the rendered file, one comment line each.
 fn parameter_note(name: &str) -> &'static [&'static str] {
     match name {
@@ -305,43 +210,18 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// The server parameters, one after another from `first_after`: the design's (in name
-/// order), then `azure.extensions` and `shared_preload_libraries`.
-fn configurations(target: &Target, server: &Server, first_after: &str) -> Vec<ConfigurationView> {
-    let extensions = &target.service.database.extensions;
-    let parameters = &server.parameters;
-    let derived = [
-        (
-            "azure.extensions",
-            allowed_extensions(parameters, extensions),
-        ),
-        (
-            "shared_preload_libraries",
-            preload_libraries(parameters, extensions),
-        ),
-        (
-            "pg_stat_statements.track_utility",
-            untracked_utility(parameters, extensions),
-        ),
-    ];
-    let design: Vec<(String, String)> = parameters
-        .iter()
-        .filter(|(name, _)| !derived.iter().any(|(d, _)| d == name))
-        .map(|(name, value)| (name.clone(), value.to_text()))
-        .collect();
-    let derived = derived
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)));
+/// The server parameters, one after another from `first_after`.
+fn configurations(server: &Server, first_after: &str) -> Vec<ConfigurationView> {
     let mut after = first_after.to_owned();
-    design
-        .into_iter()
-        .chain(derived)
+    server
+        .deployed_parameters
+        .iter()
         .map(|(name, value)| {
             let view = ConfigurationView {
-                symbol: symbol("configuration", &name),
-                notes: parameter_note(&name),
-                name,
-                value,
+                symbol: symbol("configuration", name),
+                notes: parameter_note(name),
+                name: name.clone(),
+                value: value.clone(),
                 after: after.clone(),
             };
             after = view.symbol.clone();
@@ -544,7 +424,7 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             view
         })
         .collect();
-    let configurations = configurations(target, server, &last);
+    let configurations = configurations(server, &last);
     let last = configurations.last().map_or(last, |c| c.symbol.clone());
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
@@ -596,39 +476,6 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     }
 }
 
-/// What the README of a Flexible Server target says about its Bicep: the server parameters
-/// `main.bicep` sets, in order, and the environment variables `main.bicepparam` reads.
-pub struct DeployFacts {
-    /// Server parameters (name, value), the design's and the derived ones.
-    pub parameters: Vec<(String, String)>,
-    /// Environment variables holding replica subnet IDs: (variable, region).
-    pub subnet_env_vars: Vec<(String, String)>,
-    /// Whether `main.bicepparam` reads `AZURE_SUBSCRIPTION_ID`.
-    pub reads_subscription: bool,
-}
-
-/// The [`DeployFacts`] of a Flexible Server target; `None` for others.
-pub fn deploy_facts(target: &Target) -> Option<DeployFacts> {
-    let (Deployment::FlexibleServer(server), Some(azure)) = (&target.deployment, &target.env.azure)
-    else {
-        return None;
-    };
-    let view = view(target, azure, server);
-    Some(DeployFacts {
-        parameters: view
-            .configurations
-            .into_iter()
-            .map(|c| (c.name, c.value))
-            .collect(),
-        subnet_env_vars: view
-            .subnet_params
-            .into_iter()
-            .map(|p| (p.env_var, p.region))
-            .collect(),
-        reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),
-    })
-}
-
 /// `main.bicep` and `main.bicepparam` of a Flexible Server target; nothing for others.
 pub fn render(
     target: &Target,
@@ -668,23 +515,5 @@ mod tests {
         assert_eq!(collation("ko_KR.UTF-8"), "ko_KR.utf8");
         assert_eq!(collation("en_US.utf8"), "en_US.utf8");
         assert_eq!(collation("C"), "C");
-    }
-
-    #[test]
-    fn preload_keeps_the_default_and_adds_what_extensions_need() {
-        let parameters = BTreeMap::new();
-        assert_eq!(
-            preload_libraries(&parameters, &["uuid-ossp".to_owned()]),
-            None
-        );
-        let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
-        assert_eq!(
-            preload_libraries(&parameters, &used).as_deref(),
-            Some("pg_cron,pg_stat_statements,pgaudit")
-        );
-        assert_eq!(
-            allowed_extensions(&parameters, &["UUID-OSSP".to_owned()]).as_deref(),
-            Some("uuid-ossp")
-        );
     }
 }

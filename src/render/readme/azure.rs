@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Azure, Replica, ReplicaSubnet, Server, Target};
-use crate::render::bicep;
+use crate::model::{Azure, Replica, ReplicaSubnet, Server};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AzureView {
@@ -74,11 +73,10 @@ struct ReplicaView {
 }
 
 /// The Azure settings of `target` as the README shows them.
-pub(super) fn view(target: &Target, azure: &Azure, server: &Server) -> AzureView {
-    let facts = bicep::deploy_facts(target).expect("a Flexible Server target");
+pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
     let network = &azure.network;
-    let user_connections = facts
-        .parameters
+    let user_connections = server
+        .deployed_parameters
         .iter()
         .find(|(name, _)| name == "max_connections")
         .and_then(|(_, v)| v.parse::<i64>().ok())
@@ -129,11 +127,25 @@ pub(super) fn view(target: &Target, azure: &Azure, server: &Server) -> AzureView
             .enumerate()
             .map(|(i, replica)| replica_view(i, replica, server))
             .collect(),
-        parameters: facts.parameters,
-        subnet_env_vars: facts.subnet_env_vars,
-        reads_subscription: facts.reads_subscription,
+        parameters: server.deployed_parameters.clone(),
+        subnet_env_vars: subnet_env_vars(server),
+        reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),
         user_connections,
     }
+}
+
+/// The environment variables `main.bicepparam` reads replica subnet IDs from, with their
+/// region: one per region, in the order of the replicas.
+fn subnet_env_vars(server: &Server) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for replica in &server.replicas {
+        if let ReplicaSubnet::DeployTime { env_var, .. } = &replica.subnet
+            && !vars.iter().any(|(_, region)| *region == replica.location)
+        {
+            vars.push((env_var.clone(), replica.location.clone()));
+        }
+    }
+    vars
 }
 
 fn server_view(server: &Server) -> ServerView {

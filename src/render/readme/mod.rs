@@ -36,7 +36,7 @@ fn view(target: &Target) -> ReadmeView {
         (Deployment::Aks(set), Some(aks), _) => (Some(aks::view(target, aks, set)), None, 0),
         (Deployment::FlexibleServer(server), _, Some(azure)) => (
             None,
-            Some(azure::view(target, azure, server)),
+            Some(azure::view(azure, server)),
             server.replicas.len(),
         ),
         _ => unreachable!("validation checks the deployment fits the platform"),
