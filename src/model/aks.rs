@@ -17,6 +17,19 @@ const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
 /// The volumeClaimTemplate of the StatefulSet: its claims are `data-<pod>`.
 pub const DATA_VOLUME: &str = "data";
 
+/// The label whose value is the StatefulSet's name on every object of a target: the
+/// manifests set it and the install plan's commands select by it.
+pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
+/// The label telling the database pods from the schema Job's.
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+
+/// [`COMPONENT_LABEL`] of the database pods.
+pub const DATABASE_COMPONENT: &str = "database";
+
+/// [`COMPONENT_LABEL`] of the schema Job's pods.
+pub const SCHEMA_COMPONENT: &str = "schema";
+
 /// The AKS cluster and namespace an environment's databases run in.
 #[derive(Debug, Clone)]
 pub struct Aks {
@@ -120,11 +133,16 @@ pub struct ObjectNames {
     pub claim: String,
     /// Managed Prometheus rule group of the target's alerts.
     pub rule_group: String,
+    /// DNS name of the client Service inside the cluster.
+    pub service_host: String,
+    /// The same name without the cluster domain, which the certificate also covers.
+    pub service_host_short: String,
 }
 
 impl ObjectNames {
-    fn of(name: &str) -> ObjectNames {
+    fn of(name: &str, namespace: &str) -> ObjectNames {
         let pod = format!("{name}-0");
+        let service_host_short = format!("{name}.{namespace}.svc");
         ObjectNames {
             headless_service: format!("{name}-hl"),
             config_map: format!("{name}-config"),
@@ -135,6 +153,8 @@ impl ObjectNames {
             claim: format!("{DATA_VOLUME}-{pod}"),
             pod,
             rule_group: format!("{name}-alerts"),
+            service_host: format!("{service_host_short}.cluster.local"),
+            service_host_short,
         }
     }
 }
@@ -187,11 +207,11 @@ pub fn environment(aks: &input::AksEnvironment) -> Aks {
     }
 }
 
-/// The StatefulSet of one aks target, with the names of its objects.
-pub fn stateful_set(set: &input::StatefulSetDeployment) -> StatefulSet {
+/// The StatefulSet of one aks target in the cluster `aks`, with the names of its objects.
+pub fn stateful_set(set: &input::StatefulSetDeployment, aks: &Aks) -> StatefulSet {
     StatefulSet {
         name: set.name.clone(),
-        names: ObjectNames::of(&set.name),
+        names: ObjectNames::of(&set.name, &aks.namespace),
         resources: Resources {
             requests: (&set.resources.requests).into(),
             limits: (&set.resources.limits).into(),
@@ -217,10 +237,11 @@ mod tests {
 
     #[test]
     fn object_names_follow_the_stateful_set() {
-        let names = ObjectNames::of("pg");
+        let names = ObjectNames::of("pg", "ns");
         assert_eq!(names.headless_service, "pg-hl");
         assert_eq!(names.claim, "data-pg-0");
         assert_eq!(names.job_prefix, "pg-schema-");
         assert_eq!(names.rule_group, "pg-alerts");
+        assert_eq!(names.service_host, "pg.ns.svc.cluster.local");
     }
 }

@@ -14,7 +14,10 @@ mod parameters;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use aks::{Aks, DATA_VOLUME, Image, ObjectNames, Quantities, Resources, StatefulSet};
+pub use aks::{
+    Aks, COMPONENT_LABEL, DATA_VOLUME, DATABASE_COMPONENT, INSTANCE_LABEL, Image, ObjectNames,
+    Quantities, Resources, SCHEMA_COMPONENT, StatefulSet,
+};
 pub use alerting::{
     ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,
 };
@@ -258,11 +261,16 @@ fn deployment(
     env: &Environment,
     database: &Database,
 ) -> Deployment {
-    match (&deployment.stateful_set, &deployment.server, &env.azure) {
-        (Some(set), _, _) if env.platform == Platform::Aks => {
-            Deployment::Aks(aks::stateful_set(set))
+    match (&deployment.stateful_set, &deployment.server) {
+        (Some(set), _) if env.platform == Platform::Aks => {
+            let aks = env.aks.as_ref().expect("validation requires aks settings");
+            Deployment::Aks(aks::stateful_set(set, aks))
         }
-        (_, Some(server), Some(azure)) => {
+        (_, Some(server)) => {
+            let azure = env
+                .azure
+                .as_ref()
+                .expect("validation requires azure settings");
             let scope = azure::Scope {
                 project: &project.name,
                 env: &env.name,

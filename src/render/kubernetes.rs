@@ -6,7 +6,10 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Aks, Deployment, Image, ObjectNames, StatefulSet, Target};
+use crate::model::{
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, INSTANCE_LABEL, Image, ObjectNames,
+    SCHEMA_COMPONENT, StatefulSet, Target,
+};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// Where the TLS Secret is mounted in the database container.
@@ -143,8 +146,8 @@ fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)
 fn selector(instance: &str, component: &str) -> Labels {
     labels([
         ("app.kubernetes.io/name", "postgresql"),
-        ("app.kubernetes.io/instance", instance),
-        ("app.kubernetes.io/component", component),
+        (INSTANCE_LABEL, instance),
+        (COMPONENT_LABEL, component),
     ])
 }
 
@@ -266,8 +269,8 @@ fn view<'a>(
     templates: &Templates,
 ) -> Result<KubernetesView<'a>, RenderError> {
     let db = &target.service.database;
-    let database_selector = selector(&set.name, "database");
-    let schema_selector = selector(&set.name, "schema");
+    let database_selector = selector(&set.name, DATABASE_COMPONENT);
+    let schema_selector = selector(&set.name, SCHEMA_COMPONENT);
     let tag = aks.image.tag.as_str();
     let config = vec![DataEntry {
         key: "override.conf".into(),

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use crate::model::{Aks, StatefulSet, Target};
+use crate::model::{
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
+};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AksView {
@@ -13,6 +15,8 @@ pub(super) struct AksView {
     statefulset: String,
     headless: String,
     config_map: String,
+    service_host: String,
+    service_host_short: String,
     /// The schema Job's name up to its hash.
     job_prefix: String,
     pod: String,
@@ -59,7 +63,8 @@ fn regex_escape(text: &str) -> String {
 /// The aks settings of `target` as the README shows them.
 pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
     let names = &set.names;
-    let instance = format!("app.kubernetes.io/instance={}", set.name);
+    let instance = format!("{INSTANCE_LABEL}={}", set.name);
+    let component = |value: &str| format!("{instance},{COMPONENT_LABEL}={value}");
     AksView {
         cluster: aks.cluster.clone(),
         resource_group: aks.resource_group.clone(),
@@ -67,6 +72,8 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         statefulset: set.name.clone(),
         headless: names.headless_service.clone(),
         config_map: names.config_map.clone(),
+        service_host: names.service_host.clone(),
+        service_host_short: names.service_host_short.clone(),
         job_prefix: names.job_prefix.clone(),
         pod: names.pod.clone(),
         pvc: names.claim.clone(),
@@ -86,8 +93,8 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
             .map(|(k, v)| format!("{k}={v}"))
             .collect(),
         monitoring_namespace: aks.monitoring_namespace.clone(),
-        database_selector: format!("{instance},app.kubernetes.io/component=database"),
-        job_selector: format!("{instance},app.kubernetes.io/component=schema"),
+        database_selector: component(DATABASE_COMPONENT),
+        job_selector: component(SCHEMA_COMPONENT),
         instance_selector: instance,
         parameters: set
             .parameters
