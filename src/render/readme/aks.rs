@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::model::{
     Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
 };
+use crate::render::alerts::regex_quote;
 
 #[derive(Debug, Serialize)]
 pub(super) struct AksView {
@@ -48,16 +49,8 @@ pub(super) struct AksView {
 const AKS_STORAGE_CLASSES: &[&str] = &["default", "managed-csi", "managed-csi-premium"];
 
 /// A regular expression matching exactly `text`.
-fn regex_escape(text: &str) -> String {
-    let mut out = String::from("^");
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('$');
-    out
+fn regex_exactly(text: &str) -> String {
+    format!("^{}$", regex_quote(text))
 }
 
 /// The aks settings of `target` as the README shows them.
@@ -101,7 +94,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_text()))
             .collect(),
-        namespace_regex: regex_escape(&aks.namespace),
+        namespace_regex: regex_exactly(&aks.namespace),
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),
         legacy_image: aks.image.repository.contains("bitnamilegacy/"),
