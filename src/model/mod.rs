@@ -261,16 +261,16 @@ fn deployment(
     env: &Environment,
     database: &Database,
 ) -> Deployment {
-    match (&deployment.stateful_set, &deployment.server) {
-        (Some(set), _) if env.platform == Platform::Aks => {
-            let aks = env.aks.as_ref().expect("validation requires aks settings");
-            Deployment::Aks(aks::stateful_set(set, aks))
-        }
-        (_, Some(server)) => {
-            let azure = env
-                .azure
-                .as_ref()
-                .expect("validation requires azure settings");
+    let shape = (
+        env.platform,
+        &deployment.stateful_set,
+        &deployment.server,
+        &env.aks,
+        &env.azure,
+    );
+    match shape {
+        (Platform::Aks, Some(set), _, Some(aks), _) => Deployment::Aks(aks::stateful_set(set, aks)),
+        (Platform::AzureFlexibleServer, _, Some(server), _, Some(azure)) => {
             let scope = azure::Scope {
                 project: &project.name,
                 env: &env.name,
@@ -279,7 +279,7 @@ fn deployment(
             };
             Deployment::FlexibleServer(azure::server(server, &scope))
         }
-        _ => unreachable!("validation checks the deployment fits the platform"),
+        _ => unreachable!("validation checks the deployment and the environment fit the platform"),
     }
 }
 
