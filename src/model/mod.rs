@@ -134,6 +134,15 @@ pub enum Deployment {
     FlexibleServer(Server),
 }
 
+/// Why a rule renders no alert on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unobservable {
+    /// Replica lag on aks, whose StatefulSet runs a single pod.
+    NoReplicasOnAks,
+    /// Replica lag on a server without read replicas.
+    ServerWithoutReplicas,
+}
+
 /// One (environment, service) pair: one output folder.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -177,6 +186,21 @@ impl Target {
             .rules
             .iter()
             .chain(&self.service.alert_rules)
+    }
+
+    /// Why `rule` renders no alert on this target, if so: replica lag is measured on read
+    /// replicas, which an aks StatefulSet never has and a server may lack.
+    pub fn unobservable(&self, rule: &AlertRule) -> Option<Unobservable> {
+        if rule.signal != Signal::ReplicationLagSeconds {
+            return None;
+        }
+        match &self.deployment {
+            Deployment::Aks(_) => Some(Unobservable::NoReplicasOnAks),
+            Deployment::FlexibleServer(server) if server.replicas.is_empty() => {
+                Some(Unobservable::ServerWithoutReplicas)
+            }
+            Deployment::FlexibleServer(_) => None,
+        }
     }
 
     /// Server parameters of the deployment.

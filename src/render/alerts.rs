@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::duration::Duration;
 use crate::model::{
     ActionGroup, AlertRule, DATA_VOLUME, Deployment, Model, Server, Signal, StatefulSet, Target,
-    alert_name,
+    Unobservable, alert_name,
 };
 use crate::quantity;
 use crate::render::{CommentStyle, RenderError, Templates, header};
@@ -420,7 +420,7 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
         rule_group: set.names.rule_group.clone(),
         rules: target
             .alert_rules()
-            .filter(|r| observable_on_aks(r.signal))
+            .filter(|r| target.unobservable(r).is_none())
             .map(|r| PrometheusRuleView {
                 alert: alert_name(&set.name, r),
                 rule: rule_view(r, groups),
@@ -430,12 +430,6 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
             })
             .collect(),
     }
-}
-
-/// The signal table has no Prometheus mapping for replica lag: the StatefulSet runs no
-/// replicas.
-fn observable_on_aks(signal: Signal) -> bool {
-    signal != Signal::ReplicationLagSeconds
 }
 
 fn view(target: &Target) -> AlertsView {
@@ -502,17 +496,12 @@ pub fn notes(model: &Model) -> Vec<String> {
     let mut notes = Vec::new();
     for target in &model.targets {
         for rule in target.alert_rules() {
-            if rule.signal != Signal::ReplicationLagSeconds {
-                continue;
-            }
-            let why = match &target.deployment {
-                Deployment::Aks(_) => {
+            let why = match target.unobservable(rule) {
+                None => continue,
+                Some(Unobservable::NoReplicasOnAks) => {
                     "aks runs a single StatefulSet pod with no read replicas to lag"
                 }
-                Deployment::FlexibleServer(server) if server.replicas.is_empty() => {
-                    "the server has no replicas"
-                }
-                Deployment::FlexibleServer(_) => continue,
+                Some(Unobservable::ServerWithoutReplicas) => "the server has no replicas",
             };
             notes.push(format!(
                 "{}: alert rule `{}` skipped: {why}",

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::model::{AlertRule, Deployment, Signal, Target};
+use crate::model::{AlertRule, Deployment, Signal, Target, Unobservable};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AlertsView {
@@ -104,11 +104,10 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
         .enumerate()
         .map(|(i, rule)| {
             let lag = rule.signal == Signal::ReplicationLagSeconds;
-            let skipped = match (lag, aks, replicas) {
-                (true, true, _) => Some("no replicas on aks"),
-                (true, false, 0) => Some("this server has no replicas"),
-                _ => None,
-            };
+            let skipped = target.unobservable(rule).map(|why| match why {
+                Unobservable::NoReplicasOnAks => "no replicas on aks",
+                Unobservable::ServerWithoutReplicas => "this server has no replicas",
+            });
             RuleView {
                 id: format!("rule{}", i + 1),
                 name: rule.name.clone(),
