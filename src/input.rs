@@ -566,17 +566,8 @@ impl serde::de::Visitor<'_> for ScalarVisitor {
 }
 
 impl ScalarValue {
-    /// The value as JSON, for template views.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            ScalarValue::Bool(b) => (*b).into(),
-            ScalarValue::Integer(i) => (*i).into(),
-            ScalarValue::Float(f) => (*f).into(),
-            ScalarValue::Text(t) => t.clone().into(),
-        }
-    }
-
-    /// The value as PostgreSQL configuration and SQL text would spell it.
+    /// The value as PostgreSQL configuration and SQL text would spell it, for messages
+    /// about it; the outputs spell it through the model's `Scalar`.
     pub fn to_text(&self) -> String {
         match self {
             ScalarValue::Bool(true) => "on".to_owned(),

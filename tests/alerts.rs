@@ -23,8 +23,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use tools::{bicep_typecheck, render_example, repo, system_bin, venv_bin};
 
-use gen_lib::input::Signal;
-use gen_lib::model::{Deployment, Model, Target};
+use gen_lib::model::{Deployment, Model, Signal, Target};
 
 /// Sample spacing of the synthetic series and evaluation interval, in minutes.
 const STEP_MIN: u32 = 1;
@@ -158,7 +157,7 @@ impl Aks {
             sts: set.name.clone(),
             cpu_cores: gen_lib::quantity::cores(&limits.cpu).unwrap(),
             memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
-            size_bytes: gen_lib::quantity::bytes(&set.storage.size).unwrap() as f64,
+            size_bytes: gen_lib::quantity::bytes(&set.storage_size).unwrap() as f64,
         })
     }
 

@@ -16,14 +16,15 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::duration::Duration;
-use crate::input::{ActionGroup, AlertRule, Signal};
-use crate::model::{Deployment, Model, Target};
+use crate::model::{
+    ActionGroup, AlertRule, DATA_VOLUME, Deployment, Model, Server, Signal, StatefulSet, Target,
+    Unobservable, alert_name,
+};
 use crate::quantity;
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
-/// The database container and the volumeClaimTemplate of the AKS target's StatefulSet.
+/// The database container of the AKS target's StatefulSet.
 const DATABASE_CONTAINER: &str = "postgresql";
-const DATA_VOLUME: &str = "data";
 
 /// What the alert templates read. THESE FIELDS ARE USED BY `templates/alerts/*`.
 #[derive(Debug, Serialize)]
@@ -267,7 +268,7 @@ fn action_groups(
         .iter()
         .map(|g| ActionGroupView {
             symbol: symbols.take(symbol("actionGroup", &[&g.name])),
-            name: format!("ag-{}-{}-{}", target.project.name, target.env.name, g.name),
+            name: g.resource_name.clone(),
             input_name: g.name.clone(),
             short_name: g.short_name.clone(),
             emails: g
@@ -321,7 +322,7 @@ fn azure_metric(signal: Signal) -> (&'static str, &'static str, &'static str, &'
 
 fn azure_view(
     target: &Target,
-    server: &crate::input::ServerDeployment,
+    server: &Server,
     groups: &[ActionGroupView],
     symbols: &mut Symbols,
 ) -> AzureView {
@@ -361,7 +362,7 @@ fn azure_view(
             }
             alerts.push(MetricAlertView {
                 symbol: symbols.take(symbol("alert", &parts)),
-                name: format!("{}-{}", scope.name, rule.name),
+                name: alert_name(&scope.name, rule),
                 rule: rule_view(rule, groups),
                 first_of_rule: i == 0,
                 scope: scope.symbol.clone(),
@@ -388,11 +389,7 @@ fn azure_view(
     }
 }
 
-fn aks_view(
-    target: &Target,
-    set: &crate::input::StatefulSetDeployment,
-    groups: &[ActionGroupView],
-) -> AksView {
+fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> AksView {
     let aks = target.env.aks.as_ref().expect("aks environment");
     let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
     let limits = &set.resources.limits;
@@ -420,12 +417,12 @@ fn aks_view(
         memory_bytes: quantity::bytes(&limits.memory)
             .map(serde_json::Value::from)
             .unwrap_or(serde_json::Value::Null),
-        rule_group: format!("{}-alerts", set.name),
+        rule_group: set.names.rule_group.clone(),
         rules: target
             .alert_rules()
-            .filter(|r| observable_on_aks(r.signal))
+            .filter(|r| target.unobservable(r).is_none())
             .map(|r| PrometheusRuleView {
-                alert: format!("{}-{}", set.name, r.name),
+                alert: alert_name(&set.name, r),
                 rule: rule_view(r, groups),
                 duration_iso: Duration::parse(&r.duration)
                     .expect("validated duration")
@@ -433,12 +430,6 @@ fn aks_view(
             })
             .collect(),
     }
-}
-
-/// The signal table has no Prometheus mapping for replica lag: the StatefulSet runs no
-/// replicas.
-fn observable_on_aks(signal: Signal) -> bool {
-    signal != Signal::ReplicationLagSeconds
 }
 
 fn view(target: &Target) -> AlertsView {
@@ -505,17 +496,12 @@ pub fn notes(model: &Model) -> Vec<String> {
     let mut notes = Vec::new();
     for target in &model.targets {
         for rule in target.alert_rules() {
-            if rule.signal != Signal::ReplicationLagSeconds {
-                continue;
-            }
-            let why = match &target.deployment {
-                Deployment::Aks(_) => {
+            let why = match target.unobservable(rule) {
+                None => continue,
+                Some(Unobservable::NoReplicasOnAks) => {
                     "aks runs a single StatefulSet pod with no read replicas to lag"
                 }
-                Deployment::FlexibleServer(server) if server.replicas.is_empty() => {
-                    "the server has no replicas"
-                }
-                Deployment::FlexibleServer(_) => continue,
+                Some(Unobservable::ServerWithoutReplicas) => "the server has no replicas",
             };
             notes.push(format!(
                 "{}: alert rule `{}` skipped: {why}",

@@ -6,8 +6,7 @@
 
 use serde::Serialize;
 
-use crate::input::{AzureEnvironment, NetworkAccess, ReplicaSubnet, ServerDeployment, StorageType};
-use crate::model::{Deployment, Target, secret_env_var};
+use crate::model::{Azure, Deployment, ReplicaSubnet, ResourceRef, Server, Storage, Target};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the Bicep templates read. THESE FIELDS ARE USED BY `templates/bicep/*`.
@@ -60,6 +59,7 @@ struct VnetView {
     symbol: String,
     subnet_symbol: String,
     link_symbol: String,
+    link_name: String,
     name: String,
     resource_group: String,
     subnet: String,
@@ -190,92 +190,6 @@ pub fn collation(locale: &str) -> String {
     }
 }
 
-/// Extensions that only work when their library is preloaded, and that library.
-const PRELOADED_EXTENSIONS: &[(&str, &str)] = &[
-    ("pg_stat_statements", "pg_stat_statements"),
-    ("pg_cron", "pg_cron"),
-    ("pgaudit", "pgaudit"),
-    ("pg_hint_plan", "pg_hint_plan"),
-    ("pg_partman", "pg_partman_bgw"),
-    ("pg_squeeze", "pg_squeeze"),
-    ("timescaledb", "timescaledb"),
-    ("pglogical", "pglogical"),
-    ("anon", "anon"),
-    ("azure_storage", "azure_storage"),
-];
-
-/// The server's default `shared_preload_libraries` (PostgreSQL 15 and later on Flexible
-/// Server); a value we write starts from it so that nothing preloaded by default is lost.
-const DEFAULT_PRELOAD: &[&str] = &["pg_cron", "pg_stat_statements"];
-
-fn split_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn push_missing(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
-    for item in items {
-        if !list.contains(&item) {
-            list.push(item);
-        }
-    }
-}
-
-/// `azure.extensions`: the design's own value, if any, plus every extension the SQL creates
-/// (lowercase, as Azure's allow-list spells them).
-fn allowed_extensions(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
-    let mut list = server
-        .parameters
-        .get("azure.extensions")
-        .map(|v| split_list(&v.to_text()))
-        .unwrap_or_default();
-    push_missing(&mut list, extensions.iter().map(|e| e.to_lowercase()));
-    (!list.is_empty()).then(|| list.join(","))
-}
-
-/// `shared_preload_libraries`, written whenever an extension needs a preloaded library:
-/// the design's value or the server default, plus every library the extensions need, so
-/// that `pg_stat_statements` stays when that extension is used.
-fn preload_libraries(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
-    let needed: Vec<String> = extensions
-        .iter()
-        .filter_map(|e| {
-            PRELOADED_EXTENSIONS
-                .iter()
-                .find(|(ext, _)| e.eq_ignore_ascii_case(ext))
-        })
-        .map(|(_, library)| (*library).to_owned())
-        .collect();
-    let set = server
-        .parameters
-        .get("shared_preload_libraries")
-        .map(|v| split_list(&v.to_text()));
-    if needed.is_empty() && set.is_none() {
-        return None;
-    }
-    let mut list = set.unwrap_or_else(|| DEFAULT_PRELOAD.iter().map(|s| (*s).to_owned()).collect());
-    push_missing(&mut list, needed);
-    Some(list.join(","))
-}
-
-/// `pg_stat_statements.track_utility` off when pg_stat_statements is used: the SQL
-/// target's `CREATE ROLE ... PASSWORD` would otherwise be kept, password and all, in
-/// pg_stat_statements. The administrator is not a superuser and cannot turn it off for its
-/// own session, so the server does. A design that sets it keeps its value.
-fn untracked_utility(server: &ServerDeployment, extensions: &[String]) -> Option<String> {
-    let used = extensions
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case("pg_stat_statements"));
-    let set = server
-        .parameters
-        .contains_key("pg_stat_statements.track_utility");
-    (used && !set).then(|| "off".to_owned())
-}
-
 /// Why a parameter needs a word in the rendered file, one comment line each.
 fn parameter_note(name: &str) -> &'static [&'static str] {
     match name {
@@ -296,44 +210,18 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// The server parameters, one after another from `first_after`: the design's (in name
-/// order), then `azure.extensions` and `shared_preload_libraries`.
-fn configurations(
-    target: &Target,
-    server: &ServerDeployment,
-    first_after: &str,
-) -> Vec<ConfigurationView> {
-    let extensions = &target.service.database.extensions;
-    let derived = [
-        ("azure.extensions", allowed_extensions(server, extensions)),
-        (
-            "shared_preload_libraries",
-            preload_libraries(server, extensions),
-        ),
-        (
-            "pg_stat_statements.track_utility",
-            untracked_utility(server, extensions),
-        ),
-    ];
-    let design: Vec<(String, String)> = server
-        .parameters
-        .iter()
-        .filter(|(name, _)| !derived.iter().any(|(d, _)| d == name))
-        .map(|(name, value)| (name.clone(), value.to_text()))
-        .collect();
-    let derived = derived
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)));
+/// The server parameters, one after another from `first_after`.
+fn configurations(server: &Server, first_after: &str) -> Vec<ConfigurationView> {
     let mut after = first_after.to_owned();
-    design
-        .into_iter()
-        .chain(derived)
+    server
+        .deployed_parameters
+        .iter()
         .map(|(name, value)| {
             let view = ConfigurationView {
-                symbol: symbol("configuration", &name),
-                notes: parameter_note(&name),
-                name,
-                value,
+                symbol: symbol("configuration", name),
+                notes: parameter_note(name),
+                name: name.clone(),
+                value: value.clone(),
                 after: after.clone(),
             };
             after = view.symbol.clone();
@@ -342,44 +230,42 @@ fn configurations(
         .collect()
 }
 
-fn storage(server: &ServerDeployment, size_gb: u32) -> StorageView {
-    let s = &server.storage;
-    let premium_v2 = s.storage_type == Some(StorageType::PremiumV2Lrs);
-    // A bigger replica disk gets the tier Azure picks for its size.
-    let same_size = size_gb == s.size_gb;
+/// The storage of the primary, or of a replica of `size_gb`: a bigger replica disk gets
+/// the performance tier Azure picks for its size.
+fn storage(storage: &Storage, size_gb: u32) -> StorageView {
+    let same_size = size_gb == storage.size_gb;
     StorageView {
         size_gb,
-        auto_grow: s.auto_grow,
-        tier: if premium_v2 || !same_size {
-            None
-        } else {
-            s.performance_tier.clone()
-        },
-        premium_v2,
-        iops: if premium_v2 { s.iops } else { None },
-        throughput: if premium_v2 { s.throughput } else { None },
+        auto_grow: storage.auto_grow,
+        tier: storage.performance_tier.clone().filter(|_| same_size),
+        premium_v2: storage.premium_v2,
+        iops: storage.iops,
+        throughput: storage.throughput,
     }
 }
 
-fn server_view(server: &ServerDeployment) -> ServerView {
-    let ha = server.high_availability.as_ref();
+fn server_view(server: &Server) -> ServerView {
     ServerView {
         name: server.name.clone(),
         sku: server.sku.clone(),
-        tier: server.tier.as_str().to_owned(),
+        tier: server.tier.to_owned(),
         version: server.version.clone(),
-        entra: server.authentication.entra,
-        password: server.authentication.password,
+        entra: server.entra,
+        password: server.password,
         administrator_login: server.administrator_login.clone(),
         password_secret: server.administrator_password_secret.clone(),
-        storage: storage(server, server.storage.size_gb),
-        zone: ha
-            .and_then(|ha| ha.zone.clone())
-            .or_else(|| server.zone.clone()),
-        ha_mode: ha.map(|ha| ha.mode.as_str().to_owned()),
-        standby_zone: ha.and_then(|ha| ha.standby_zone.clone()),
-        retention_days: server.backup.retention_days,
-        geo_redundant: server.backup.geo_redundant,
+        storage: storage(&server.storage, server.storage.size_gb),
+        zone: server.zone.clone(),
+        ha_mode: server
+            .high_availability
+            .as_ref()
+            .map(|ha| ha.mode.to_owned()),
+        standby_zone: server
+            .high_availability
+            .as_ref()
+            .and_then(|ha| ha.standby_zone.clone()),
+        retention_days: server.backup_retention_days,
+        geo_redundant: server.geo_redundant_backup,
     }
 }
 
@@ -391,41 +277,39 @@ struct ReplicaNetworks {
 }
 
 impl ReplicaNetworks {
-    fn named_in_inputs(&mut self, subnet: &ReplicaSubnet) -> &VnetView {
-        let vnet = &subnet.virtual_network;
-        let key = format!("{}_{}_{}", vnet.resource_group, vnet.name, subnet.name);
-        if let Some(i) = self
-            .vnets
-            .iter()
-            .position(|v| v.symbol == symbol("replicaVnet", &key))
-        {
+    fn named_in_inputs(&mut self, vnet: &ResourceRef, subnet: &str, dns_link: &str) -> &VnetView {
+        let key = format!("{}_{}_{subnet}", vnet.resource_group, vnet.name);
+        let wanted = symbol("replicaVnet", &key);
+        if let Some(i) = self.vnets.iter().position(|v| v.symbol == wanted) {
             return &self.vnets[i];
         }
         self.vnets.push(VnetView {
-            symbol: symbol("replicaVnet", &key),
+            symbol: wanted,
             subnet_symbol: symbol("replicaSubnet", &key),
             link_symbol: symbol("replicaVnetLink", &key),
+            link_name: dns_link.to_owned(),
             name: vnet.name.clone(),
             resource_group: vnet.resource_group.clone(),
-            subnet: subnet.name.clone(),
+            subnet: subnet.to_owned(),
         });
         self.vnets.last().expect("just pushed")
     }
 
-    fn read_at_deploy_time(&mut self, target: &Target, region: &str) -> &SubnetParamView {
+    fn read_at_deploy_time(
+        &mut self,
+        region: &str,
+        env_var: &str,
+        dns_link: &str,
+    ) -> &SubnetParamView {
         let param = symbol("delegatedSubnetId", region);
         if let Some(i) = self.params.iter().position(|p| p.param == param) {
             return &self.params[i];
         }
-        let env_var = secret_env_var(&format!(
-            "{}-{}-{region}-delegated-subnet-id",
-            target.project.name, target.env.name
-        ));
         self.params.push(SubnetParamView {
             link_symbol: symbol("replicaVnetLink", region),
-            link_name: format!("replicas-{region}"),
+            link_name: dns_link.to_owned(),
             param,
-            env_var,
+            env_var: env_var.to_owned(),
             region: region.to_owned(),
         });
         self.params.last().expect("just pushed")
@@ -433,26 +317,29 @@ impl ReplicaNetworks {
 }
 
 fn replicas(
-    target: &Target,
-    azure: &AzureEnvironment,
-    server: &ServerDeployment,
+    server: &Server,
     first_after: &str,
     networks: &mut ReplicaNetworks,
 ) -> Vec<ReplicaView> {
-    let private = azure.network.access == NetworkAccess::Private;
     let mut after = first_after.to_owned();
     server
         .replicas
         .iter()
         .map(|replica| {
             let (mut subnet_symbol, mut subnet_param, mut link_symbol) = (None, None, None);
-            if private {
-                if let Some(subnet) = &replica.delegated_subnet {
-                    let vnet = networks.named_in_inputs(subnet);
+            match &replica.subnet {
+                ReplicaSubnet::Public | ReplicaSubnet::Primary => {}
+                ReplicaSubnet::Named {
+                    vnet,
+                    subnet,
+                    dns_link,
+                } => {
+                    let vnet = networks.named_in_inputs(vnet, subnet, dns_link);
                     subnet_symbol = Some(vnet.subnet_symbol.clone());
                     link_symbol = Some(vnet.link_symbol.clone());
-                } else if replica.location != azure.location {
-                    let param = networks.read_at_deploy_time(target, &replica.location);
+                }
+                ReplicaSubnet::DeployTime { env_var, dns_link } => {
+                    let param = networks.read_at_deploy_time(&replica.location, env_var, dns_link);
                     subnet_param = Some(param.param.clone());
                     link_symbol = Some(param.link_symbol.clone());
                 }
@@ -461,13 +348,10 @@ fn replicas(
                 symbol: symbol("replica", &replica.name),
                 name: replica.name.clone(),
                 location: replica.location.clone(),
-                sku: replica.sku.clone().unwrap_or_else(|| server.sku.clone()),
-                tier: replica.tier.unwrap_or(server.tier).as_str().to_owned(),
-                storage: storage(
-                    server,
-                    replica.storage_size_gb.unwrap_or(server.storage.size_gb),
-                ),
-                private,
+                sku: replica.sku.clone(),
+                tier: replica.tier.to_owned(),
+                storage: storage(&server.storage, replica.storage_size_gb),
+                private: !matches!(replica.subnet, ReplicaSubnet::Public),
                 subnet_symbol,
                 subnet_param,
                 link_symbol,
@@ -479,48 +363,43 @@ fn replicas(
         .collect()
 }
 
-fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) -> BicepView {
+fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     let db = &target.service.database;
     let network = &azure.network;
     let private_network = match (
-        network.access,
+        network.private,
         &network.virtual_network,
         &network.delegated_subnet,
         &network.private_dns_zone,
     ) {
-        (NetworkAccess::Private, Some(vnet), Some(subnet), Some(zone)) => {
-            Some(PrivateNetworkView {
-                vnet: ResourceRefView {
-                    name: vnet.name.clone(),
-                    resource_group: vnet.resource_group.clone(),
-                },
-                subnet: subnet.name.clone(),
-                dns_zone: zone.clone(),
-            })
-        }
+        (true, Some(vnet), Some(subnet), Some(zone)) => Some(PrivateNetworkView {
+            vnet: ResourceRefView {
+                name: vnet.name.clone(),
+                resource_group: vnet.resource_group.clone(),
+            },
+            subnet: subnet.name.clone(),
+            dns_zone: zone.clone(),
+        }),
         _ => None,
     };
-    let public = network.access == NetworkAccess::Public;
+    let public = !network.private;
     // Entra administrators come first, so that the database is not owned by azuresu.
     let mut chain: Option<String> = None;
-    let administrators: Vec<AdministratorView> = if server.authentication.entra {
-        azure.administrators.as_slice()
-    } else {
-        &[]
-    }
-    .iter()
-    .map(|a| {
-        let view = AdministratorView {
-            symbol: symbol("administrator", &a.object_id),
-            object_id: a.object_id.clone(),
-            principal_name: a.principal_name.clone(),
-            principal_type: a.principal_type.as_str().to_owned(),
-            after: chain.clone(),
-        };
-        chain = Some(view.symbol.clone());
-        view
-    })
-    .collect();
+    let administrators: Vec<AdministratorView> = server
+        .administrators
+        .iter()
+        .map(|a| {
+            let view = AdministratorView {
+                symbol: symbol("administrator", &a.object_id),
+                object_id: a.object_id.clone(),
+                principal_name: a.principal_name.clone(),
+                principal_type: a.principal_type.to_owned(),
+                after: chain.clone(),
+            };
+            chain = Some(view.symbol.clone());
+            view
+        })
+        .collect();
     let database = DatabaseView {
         symbol: symbol("database", &db.name),
         name: db.name.clone(),
@@ -530,31 +409,28 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         after: chain.clone(),
     };
     let mut last = database.symbol.clone();
-    let firewall_rules: Vec<FirewallRuleView> = if public {
-        network.firewall_rules.as_slice()
-    } else {
-        &[]
-    }
-    .iter()
-    .map(|rule| {
-        let view = FirewallRuleView {
-            symbol: symbol("firewallRule", &rule.name),
-            name: rule.name.clone(),
-            start: rule.start_ip_address.clone(),
-            end: rule.end_ip_address.clone(),
-            after: last.clone(),
-        };
-        last = view.symbol.clone();
-        view
-    })
-    .collect();
-    let configurations = configurations(target, server, &last);
+    let firewall_rules: Vec<FirewallRuleView> = network
+        .firewall_rules
+        .iter()
+        .map(|rule| {
+            let view = FirewallRuleView {
+                symbol: symbol("firewallRule", &rule.name),
+                name: rule.name.clone(),
+                start: rule.start_ip_address.clone(),
+                end: rule.end_ip_address.clone(),
+                after: last.clone(),
+            };
+            last = view.symbol.clone();
+            view
+        })
+        .collect();
+    let configurations = configurations(server, &last);
     let last = configurations.last().map_or(last, |c| c.symbol.clone());
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
         params: Vec::new(),
     };
-    let replicas = replicas(target, azure, server, &last, &mut networks);
+    let replicas = replicas(server, &last, &mut networks);
     let endpoint_vnet = network
         .virtual_network
         .as_ref()
@@ -579,19 +455,16 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         },
         private_network,
         firewall_rules,
-        private_endpoints: if public {
-            network.private_endpoints.as_slice()
-        } else {
-            &[]
-        }
-        .iter()
-        .map(|pe| PrivateEndpointView {
-            symbol: symbol("privateEndpoint", &pe.name),
-            subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
-            name: pe.name.clone(),
-            subnet: pe.subnet.clone(),
-        })
-        .collect(),
+        private_endpoints: network
+            .private_endpoints
+            .iter()
+            .map(|pe| PrivateEndpointView {
+                symbol: symbol("privateEndpoint", &pe.name),
+                subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+                name: pe.name.clone(),
+                subnet: pe.subnet.clone(),
+            })
+            .collect(),
         endpoint_vnet,
         server: server_view(server),
         administrators,
@@ -601,40 +474,6 @@ fn view(target: &Target, azure: &AzureEnvironment, server: &ServerDeployment) ->
         replica_vnets: networks.vnets,
         subnet_params: networks.params,
     }
-}
-
-/// What the README of a Flexible Server target says about its Bicep: the server parameters
-/// `main.bicep` sets, in order, and the environment variables `main.bicepparam` reads.
-pub struct DeployFacts {
-    /// Server parameters (name, value), the design's and the derived ones.
-    pub parameters: Vec<(String, String)>,
-    /// Environment variables holding replica subnet IDs: (variable, region).
-    pub subnet_env_vars: Vec<(String, String)>,
-    /// Whether `main.bicepparam` reads `AZURE_SUBSCRIPTION_ID`.
-    pub reads_subscription: bool,
-}
-
-/// The [`DeployFacts`] of a Flexible Server target; `None` for others.
-pub fn deploy_facts(target: &Target) -> Option<DeployFacts> {
-    let (Deployment::FlexibleServer(server), Some(azure)) = (&target.deployment, &target.env.azure)
-    else {
-        return None;
-    };
-    let view = view(target, azure, server);
-    Some(DeployFacts {
-        parameters: view
-            .configurations
-            .into_iter()
-            .map(|c| (c.name, c.value))
-            .collect(),
-        subnet_env_vars: view
-            .subnet_params
-            .into_iter()
-            .map(|p| (p.env_var, p.region))
-            .collect(),
-        reads_subscription: server.authentication.password
-            && azure.key_vault.subscription_id.is_none(),
-    })
 }
 
 /// `main.bicep` and `main.bicepparam` of a Flexible Server target; nothing for others.
@@ -676,26 +515,5 @@ mod tests {
         assert_eq!(collation("ko_KR.UTF-8"), "ko_KR.utf8");
         assert_eq!(collation("en_US.utf8"), "en_US.utf8");
         assert_eq!(collation("C"), "C");
-    }
-
-    #[test]
-    fn preload_keeps_the_default_and_adds_what_extensions_need() {
-        let server: ServerDeployment = serde_json::from_value(serde_json::json!({
-            "name": "s", "version": "15", "sku": "Standard_D2s_v3", "tier": "GeneralPurpose",
-            "administratorLogin": "a", "administratorPasswordSecret": "p",
-            "storage": {"sizeGB": 32}, "backup": {"retentionDays": 7},
-            "authentication": {"entra": false, "password": true}
-        }))
-        .unwrap();
-        assert_eq!(preload_libraries(&server, &["uuid-ossp".to_owned()]), None);
-        let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
-        assert_eq!(
-            preload_libraries(&server, &used).as_deref(),
-            Some("pg_cron,pg_stat_statements,pgaudit")
-        );
-        assert_eq!(
-            allowed_extensions(&server, &["UUID-OSSP".to_owned()]).as_deref(),
-            Some("uuid-ossp")
-        );
     }
 }

@@ -6,13 +6,11 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::input::{AksEnvironment, ContainerImage, StatefulSetDeployment};
-use crate::model::{Deployment, Target};
+use crate::model::{
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, INSTANCE_LABEL, Image, ObjectNames,
+    SCHEMA_COMPONENT, StatefulSet, Target,
+};
 use crate::render::{CommentStyle, RenderError, Templates, header};
-
-/// The exporter sidecar when the environment names none (upstream image; the Bitnami one
-/// left docker.io/bitnami).
-const DEFAULT_EXPORTER: (&str, &str) = ("quay.io/prometheuscommunity/postgres-exporter", "v0.17.1");
 
 /// Where the TLS Secret is mounted in the database container.
 const CERTS_DIR: &str = "/opt/bitnami/postgresql/certs";
@@ -28,6 +26,7 @@ struct KubernetesView<'a> {
     service_source: &'a str,
     namespace: &'a str,
     name: &'a str,
+    names: &'a ObjectNames,
     namespace_labels: Labels,
     database_labels: Labels,
     database_selector: Labels,
@@ -110,28 +109,16 @@ struct RoleSecret<'a> {
     env: &'a str,
 }
 
-fn image(image: &ContainerImage) -> ImageView {
-    let reference = match &image.digest {
-        Some(digest) => format!("{}:{}@{digest}", image.repository, image.tag),
-        None => format!("{}:{}", image.repository, image.tag),
-    };
+fn image(image: &Image) -> ImageView {
     ImageView {
-        reference,
-        pull_policy: if image.digest.is_some() {
+        reference: image.reference.clone(),
+        pull_policy: if image.pinned() {
             "IfNotPresent"
         } else {
             "Always"
         },
-        pinned: image.digest.is_some(),
+        pinned: image.pinned(),
     }
-}
-
-fn exporter_image(aks: &AksEnvironment) -> ImageView {
-    image(aks.exporter_image.as_ref().unwrap_or(&ContainerImage {
-        repository: DEFAULT_EXPORTER.0.to_owned(),
-        tag: DEFAULT_EXPORTER.1.to_owned(),
-        digest: None,
-    }))
 }
 
 /// Whether `value` can be a Kubernetes label value (the image tag may not be).
@@ -159,8 +146,8 @@ fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)
 fn selector(instance: &str, component: &str) -> Labels {
     labels([
         ("app.kubernetes.io/name", "postgresql"),
-        ("app.kubernetes.io/instance", instance),
-        ("app.kubernetes.io/component", component),
+        (INSTANCE_LABEL, instance),
+        (COMPONENT_LABEL, component),
     ])
 }
 
@@ -194,7 +181,7 @@ fn hex(bytes: &[u8]) -> String {
 
 fn render_conf(
     target: &Target,
-    set: &StatefulSetDeployment,
+    set: &StatefulSet,
     templates: &Templates,
 ) -> Result<String, RenderError> {
     let db = &target.service.database;
@@ -213,7 +200,7 @@ fn render_conf(
             .filter(|e| *e == "pg_stat_statements")
             .collect(),
         timezone: &db.timezone,
-        tls_secret: &set.tls.certificate_secret,
+        tls_secret: &set.tls_secret,
         certs_dir: CERTS_DIR,
     };
     templates.render("kubernetes/override.conf.j2", &view)
@@ -221,12 +208,12 @@ fn render_conf(
 
 fn render_script(
     target: &Target,
-    set: &StatefulSetDeployment,
+    set: &StatefulSet,
     templates: &Templates,
 ) -> Result<String, RenderError> {
     let view = ScriptView {
         credentials_secret: &set.credentials_secret,
-        tls_secret: &set.tls.certificate_secret,
+        tls_secret: &set.tls_secret,
         roles: target
             .service
             .database
@@ -276,14 +263,14 @@ fn skips(
 
 fn view<'a>(
     target: &'a Target,
-    aks: &'a AksEnvironment,
-    set: &'a StatefulSetDeployment,
+    aks: &'a Aks,
+    set: &'a StatefulSet,
     scripts: &[(String, String)],
     templates: &Templates,
 ) -> Result<KubernetesView<'a>, RenderError> {
     let db = &target.service.database;
-    let database_selector = selector(&set.name, "database");
-    let schema_selector = selector(&set.name, "schema");
+    let database_selector = selector(&set.name, DATABASE_COMPONENT);
+    let schema_selector = selector(&set.name, SCHEMA_COMPONENT);
     let tag = aks.image.tag.as_str();
     let config = vec![DataEntry {
         key: "override.conf".into(),
@@ -301,7 +288,7 @@ fn view<'a>(
         })
         .collect();
     let postgres = image(&aks.image);
-    let exporter = exporter_image(aks);
+    let exporter = image(&aks.exporter_image);
     let (stateful_set_skips, job_skips) = skips(&target.env.source, &postgres, &exporter);
     Ok(KubernetesView {
         env: &target.env.name,
@@ -309,6 +296,7 @@ fn view<'a>(
         service_source: &target.service.source,
         namespace: &aks.namespace,
         name: &set.name,
+        names: &set.names,
         namespace_labels: labels(
             [("app.kubernetes.io/managed-by".to_owned(), "gen".to_owned())]
                 .into_iter()
@@ -322,8 +310,8 @@ fn view<'a>(
         schema_labels: object_labels(target, &schema_selector, None),
         database_selector,
         schema_selector,
-        clients: labels(aks.clients.match_labels.clone()),
-        monitoring_namespace: aks.monitoring_namespace.as_deref().unwrap_or("kube-system"),
+        clients: labels(aks.clients.clone()),
+        monitoring_namespace: &aks.monitoring_namespace,
         postgres,
         exporter,
         requests: QuantitiesView {
@@ -334,10 +322,10 @@ fn view<'a>(
             cpu: &set.resources.limits.cpu,
             memory: &set.resources.limits.memory,
         },
-        storage_size: &set.storage.size,
+        storage_size: &set.storage_size,
         storage_class: &aks.storage_class,
         credentials_secret: &set.credentials_secret,
-        tls_secret: &set.tls.certificate_secret,
+        tls_secret: &set.tls_secret,
         job_secret_keys: std::iter::once("postgres-password")
             .chain(db.roles.iter().map(|r| r.password_secret.as_str()))
             .collect(),
@@ -391,14 +379,14 @@ fn name_job(
     head: &str,
     templates: &Templates,
 ) -> Result<(), RenderError> {
-    view.job_name = format!("{}-schema-00000000", view.name);
+    view.job_name = format!("{}00000000", view.names.job_prefix);
     let placeholder = format!(
         "{head}{}",
         templates.render("kubernetes/60-job.yaml.j2", view)?
     );
     let mut hasher = data_digest(&view.sql);
     hasher.update(placeholder.as_bytes());
-    view.job_name = format!("{}-schema-{}", view.name, &hex(&hasher.finalize())[..8]);
+    view.job_name = format!("{}{}", view.names.job_prefix, &hex(&hasher.finalize())[..8]);
     Ok(())
 }
 
@@ -453,15 +441,15 @@ mod tests {
 
     #[test]
     fn images_with_a_digest_are_pulled_once() {
-        let mut i = ContainerImage {
-            repository: "r".into(),
-            tag: "1".into(),
-            digest: None,
+        let image = |digest: Option<&str>| {
+            super::image(&Image {
+                repository: "r".into(),
+                tag: "1".into(),
+                digest: digest.map(str::to_owned),
+                reference: "r:1".into(),
+            })
         };
-        assert_eq!(image(&i).reference, "r:1");
-        assert_eq!(image(&i).pull_policy, "Always");
-        i.digest = Some(format!("sha256:{}", "0".repeat(64)));
-        assert!(image(&i).reference.starts_with("r:1@sha256:"));
-        assert_eq!(image(&i).pull_policy, "IfNotPresent");
+        assert_eq!(image(None).pull_policy, "Always");
+        assert_eq!(image(Some("sha256:00")).pull_policy, "IfNotPresent");
     }
 }

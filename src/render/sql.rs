@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use crate::input::Access;
-use crate::model::Target;
+use crate::model::{Access, Target};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the SQL templates read. THESE FIELDS ARE USED BY `templates/sql/*`.

@@ -1,13 +1,33 @@
-//! Stage 3: the validated model. Defaults are applied, references resolved and targets
-//! formed; renderers read only this, never the input files.
+//! Stage 3: the validated model. Defaults are applied, references resolved, targets formed
+//! and every name derived from the inputs made, once: renderers read only this, never the
+//! input types, so that the README names the same objects the manifests and Bicep create.
+//!
+//! The input types stay the contract (what a user writes); the model's own types are what
+//! the outputs need, one submodule per concern.
+
+mod aks;
+mod alerting;
+mod azure;
+mod database;
+mod parameters;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::input::{
-    Access, AksEnvironment, AlertRule, Alerting, AzureEnvironment, Platform, ScalarValue,
-    SeedTable, ServerDeployment, StatefulSetDeployment,
+pub use aks::{
+    Aks, COMPONENT_LABEL, DATA_VOLUME, DATABASE_COMPONENT, INSTANCE_LABEL, Image, ObjectNames,
+    Quantities, Resources, SCHEMA_COMPONENT, StatefulSet,
 };
+pub use alerting::{
+    ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,
+};
+pub use azure::{
+    Administrator, Azure, FirewallRule, HighAvailability, KeyVault, Network, PrivateEndpoint,
+    Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
+};
+pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};
+
+use crate::input::{self, DatabaseDefaults, EnvironmentFile, ServiceFile};
 use crate::load;
 use crate::validate::Design;
 
@@ -48,6 +68,34 @@ impl Project {
     }
 }
 
+/// The platform an environment's databases run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// A StatefulSet in an AKS cluster.
+    Aks,
+    /// Azure Database for PostgreSQL Flexible Server.
+    AzureFlexibleServer,
+}
+
+impl Platform {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Aks => "aks",
+            Platform::AzureFlexibleServer => "azure-flexible-server",
+        }
+    }
+}
+
+impl From<input::Platform> for Platform {
+    fn from(platform: input::Platform) -> Platform {
+        match platform {
+            input::Platform::Aks => Platform::Aks,
+            input::Platform::AzureFlexibleServer => Platform::AzureFlexibleServer,
+        }
+    }
+}
+
 /// One environment.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -58,58 +106,11 @@ pub struct Environment {
     /// Platform.
     pub platform: Platform,
     /// AKS settings (platform `aks`).
-    pub aks: Option<AksEnvironment>,
+    pub aks: Option<Aks>,
     /// Azure settings (platform `azure-flexible-server`).
-    pub azure: Option<AzureEnvironment>,
+    pub azure: Option<Azure>,
     /// Alerting policy.
     pub alerting: Alerting,
-}
-
-/// One service's database, with defaults applied.
-#[derive(Debug, Clone)]
-pub struct Database {
-    /// Database name.
-    pub name: String,
-    /// Encoding.
-    pub encoding: String,
-    /// Locale (collation and ctype), when the design sets one.
-    pub locale: Option<String>,
-    /// Timezone.
-    pub timezone: String,
-    /// Extensions.
-    pub extensions: Vec<String>,
-    /// Schemas besides `public`.
-    pub schemas: Vec<String>,
-    /// The schema file: path relative to the inputs folder and contents.
-    pub schema_file: Option<(String, String)>,
-    /// Login roles.
-    pub roles: Vec<Role>,
-    /// Seed rows.
-    pub seed_data: Vec<SeedTable>,
-}
-
-impl Database {
-    /// `public` and the design's schemas: every schema the roles get access to.
-    pub fn all_schemas(&self) -> Vec<String> {
-        std::iter::once("public".to_owned())
-            .chain(self.schemas.iter().cloned())
-            .collect()
-    }
-}
-
-/// A login role.
-#[derive(Debug, Clone)]
-pub struct Role {
-    /// Role name.
-    pub name: String,
-    /// Access level.
-    pub access: Access,
-    /// Connection limit.
-    pub connection_limit: u32,
-    /// Secret holding the password.
-    pub password_secret: String,
-    /// Environment variable the SQL reads the password from.
-    pub password_env: String,
 }
 
 /// One service.
@@ -129,9 +130,18 @@ pub struct Service {
 #[derive(Debug, Clone)]
 pub enum Deployment {
     /// In-cluster StatefulSet.
-    Aks(StatefulSetDeployment),
+    Aks(StatefulSet),
     /// Flexible Server.
-    FlexibleServer(ServerDeployment),
+    FlexibleServer(Server),
+}
+
+/// Why a rule renders no alert on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unobservable {
+    /// Replica lag on aks, whose StatefulSet runs a single pod.
+    NoReplicasOnAks,
+    /// Replica lag on a server without read replicas.
+    ServerWithoutReplicas,
 }
 
 /// One (environment, service) pair: one output folder.
@@ -179,8 +189,23 @@ impl Target {
             .chain(&self.service.alert_rules)
     }
 
+    /// Why `rule` renders no alert on this target, if so: replica lag is measured on read
+    /// replicas, which an aks StatefulSet never has and a server may lack.
+    pub fn unobservable(&self, rule: &AlertRule) -> Option<Unobservable> {
+        if rule.signal != Signal::ReplicationLagSeconds {
+            return None;
+        }
+        match &self.deployment {
+            Deployment::Aks(_) => Some(Unobservable::NoReplicasOnAks),
+            Deployment::FlexibleServer(server) if server.replicas.is_empty() => {
+                Some(Unobservable::ServerWithoutReplicas)
+            }
+            Deployment::FlexibleServer(_) => None,
+        }
+    }
+
     /// Server parameters of the deployment.
-    pub fn parameters(&self) -> &BTreeMap<String, ScalarValue> {
+    pub fn parameters(&self) -> &BTreeMap<String, Scalar> {
         match &self.deployment {
             Deployment::Aks(set) => &set.parameters,
             Deployment::FlexibleServer(server) => &server.parameters,
@@ -188,29 +213,8 @@ impl Target {
     }
 }
 
-/// The environment variable holding a secret: upper case, every character other than a
-/// letter or digit turned into `_` (`phonebill-auth-user-password` →
-/// `PHONEBILL_AUTH_USER_PASSWORD`), and `_` first when the name starts with a digit, which
-/// no shell variable can (both Kubernetes Secret keys and Key Vault names may).
-pub fn secret_env_var(secret: &str) -> String {
-    let digit_first = secret.starts_with(|c: char| c.is_ascii_digit());
-    digit_first
-        .then_some('_')
-        .into_iter()
-        .chain(secret.chars())
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Builds the model from a valid design.
 pub fn build(design: &Design) -> Model {
-    let defaults = &design.project.value.defaults.database;
     let project = Arc::new(Project {
         name: design.project.value.name.clone(),
         labels: design.project.value.labels.clone(),
@@ -219,71 +223,28 @@ pub fn build(design: &Design) -> Model {
         .environments
         .iter()
         .map(|e| {
-            let env = Environment {
-                name: e.value.name.clone(),
-                source: e.file.rel.clone(),
-                platform: e.value.platform,
-                aks: e.value.aks.clone(),
-                azure: e.value.azure.clone(),
-                alerting: e.value.alerting.clone().unwrap_or_default(),
-            };
+            let env = environment(&e.value, &e.file.rel, &project.name);
             (e.value.name.as_str(), Arc::new(env))
         })
         .collect();
     let mut targets = Vec::new();
+    let defaults = &design.project.value.defaults.database;
     for s in &design.services {
-        let db = &s.value.database;
-        let schema_file = db
+        let schema_file = s
+            .value
+            .database
             .schema_file
             .as_ref()
             .and_then(|reference| load::resolve_beside(&s.file.rel, reference).ok())
             .and_then(|rel| design.referenced.get(&rel).map(|text| (rel, text.clone())));
-        let service = Arc::new(Service {
-            name: s.value.name.clone(),
-            source: s.file.rel.clone(),
-            database: Database {
-                name: db.name.clone(),
-                encoding: db
-                    .encoding
-                    .clone()
-                    .or_else(|| defaults.encoding.clone())
-                    .unwrap_or_else(|| "UTF8".to_owned()),
-                locale: db.locale.clone().or_else(|| defaults.locale.clone()),
-                timezone: db
-                    .timezone
-                    .clone()
-                    .or_else(|| defaults.timezone.clone())
-                    .unwrap_or_else(|| "UTC".to_owned()),
-                extensions: db.extensions.clone(),
-                schemas: db.schemas.clone(),
-                schema_file,
-                roles: db
-                    .roles
-                    .iter()
-                    .map(|r| Role {
-                        name: r.name.clone(),
-                        access: r.access,
-                        connection_limit: r.connection_limit,
-                        password_secret: r.password_secret.clone(),
-                        password_env: secret_env_var(&r.password_secret),
-                    })
-                    .collect(),
-                seed_data: db.seed_data.clone(),
-            },
-            alert_rules: s.value.alerting.clone().unwrap_or_default().rules,
-        });
+        let service = Arc::new(service(&s.value, &s.file.rel, defaults, schema_file));
         for (env_name, deployment) in &s.value.deployments {
             let env = environments[env_name.as_str()].clone();
-            let deployment = match (&deployment.stateful_set, &deployment.server) {
-                (Some(set), _) if env.platform == Platform::Aks => Deployment::Aks(set.clone()),
-                (_, Some(server)) => Deployment::FlexibleServer(server.clone()),
-                _ => unreachable!("validation checks the deployment fits the platform"),
-            };
             targets.push(Target {
+                deployment: self::deployment(deployment, &project, &env, &service.database),
                 project: project.clone(),
                 env,
                 service: service.clone(),
-                deployment,
             });
         }
     }
@@ -292,6 +253,63 @@ pub fn build(design: &Design) -> Model {
         project,
         environments: environments.into_values().collect(),
         targets,
+    }
+}
+
+fn environment(env: &EnvironmentFile, source: &str, project: &str) -> Environment {
+    Environment {
+        name: env.name.clone(),
+        source: source.to_owned(),
+        platform: env.platform.into(),
+        aks: env.aks.as_ref().map(aks::environment),
+        azure: env.azure.as_ref().map(azure::environment),
+        alerting: alerting::build(env.alerting.as_ref(), project, &env.name),
+    }
+}
+
+fn service(
+    file: &ServiceFile,
+    source: &str,
+    defaults: &DatabaseDefaults,
+    schema_file: Option<(String, String)>,
+) -> Service {
+    Service {
+        name: file.name.clone(),
+        source: source.to_owned(),
+        database: database::build(&file.database, defaults, schema_file),
+        alert_rules: file
+            .alerting
+            .as_ref()
+            .map(|a| alerting::rules(&a.rules))
+            .unwrap_or_default(),
+    }
+}
+
+fn deployment(
+    deployment: &input::Deployment,
+    project: &Project,
+    env: &Environment,
+    database: &Database,
+) -> Deployment {
+    let shape = (
+        env.platform,
+        &deployment.stateful_set,
+        &deployment.server,
+        &env.aks,
+        &env.azure,
+    );
+    match shape {
+        (Platform::Aks, Some(set), _, Some(aks), _) => Deployment::Aks(aks::stateful_set(set, aks)),
+        (Platform::AzureFlexibleServer, _, Some(server), _, Some(azure)) => {
+            let scope = azure::Scope {
+                project: &project.name,
+                env: &env.name,
+                azure,
+                extensions: &database.extensions,
+            };
+            Deployment::FlexibleServer(azure::server(server, &scope))
+        }
+        _ => unreachable!("validation checks the deployment and the environment fit the platform"),
     }
 }
 
@@ -316,15 +334,5 @@ mod tests {
                 ("app.kubernetes.io_part-of".to_owned(), "x".to_owned())
             ]
         );
-    }
-
-    #[test]
-    fn secret_names_become_variable_names() {
-        assert_eq!(
-            secret_env_var("phonebill-auth-user-password"),
-            "PHONEBILL_AUTH_USER_PASSWORD"
-        );
-        assert_eq!(secret_env_var("a.b/c"), "A_B_C");
-        assert_eq!(secret_env_var("1st-password"), "_1ST_PASSWORD");
     }
 }

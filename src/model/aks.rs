@@ -1,0 +1,247 @@
+//! The aks platform: the cluster an environment uses and the StatefulSet of each target,
+//! with the name of every object the target creates.
+
+use std::collections::BTreeMap;
+
+use crate::input;
+use crate::model::database::{Scalar, scalars};
+
+/// The exporter sidecar when the environment names none (upstream image; the Bitnami one
+/// left docker.io/bitnami).
+const DEFAULT_EXPORTER: (&str, &str) = ("quay.io/prometheuscommunity/postgres-exporter", "v0.17.1");
+
+/// Where Azure Monitor's ama-metrics runs, which scrapes the exporter unless the
+/// environment names another scraper's namespace.
+const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
+
+/// The volumeClaimTemplate of the StatefulSet: its claims are `data-<pod>`.
+pub const DATA_VOLUME: &str = "data";
+
+/// The label whose value is the StatefulSet's name on every object of a target: the
+/// manifests set it and the install plan's commands select by it.
+pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
+/// The label telling the database pods from the schema Job's.
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+
+/// [`COMPONENT_LABEL`] of the database pods.
+pub const DATABASE_COMPONENT: &str = "database";
+
+/// [`COMPONENT_LABEL`] of the schema Job's pods.
+pub const SCHEMA_COMPONENT: &str = "schema";
+
+/// The AKS cluster and namespace an environment's databases run in.
+#[derive(Debug, Clone)]
+pub struct Aks {
+    /// AKS cluster name.
+    pub cluster: String,
+    /// Resource group of the cluster.
+    pub resource_group: String,
+    /// Namespace every database of this environment runs in.
+    pub namespace: String,
+    /// Storage class of the data volume claims.
+    pub storage_class: String,
+    /// PostgreSQL container image.
+    pub image: Image,
+    /// postgres_exporter sidecar image, the default one when the environment names none.
+    pub exporter_image: Image,
+    /// Labels of the pods allowed to connect.
+    pub clients: BTreeMap<String, String>,
+    /// Namespace of the Prometheus scraper allowed to reach the exporter.
+    pub monitoring_namespace: String,
+}
+
+/// A container image and the reference a pod spec pulls it by.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// Repository, e.g. `docker.io/bitnamilegacy/postgresql`.
+    pub repository: String,
+    /// Tag.
+    pub tag: String,
+    /// Digest pinning the exact image, when given.
+    pub digest: Option<String>,
+    /// `repository:tag`, with `@digest` when pinned.
+    pub reference: String,
+}
+
+impl Image {
+    fn new(repository: &str, tag: &str, digest: Option<&str>) -> Image {
+        let reference = match digest {
+            Some(digest) => format!("{repository}:{tag}@{digest}"),
+            None => format!("{repository}:{tag}"),
+        };
+        Image {
+            repository: repository.to_owned(),
+            tag: tag.to_owned(),
+            digest: digest.map(str::to_owned),
+            reference,
+        }
+    }
+
+    /// Whether a digest fixes the exact image.
+    pub fn pinned(&self) -> bool {
+        self.digest.is_some()
+    }
+}
+
+impl From<&input::ContainerImage> for Image {
+    fn from(image: &input::ContainerImage) -> Image {
+        Image::new(&image.repository, &image.tag, image.digest.as_deref())
+    }
+}
+
+/// An in-cluster PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct StatefulSet {
+    /// StatefulSet name, which the client Service, the ServiceAccount and the
+    /// NetworkPolicy share.
+    pub name: String,
+    /// Names of every object derived from `name`.
+    pub names: ObjectNames,
+    /// CPU and memory.
+    pub resources: Resources,
+    /// Size of the data volume, e.g. `20Gi`.
+    pub storage_size: String,
+    /// Existing Secret holding `postgres-password` and one key per role password secret.
+    pub credentials_secret: String,
+    /// Existing `kubernetes.io/tls` Secret with the server certificate.
+    pub tls_secret: String,
+    /// `postgresql.conf` parameters.
+    pub parameters: BTreeMap<String, Scalar>,
+}
+
+/// The objects of an aks target besides the ones named like the StatefulSet. The README
+/// names them as the manifests and alerts do, so they are made in one place; templates
+/// read them as they are.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ObjectNames {
+    /// Headless Service giving the pod its stable DNS name.
+    pub headless_service: String,
+    /// ConfigMap with the `postgresql.conf` override.
+    pub config_map: String,
+    /// ConfigMap with `pg_hba.conf`.
+    pub hba_config_map: String,
+    /// ConfigMap with the psql scripts.
+    pub schema_config_map: String,
+    /// NetworkPolicy of the schema Job.
+    pub schema_network_policy: String,
+    /// The schema Job's name up to its hash: a changed script makes a new Job.
+    pub job_prefix: String,
+    /// The one pod of the StatefulSet.
+    pub pod: String,
+    /// The pod's data volume claim.
+    pub claim: String,
+    /// Managed Prometheus rule group of the target's alerts.
+    pub rule_group: String,
+    /// DNS name of the client Service inside the cluster.
+    pub service_host: String,
+    /// The same name without the cluster domain, which the certificate also covers.
+    pub service_host_short: String,
+}
+
+impl ObjectNames {
+    fn of(name: &str, namespace: &str) -> ObjectNames {
+        let pod = format!("{name}-0");
+        let service_host_short = format!("{name}.{namespace}.svc");
+        ObjectNames {
+            headless_service: format!("{name}-hl"),
+            config_map: format!("{name}-config"),
+            hba_config_map: format!("{name}-hba"),
+            schema_config_map: format!("{name}-schema"),
+            schema_network_policy: format!("{name}-schema"),
+            job_prefix: format!("{name}-schema-"),
+            claim: format!("{DATA_VOLUME}-{pod}"),
+            pod,
+            rule_group: format!("{name}-alerts"),
+            service_host: format!("{service_host_short}.cluster.local"),
+            service_host_short,
+        }
+    }
+}
+
+/// Container resources.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    /// Guaranteed resources.
+    pub requests: Quantities,
+    /// Upper bounds.
+    pub limits: Quantities,
+}
+
+/// CPU and memory in Kubernetes notation.
+#[derive(Debug, Clone)]
+pub struct Quantities {
+    /// CPU, e.g. `500m`.
+    pub cpu: String,
+    /// Memory, e.g. `1Gi`.
+    pub memory: String,
+}
+
+impl From<&input::ResourceQuantities> for Quantities {
+    fn from(q: &input::ResourceQuantities) -> Quantities {
+        Quantities {
+            cpu: q.cpu.clone(),
+            memory: q.memory.clone(),
+        }
+    }
+}
+
+/// The cluster settings of an aks environment, defaults applied.
+pub fn environment(aks: &input::AksEnvironment) -> Aks {
+    let exporter = aks.exporter_image.as_ref().map_or_else(
+        || Image::new(DEFAULT_EXPORTER.0, DEFAULT_EXPORTER.1, None),
+        Image::from,
+    );
+    Aks {
+        cluster: aks.cluster.clone(),
+        resource_group: aks.resource_group.clone(),
+        namespace: aks.namespace.clone(),
+        storage_class: aks.storage_class.clone(),
+        image: Image::from(&aks.image),
+        exporter_image: exporter,
+        clients: aks.clients.match_labels.clone(),
+        monitoring_namespace: aks
+            .monitoring_namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MONITORING_NAMESPACE.to_owned()),
+    }
+}
+
+/// The StatefulSet of one aks target in the cluster `aks`, with the names of its objects.
+pub fn stateful_set(set: &input::StatefulSetDeployment, aks: &Aks) -> StatefulSet {
+    StatefulSet {
+        name: set.name.clone(),
+        names: ObjectNames::of(&set.name, &aks.namespace),
+        resources: Resources {
+            requests: (&set.resources.requests).into(),
+            limits: (&set.resources.limits).into(),
+        },
+        storage_size: set.storage.size.clone(),
+        credentials_secret: set.credentials_secret.clone(),
+        tls_secret: set.tls.certificate_secret.clone(),
+        parameters: scalars(&set.parameters),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_with_a_digest_are_referenced_by_it() {
+        assert_eq!(Image::new("r", "1", None).reference, "r:1");
+        let pinned = Image::new("r", "1", Some("sha256:00"));
+        assert_eq!(pinned.reference, "r:1@sha256:00");
+        assert!(pinned.pinned());
+    }
+
+    #[test]
+    fn object_names_follow_the_stateful_set() {
+        let names = ObjectNames::of("pg", "ns");
+        assert_eq!(names.headless_service, "pg-hl");
+        assert_eq!(names.claim, "data-pg-0");
+        assert_eq!(names.job_prefix, "pg-schema-");
+        assert_eq!(names.rule_group, "pg-alerts");
+        assert_eq!(names.service_host, "pg.ns.svc.cluster.local");
+    }
+}

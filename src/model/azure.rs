@@ -1,0 +1,399 @@
+//! The azure-flexible-server platform: the shared infrastructure of an environment and the
+//! server of each target, every default resolved (zones, replica sizing, disk type) and
+//! every derived name made (host name, DNS zone links, deploy-time variables).
+
+use std::collections::BTreeMap;
+
+use crate::input::{self, NetworkAccess, StorageType};
+use crate::model::database::{Scalar, scalars, secret_env_var};
+use crate::model::parameters;
+
+/// The disk type when the design names none.
+const DEFAULT_STORAGE_TYPE: StorageType = StorageType::PremiumLrs;
+
+/// Shared Azure infrastructure of an environment.
+#[derive(Debug, Clone)]
+pub struct Azure {
+    /// Resource group the servers are deployed to.
+    pub resource_group: String,
+    /// Azure region of the primary servers.
+    pub location: String,
+    /// Network access of the servers.
+    pub network: Network,
+    /// Log Analytics workspace receiving diagnostics.
+    pub log_analytics_workspace: ResourceRef,
+    /// Microsoft Entra ID administrators of every server.
+    pub administrators: Vec<Administrator>,
+    /// Key Vault holding deploy-time secrets.
+    pub key_vault: KeyVault,
+}
+
+/// An existing Azure resource.
+#[derive(Debug, Clone)]
+pub struct ResourceRef {
+    /// Resource name.
+    pub name: String,
+    /// Resource group of the resource.
+    pub resource_group: String,
+}
+
+impl From<&input::AzureResourceRef> for ResourceRef {
+    fn from(r: &input::AzureResourceRef) -> ResourceRef {
+        ResourceRef {
+            name: r.name.clone(),
+            resource_group: r.resource_group.clone(),
+        }
+    }
+}
+
+/// The Key Vault deploy-time secrets are read from.
+#[derive(Debug, Clone)]
+pub struct KeyVault {
+    /// Vault name.
+    pub name: String,
+    /// Resource group of the vault.
+    pub resource_group: String,
+    /// Subscription of the vault, when the design names it.
+    pub subscription_id: Option<String>,
+}
+
+/// How clients reach the servers.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// VNet integration (`private`) rather than a public endpoint.
+    pub private: bool,
+    /// Existing virtual network.
+    pub virtual_network: Option<ResourceRef>,
+    /// Delegated subnet of the primary.
+    pub delegated_subnet: Option<Subnet>,
+    /// Private DNS zone.
+    pub private_dns_zone: Option<String>,
+    /// Subnets whose traffic is admitted on 5432.
+    pub clients: Vec<Subnet>,
+    /// Firewall rules; none on private access, where they cannot exist.
+    pub firewall_rules: Vec<FirewallRule>,
+    /// Private endpoints; none on private access, where they cannot exist.
+    pub private_endpoints: Vec<PrivateEndpoint>,
+}
+
+/// A subnet.
+#[derive(Debug, Clone)]
+pub struct Subnet {
+    /// Subnet name.
+    pub name: String,
+    /// CIDR.
+    pub address_prefix: String,
+}
+
+/// A server firewall rule.
+#[derive(Debug, Clone)]
+pub struct FirewallRule {
+    /// Rule name.
+    pub name: String,
+    /// First address admitted.
+    pub start_ip_address: String,
+    /// Last address admitted.
+    pub end_ip_address: String,
+}
+
+/// A private endpoint for a server.
+#[derive(Debug, Clone)]
+pub struct PrivateEndpoint {
+    /// Endpoint name.
+    pub name: String,
+    /// Subnet the endpoint's interface lives in.
+    pub subnet: String,
+}
+
+/// A Microsoft Entra ID administrator.
+#[derive(Debug, Clone)]
+pub struct Administrator {
+    /// User principal name, group or application name.
+    pub principal_name: String,
+    /// Kind of principal, as ARM spells it.
+    pub principal_type: &'static str,
+    /// Object ID of the principal.
+    pub object_id: String,
+}
+
+/// An Azure Database for PostgreSQL Flexible Server and its read replicas.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Server name.
+    pub name: String,
+    /// Host name clients connect to.
+    pub fqdn: String,
+    /// PostgreSQL major version.
+    pub version: String,
+    /// Compute SKU.
+    pub sku: String,
+    /// Compute tier, as ARM spells it.
+    pub tier: &'static str,
+    /// Administrator login name.
+    pub administrator_login: String,
+    /// Key Vault secret holding the administrator password.
+    pub administrator_password_secret: String,
+    /// Shell variable the install plan reads that password into.
+    pub administrator_password_env: String,
+    /// Storage.
+    pub storage: Storage,
+    /// Availability zone of the primary: the high-availability zone, else the server's.
+    pub zone: Option<String>,
+    /// High availability, when the design sets it.
+    pub high_availability: Option<HighAvailability>,
+    /// Days backups are kept.
+    pub backup_retention_days: u32,
+    /// Whether backups are copied to the paired region.
+    pub geo_redundant_backup: bool,
+    /// Read replicas.
+    pub replicas: Vec<Replica>,
+    /// Whether Microsoft Entra ID authentication is on.
+    pub entra: bool,
+    /// Whether password authentication is on.
+    pub password: bool,
+    /// The environment's Entra administrators when Entra authentication is on, else none.
+    pub administrators: Vec<Administrator>,
+    /// Server parameters as the design writes them.
+    pub parameters: BTreeMap<String, Scalar>,
+    /// Server parameters as deployed: the design's and those the extensions need.
+    pub deployed_parameters: Vec<(String, String)>,
+}
+
+/// Server storage.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// Size in GB.
+    pub size_gb: u32,
+    /// Grow automatically when nearly full.
+    pub auto_grow: bool,
+    /// Disk type, as ARM spells it.
+    pub storage_type: &'static str,
+    /// Premium SSD v2, which takes IOPS and throughput instead of a performance tier.
+    pub premium_v2: bool,
+    /// Performance tier; never on Premium SSD v2.
+    pub performance_tier: Option<String>,
+    /// Provisioned IOPS; only on Premium SSD v2.
+    pub iops: Option<u32>,
+    /// Provisioned throughput in MB/s; only on Premium SSD v2.
+    pub throughput: Option<u32>,
+}
+
+/// High availability.
+#[derive(Debug, Clone)]
+pub struct HighAvailability {
+    /// HA mode, as ARM spells it.
+    pub mode: &'static str,
+    /// Zone of the standby.
+    pub standby_zone: Option<String>,
+}
+
+/// A read replica, sized like the primary where the design leaves it out.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    /// Replica server name.
+    pub name: String,
+    /// Azure region.
+    pub location: String,
+    /// Whether the region differs from the primary's.
+    pub other_region: bool,
+    /// Compute SKU.
+    pub sku: String,
+    /// Compute tier, as ARM spells it.
+    pub tier: &'static str,
+    /// Storage in GB.
+    pub storage_size_gb: u32,
+    /// Where the replica's network interface lives.
+    pub subnet: ReplicaSubnet,
+}
+
+/// Where a replica sits on the network.
+#[derive(Debug, Clone)]
+pub enum ReplicaSubnet {
+    /// Public access: no subnet.
+    Public,
+    /// Private access in the primary's region: the primary's delegated subnet.
+    Primary,
+    /// Private access in a subnet the design names.
+    Named {
+        /// The VNet holding the subnet.
+        vnet: ResourceRef,
+        /// Subnet name.
+        subnet: String,
+        /// Name of the private DNS zone's link to that VNet.
+        dns_link: String,
+    },
+    /// Private access in another region without a named subnet: its ID is read from an
+    /// environment variable at deploy time.
+    DeployTime {
+        /// The environment variable, one per region.
+        env_var: String,
+        /// Name of the private DNS zone's link to the region's VNet.
+        dns_link: String,
+    },
+}
+
+/// The shared infrastructure of an azure-flexible-server environment.
+pub fn environment(azure: &input::AzureEnvironment) -> Azure {
+    Azure {
+        resource_group: azure.resource_group.clone(),
+        location: azure.location.clone(),
+        network: network(&azure.network),
+        log_analytics_workspace: (&azure.log_analytics_workspace).into(),
+        administrators: azure
+            .administrators
+            .iter()
+            .map(|a| Administrator {
+                principal_name: a.principal_name.clone(),
+                principal_type: a.principal_type.as_str(),
+                object_id: a.object_id.clone(),
+            })
+            .collect(),
+        key_vault: KeyVault {
+            name: azure.key_vault.name.clone(),
+            resource_group: azure.key_vault.resource_group.clone(),
+            subscription_id: azure.key_vault.subscription_id.clone(),
+        },
+    }
+}
+
+fn network(network: &input::AzureNetwork) -> Network {
+    let private = network.access == NetworkAccess::Private;
+    let subnet = |s: &input::Subnet| Subnet {
+        name: s.name.clone(),
+        address_prefix: s.address_prefix.clone(),
+    };
+    Network {
+        private,
+        virtual_network: network.virtual_network.as_ref().map(ResourceRef::from),
+        delegated_subnet: network.delegated_subnet.as_ref().map(subnet),
+        private_dns_zone: network.private_dns_zone.clone(),
+        clients: network.clients.iter().map(subnet).collect(),
+        firewall_rules: network
+            .firewall_rules
+            .iter()
+            .filter(|_| !private)
+            .map(|r| FirewallRule {
+                name: r.name.clone(),
+                start_ip_address: r.start_ip_address.clone(),
+                end_ip_address: r.end_ip_address.clone(),
+            })
+            .collect(),
+        private_endpoints: network
+            .private_endpoints
+            .iter()
+            .filter(|_| !private)
+            .map(|p| PrivateEndpoint {
+                name: p.name.clone(),
+                subnet: p.subnet.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// What names in a server's target depend on besides the server itself.
+pub struct Scope<'a> {
+    /// The project's name.
+    pub project: &'a str,
+    /// The environment's name.
+    pub env: &'a str,
+    /// The environment's infrastructure.
+    pub azure: &'a Azure,
+    /// Extensions the service's database creates.
+    pub extensions: &'a [String],
+}
+
+/// The server of one azure-flexible-server target.
+pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
+    let ha = server.high_availability.as_ref();
+    let parameters = scalars(&server.parameters);
+    Server {
+        name: server.name.clone(),
+        fqdn: format!("{}.postgres.database.azure.com", server.name),
+        version: server.version.clone(),
+        sku: server.sku.clone(),
+        tier: server.tier.as_str(),
+        administrator_login: server.administrator_login.clone(),
+        administrator_password_secret: server.administrator_password_secret.clone(),
+        administrator_password_env: secret_env_var(&server.administrator_password_secret),
+        storage: storage(&server.storage),
+        zone: ha
+            .and_then(|ha| ha.zone.clone())
+            .or_else(|| server.zone.clone()),
+        high_availability: ha.map(|ha| HighAvailability {
+            mode: ha.mode.as_str(),
+            standby_zone: ha.standby_zone.clone(),
+        }),
+        backup_retention_days: server.backup.retention_days,
+        geo_redundant_backup: server.backup.geo_redundant,
+        replicas: server
+            .replicas
+            .iter()
+            .map(|r| replica(r, server, scope))
+            .collect(),
+        entra: server.authentication.entra,
+        password: server.authentication.password,
+        administrators: if server.authentication.entra {
+            scope.azure.administrators.clone()
+        } else {
+            Vec::new()
+        },
+        deployed_parameters: parameters::deployed(&parameters, scope.extensions),
+        parameters,
+    }
+}
+
+fn storage(storage: &input::ServerStorage) -> Storage {
+    let storage_type = storage.storage_type.unwrap_or(DEFAULT_STORAGE_TYPE);
+    let premium_v2 = storage_type == StorageType::PremiumV2Lrs;
+    Storage {
+        size_gb: storage.size_gb,
+        auto_grow: storage.auto_grow,
+        storage_type: storage_type.as_str(),
+        premium_v2,
+        performance_tier: storage.performance_tier.clone().filter(|_| !premium_v2),
+        iops: storage.iops.filter(|_| premium_v2),
+        throughput: storage.throughput.filter(|_| premium_v2),
+    }
+}
+
+fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &Scope) -> Replica {
+    let other_region = replica.location != scope.azure.location;
+    Replica {
+        name: replica.name.clone(),
+        location: replica.location.clone(),
+        other_region,
+        sku: replica.sku.clone().unwrap_or_else(|| primary.sku.clone()),
+        tier: replica.tier.unwrap_or(primary.tier).as_str(),
+        storage_size_gb: replica.storage_size_gb.unwrap_or(primary.storage.size_gb),
+        subnet: replica_subnet(replica, other_region, scope),
+    }
+}
+
+fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -> ReplicaSubnet {
+    match (
+        &replica.delegated_subnet,
+        scope.azure.network.private,
+        other_region,
+    ) {
+        (_, false, _) => ReplicaSubnet::Public,
+        (Some(subnet), true, _) => {
+            let vnet = ResourceRef::from(&subnet.virtual_network);
+            ReplicaSubnet::Named {
+                dns_link: format!("{}-{}", vnet.resource_group, vnet.name),
+                vnet,
+                subnet: subnet.name.clone(),
+            }
+        }
+        (None, true, false) => ReplicaSubnet::Primary,
+        (None, true, true) => {
+            let region = &replica.location;
+            ReplicaSubnet::DeployTime {
+                env_var: secret_env_var(&format!(
+                    "{}-{}-{region}-delegated-subnet-id",
+                    scope.project, scope.env
+                )),
+                dns_link: format!("replicas-{region}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! A service's database as every platform creates it: defaults applied, each role's
+//! password variable named.
+
+use std::collections::BTreeMap;
+
+use crate::input;
+
+/// One service's database, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Database name.
+    pub name: String,
+    /// Encoding.
+    pub encoding: String,
+    /// Locale (collation and ctype), when the design sets one.
+    pub locale: Option<String>,
+    /// Timezone.
+    pub timezone: String,
+    /// Extensions.
+    pub extensions: Vec<String>,
+    /// Schemas besides `public`.
+    pub schemas: Vec<String>,
+    /// The schema file: path relative to the inputs folder and contents.
+    pub schema_file: Option<(String, String)>,
+    /// Login roles.
+    pub roles: Vec<Role>,
+    /// Seed rows.
+    pub seed_data: Vec<SeedTable>,
+}
+
+impl Database {
+    /// `public` and the design's schemas: every schema the roles get access to.
+    pub fn all_schemas(&self) -> Vec<String> {
+        std::iter::once("public".to_owned())
+            .chain(self.schemas.iter().cloned())
+            .collect()
+    }
+}
+
+/// A login role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// Role name.
+    pub name: String,
+    /// Access level.
+    pub access: Access,
+    /// Connection limit.
+    pub connection_limit: u32,
+    /// Secret holding the password.
+    pub password_secret: String,
+    /// Environment variable the SQL reads the password from.
+    pub password_env: String,
+}
+
+/// Access level of a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// CRUD on all tables and sequences, no DDL.
+    ReadWrite,
+    /// SELECT on all tables.
+    ReadOnly,
+    /// `pg_monitor` plus read-only.
+    Monitor,
+}
+
+impl Access {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::ReadWrite => "read-write",
+            Access::ReadOnly => "read-only",
+            Access::Monitor => "monitor",
+        }
+    }
+}
+
+impl From<input::Access> for Access {
+    fn from(access: input::Access) -> Access {
+        match access {
+            input::Access::ReadWrite => Access::ReadWrite,
+            input::Access::ReadOnly => Access::ReadOnly,
+            input::Access::Monitor => Access::Monitor,
+        }
+    }
+}
+
+/// Seed rows of one table.
+#[derive(Debug, Clone)]
+pub struct SeedTable {
+    /// Table, optionally schema-qualified (`audit.settings`).
+    pub table: String,
+    /// Columns identifying a row.
+    pub key: Vec<String>,
+    /// Rows: column → value.
+    pub rows: Vec<BTreeMap<String, Scalar>>,
+}
+
+impl From<&input::SeedTable> for SeedTable {
+    fn from(seed: &input::SeedTable) -> SeedTable {
+        SeedTable {
+            table: seed.table.clone(),
+            key: seed.key.clone(),
+            rows: seed.rows.iter().map(scalars).collect(),
+        }
+    }
+}
+
+/// A scalar value of a seed row or a server parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// true or false.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Text.
+    Text(String),
+}
+
+impl From<&input::ScalarValue> for Scalar {
+    fn from(value: &input::ScalarValue) -> Scalar {
+        match value {
+            input::ScalarValue::Bool(b) => Scalar::Bool(*b),
+            input::ScalarValue::Integer(i) => Scalar::Integer(*i),
+            input::ScalarValue::Float(f) => Scalar::Float(*f),
+            input::ScalarValue::Text(t) => Scalar::Text(t.clone()),
+        }
+    }
+}
+
+impl Scalar {
+    /// The value as JSON, for template views.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Scalar::Bool(b) => (*b).into(),
+            Scalar::Integer(i) => (*i).into(),
+            Scalar::Float(f) => (*f).into(),
+            Scalar::Text(t) => t.clone().into(),
+        }
+    }
+
+    /// The value as PostgreSQL configuration and SQL text would spell it.
+    pub fn to_text(&self) -> String {
+        match self {
+            Scalar::Bool(true) => "on".to_owned(),
+            Scalar::Bool(false) => "off".to_owned(),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// A map of input scalars as model scalars, keys unchanged.
+pub fn scalars(map: &BTreeMap<String, input::ScalarValue>) -> BTreeMap<String, Scalar> {
+    map.iter()
+        .map(|(key, value)| (key.clone(), Scalar::from(value)))
+        .collect()
+}
+
+/// The environment variable holding a secret: upper case, every character other than a
+/// letter or digit turned into `_` (`phonebill-auth-user-password` →
+/// `PHONEBILL_AUTH_USER_PASSWORD`), and `_` first when the name starts with a digit, which
+/// no shell variable can (both Kubernetes Secret keys and Key Vault names may).
+pub fn secret_env_var(secret: &str) -> String {
+    let digit_first = secret.starts_with(|c: char| c.is_ascii_digit());
+    digit_first
+        .then_some('_')
+        .into_iter()
+        .chain(secret.chars())
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The database of `service`, each setting the service leaves out taken from the
+/// project's defaults, then from PostgreSQL's usual ones.
+pub fn build(
+    db: &input::Database,
+    defaults: &input::DatabaseDefaults,
+    schema_file: Option<(String, String)>,
+) -> Database {
+    Database {
+        name: db.name.clone(),
+        encoding: db
+            .encoding
+            .clone()
+            .or_else(|| defaults.encoding.clone())
+            .unwrap_or_else(|| "UTF8".to_owned()),
+        locale: db.locale.clone().or_else(|| defaults.locale.clone()),
+        timezone: db
+            .timezone
+            .clone()
+            .or_else(|| defaults.timezone.clone())
+            .unwrap_or_else(|| "UTC".to_owned()),
+        extensions: db.extensions.clone(),
+        schemas: db.schemas.clone(),
+        schema_file,
+        roles: db.roles.iter().map(role).collect(),
+        seed_data: db.seed_data.iter().map(SeedTable::from).collect(),
+    }
+}
+
+fn role(role: &input::Role) -> Role {
+    Role {
+        name: role.name.clone(),
+        access: role.access.into(),
+        connection_limit: role.connection_limit,
+        password_secret: role.password_secret.clone(),
+        password_env: secret_env_var(&role.password_secret),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_become_variable_names() {
+        assert_eq!(
+            secret_env_var("phonebill-auth-user-password"),
+            "PHONEBILL_AUTH_USER_PASSWORD"
+        );
+        assert_eq!(secret_env_var("a.b/c"), "A_B_C");
+        assert_eq!(secret_env_var("1st-password"), "_1ST_PASSWORD");
+    }
+}

@@ -1,0 +1,102 @@
+//! The aks plan (`_aks.md.j2`): the objects of the StatefulSet under the names the
+//! manifests give them, and the selectors the commands use.
+
+use serde::Serialize;
+
+use crate::model::{
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
+};
+use crate::render::alerts::regex_quote;
+
+#[derive(Debug, Serialize)]
+pub(super) struct AksView {
+    cluster: String,
+    resource_group: String,
+    namespace: String,
+    statefulset: String,
+    headless: String,
+    config_map: String,
+    service_host: String,
+    service_host_short: String,
+    /// The schema Job's name up to its hash.
+    job_prefix: String,
+    pod: String,
+    pvc: String,
+    image: String,
+    requests_cpu: String,
+    requests_memory: String,
+    limits_cpu: String,
+    limits_memory: String,
+    storage_size: String,
+    storage_class: String,
+    builtin_storage_class: bool,
+    credentials_secret: String,
+    tls_secret: String,
+    clients: Vec<String>,
+    monitoring_namespace: String,
+    database_selector: String,
+    job_selector: String,
+    instance_selector: String,
+    parameters: Vec<(String, String)>,
+    /// `podannotationnamespaceregex` value that admits exactly this namespace.
+    namespace_regex: String,
+    workspace: Option<String>,
+    rule_group: String,
+    legacy_image: bool,
+}
+
+/// Storage classes every AKS cluster has (Azure Disk CSI).
+const AKS_STORAGE_CLASSES: &[&str] = &["default", "managed-csi", "managed-csi-premium"];
+
+/// A regular expression matching exactly `text`.
+fn regex_exactly(text: &str) -> String {
+    format!("^{}$", regex_quote(text))
+}
+
+/// The aks settings of `target` as the README shows them.
+pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
+    let names = &set.names;
+    let instance = format!("{INSTANCE_LABEL}={}", set.name);
+    let component = |value: &str| format!("{instance},{COMPONENT_LABEL}={value}");
+    AksView {
+        cluster: aks.cluster.clone(),
+        resource_group: aks.resource_group.clone(),
+        namespace: aks.namespace.clone(),
+        statefulset: set.name.clone(),
+        headless: names.headless_service.clone(),
+        config_map: names.config_map.clone(),
+        service_host: names.service_host.clone(),
+        service_host_short: names.service_host_short.clone(),
+        job_prefix: names.job_prefix.clone(),
+        pod: names.pod.clone(),
+        pvc: names.claim.clone(),
+        image: aks.image.reference.clone(),
+        requests_cpu: set.resources.requests.cpu.clone(),
+        requests_memory: set.resources.requests.memory.clone(),
+        limits_cpu: set.resources.limits.cpu.clone(),
+        limits_memory: set.resources.limits.memory.clone(),
+        storage_size: set.storage_size.clone(),
+        storage_class: aks.storage_class.clone(),
+        builtin_storage_class: AKS_STORAGE_CLASSES.contains(&aks.storage_class.as_str()),
+        credentials_secret: set.credentials_secret.clone(),
+        tls_secret: set.tls_secret.clone(),
+        clients: aks
+            .clients
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        monitoring_namespace: aks.monitoring_namespace.clone(),
+        database_selector: component(DATABASE_COMPONENT),
+        job_selector: component(SCHEMA_COMPONENT),
+        instance_selector: instance,
+        parameters: set
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_text()))
+            .collect(),
+        namespace_regex: regex_exactly(&aks.namespace),
+        workspace: target.env.alerting.azure_monitor_workspace.clone(),
+        rule_group: names.rule_group.clone(),
+        legacy_image: aks.image.repository.contains("bitnamilegacy/"),
+    }
+}

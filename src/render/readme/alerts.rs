@@ -1,0 +1,149 @@
+//! The alerts part of the README (`_alerts.md.j2`, `_routing.mermaid.j2`): the action
+//! groups under the names the alerts Bicep gives them, and each rule with what it watches or
+//! why this target cannot render it.
+
+use serde::Serialize;
+
+use crate::model::{AlertRule, Deployment, Signal, Target, Unobservable};
+
+#[derive(Debug, Serialize)]
+pub(super) struct AlertsView {
+    groups: Vec<ActionGroupView>,
+    rules: Vec<RuleView>,
+    /// Key Vault secrets holding webhook URLs, each once.
+    webhook_secrets: Vec<String>,
+    /// Alerts rendered for this target (rules minus skipped, replica rules once per replica).
+    alert_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct ActionGroupView {
+    id: String,
+    name: String,
+    resource: String,
+    short_name: String,
+    emails: usize,
+    sms: usize,
+    webhooks: usize,
+    receivers: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RuleView {
+    id: String,
+    name: String,
+    signal: &'static str,
+    condition: String,
+    duration: String,
+    severity: &'static str,
+    azure_severity: u8,
+    notify: Vec<String>,
+    notify_ids: Vec<String>,
+    /// Why nothing is rendered for this rule on this target, if so.
+    skipped: Option<&'static str>,
+    /// Watches each replica rather than the primary.
+    on_replicas: bool,
+}
+
+fn condition(rule: &AlertRule) -> String {
+    let above = rule.above.map(|v| {
+        if v.fract() == 0.0 {
+            format!("{}", v as i64)
+        } else {
+            v.to_string()
+        }
+    });
+    let above = above.unwrap_or_else(|| "?".to_owned());
+    match rule.signal {
+        Signal::DatabaseDown => "database not answering".to_owned(),
+        Signal::CpuPercent => format!("CPU above {above} %"),
+        Signal::MemoryPercent => format!("memory above {above} %"),
+        Signal::StoragePercent => format!("storage above {above} %"),
+        Signal::Connections => format!("more than {above} connections"),
+        Signal::ReplicationLagSeconds => format!("replica lag above {above} s"),
+    }
+}
+
+/// The alerts of `target`, a server with `replicas` read replicas on Azure.
+pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
+    let alerting = &target.env.alerting;
+    let groups: Vec<ActionGroupView> = alerting
+        .action_groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut receivers = Vec::new();
+            for (n, what) in [
+                (g.email.len(), "email"),
+                (g.sms.len(), "SMS"),
+                (g.webhooks.len(), "webhook"),
+            ] {
+                if n > 0 {
+                    receivers.push(format!("{n} {what}"));
+                }
+            }
+            ActionGroupView {
+                id: format!("ag{}", i + 1),
+                name: g.name.clone(),
+                resource: g.resource_name.clone(),
+                short_name: g.short_name.clone(),
+                emails: g.email.len(),
+                sms: g.sms.len(),
+                webhooks: g.webhooks.len(),
+                receivers: if receivers.is_empty() {
+                    "no receivers".to_owned()
+                } else {
+                    receivers.join(", ")
+                },
+            }
+        })
+        .collect();
+    let aks = matches!(target.deployment, Deployment::Aks(_));
+    let rules: Vec<RuleView> = target
+        .alert_rules()
+        .enumerate()
+        .map(|(i, rule)| {
+            let lag = rule.signal == Signal::ReplicationLagSeconds;
+            let skipped = target.unobservable(rule).map(|why| match why {
+                Unobservable::NoReplicasOnAks => "no replicas on aks",
+                Unobservable::ServerWithoutReplicas => "this server has no replicas",
+            });
+            RuleView {
+                id: format!("rule{}", i + 1),
+                name: rule.name.clone(),
+                signal: rule.signal.as_str(),
+                condition: condition(rule),
+                duration: rule.duration.clone(),
+                severity: rule.severity.as_str(),
+                azure_severity: rule.severity.azure_level(),
+                notify_ids: rule
+                    .notify
+                    .iter()
+                    .filter_map(|n| groups.iter().find(|g| &g.name == n).map(|g| g.id.clone()))
+                    .collect(),
+                notify: rule.notify.clone(),
+                skipped,
+                on_replicas: lag && !aks,
+            }
+        })
+        .collect();
+    let mut webhook_secrets: Vec<String> = Vec::new();
+    for g in &alerting.action_groups {
+        for w in &g.webhooks {
+            if !webhook_secrets.contains(&w.uri_secret) {
+                webhook_secrets.push(w.uri_secret.clone());
+            }
+        }
+    }
+    let alert_count = rules
+        .iter()
+        .filter(|r| r.skipped.is_none())
+        .map(|r| if r.on_replicas { replicas } else { 1 })
+        .sum();
+    AlertsView {
+        groups,
+        rules,
+        webhook_secrets,
+        alert_count,
+    }
+}

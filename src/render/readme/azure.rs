@@ -1,0 +1,201 @@
+//! The Azure plan (`_azure.md.j2`): the server and its replicas under the names the Bicep
+//! gives them, the network, and the parameters and variables `main.bicep` uses.
+
+use serde::Serialize;
+
+use crate::model::{Azure, Replica, ReplicaSubnet, Server};
+
+#[derive(Debug, Serialize)]
+pub(super) struct AzureView {
+    resource_group: String,
+    location: String,
+    server: ServerView,
+    private: bool,
+    vnet: Option<String>,
+    vnet_resource_group: Option<String>,
+    subnet: Option<String>,
+    subnet_prefix: Option<String>,
+    dns_zone: Option<String>,
+    clients: Vec<String>,
+    firewall_rules: Vec<String>,
+    private_endpoints: Vec<String>,
+    administrators: Vec<String>,
+    key_vault: String,
+    key_vault_subscription: Option<String>,
+    workspace: String,
+    workspace_resource_group: String,
+    replicas: Vec<ReplicaView>,
+    parameters: Vec<(String, String)>,
+    subnet_env_vars: Vec<(String, String)>,
+    reads_subscription: bool,
+    /// `max_connections` minus the 15 slots the service reserves, when the design sets it.
+    user_connections: Option<(i64, i64)>,
+}
+
+#[derive(Debug, Serialize)]
+struct ServerView {
+    name: String,
+    fqdn: String,
+    version: String,
+    sku: String,
+    tier: &'static str,
+    zone: Option<String>,
+    ha_mode: Option<&'static str>,
+    standby_zone: Option<String>,
+    storage_gb: u32,
+    storage_type: &'static str,
+    performance_tier: Option<String>,
+    iops: Option<u32>,
+    throughput: Option<u32>,
+    auto_grow: bool,
+    retention_days: u32,
+    geo_redundant: bool,
+    entra: bool,
+    password: bool,
+    admin_login: String,
+    admin_secret: String,
+    admin_env: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ReplicaView {
+    id: String,
+    name: String,
+    location: String,
+    sku: String,
+    tier: &'static str,
+    storage_gb: u32,
+    other_region: bool,
+    /// Sits in the primary's delegated subnet (private access, same region, no subnet named).
+    in_primary_subnet: bool,
+    same_compute: bool,
+    subnet: String,
+}
+
+/// The Azure settings of `target` as the README shows them.
+pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
+    let network = &azure.network;
+    let user_connections = server
+        .deployed_parameters
+        .iter()
+        .find(|(name, _)| name == "max_connections")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .map(|max| (max, max - 15));
+    AzureView {
+        resource_group: azure.resource_group.clone(),
+        location: azure.location.clone(),
+        server: server_view(server),
+        private: network.private,
+        vnet: network.virtual_network.as_ref().map(|v| v.name.clone()),
+        vnet_resource_group: network
+            .virtual_network
+            .as_ref()
+            .map(|v| v.resource_group.clone()),
+        subnet: network.delegated_subnet.as_ref().map(|s| s.name.clone()),
+        subnet_prefix: network
+            .delegated_subnet
+            .as_ref()
+            .map(|s| s.address_prefix.clone()),
+        dns_zone: network.private_dns_zone.clone(),
+        clients: network
+            .clients
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.address_prefix))
+            .collect(),
+        firewall_rules: network
+            .firewall_rules
+            .iter()
+            .map(|r| format!("{} {}–{}", r.name, r.start_ip_address, r.end_ip_address))
+            .collect(),
+        private_endpoints: network
+            .private_endpoints
+            .iter()
+            .map(|p| format!("{} (subnet {})", p.name, p.subnet))
+            .collect(),
+        administrators: server
+            .administrators
+            .iter()
+            .map(|a| format!("{} ({})", a.principal_name, a.principal_type))
+            .collect(),
+        key_vault: azure.key_vault.name.clone(),
+        key_vault_subscription: azure.key_vault.subscription_id.clone(),
+        workspace: azure.log_analytics_workspace.name.clone(),
+        workspace_resource_group: azure.log_analytics_workspace.resource_group.clone(),
+        replicas: server
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(i, replica)| replica_view(i, replica, server))
+            .collect(),
+        parameters: server.deployed_parameters.clone(),
+        subnet_env_vars: subnet_env_vars(server),
+        reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),
+        user_connections,
+    }
+}
+
+/// The environment variables `main.bicepparam` reads replica subnet IDs from, with their
+/// region: one per region, in the order of the replicas.
+fn subnet_env_vars(server: &Server) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for replica in &server.replicas {
+        if let ReplicaSubnet::DeployTime { env_var, .. } = &replica.subnet
+            && !vars.iter().any(|(_, region)| *region == replica.location)
+        {
+            vars.push((env_var.clone(), replica.location.clone()));
+        }
+    }
+    vars
+}
+
+fn server_view(server: &Server) -> ServerView {
+    let ha = server.high_availability.as_ref();
+    let storage = &server.storage;
+    ServerView {
+        name: server.name.clone(),
+        fqdn: server.fqdn.clone(),
+        version: server.version.clone(),
+        sku: server.sku.clone(),
+        tier: server.tier,
+        zone: server.zone.clone(),
+        ha_mode: ha.map(|ha| ha.mode),
+        standby_zone: ha.and_then(|ha| ha.standby_zone.clone()),
+        storage_gb: storage.size_gb,
+        storage_type: storage.storage_type,
+        performance_tier: storage.performance_tier.clone(),
+        iops: storage.iops,
+        throughput: storage.throughput,
+        auto_grow: storage.auto_grow,
+        retention_days: server.backup_retention_days,
+        geo_redundant: server.geo_redundant_backup,
+        entra: server.entra,
+        password: server.password,
+        admin_login: server.administrator_login.clone(),
+        admin_secret: server.administrator_password_secret.clone(),
+        admin_env: server.administrator_password_env.clone(),
+    }
+}
+
+/// The `index`th replica (from 0); its Mermaid id counts from 1.
+fn replica_view(index: usize, replica: &Replica, primary: &Server) -> ReplicaView {
+    let subnet = match &replica.subnet {
+        ReplicaSubnet::Public => "public access".to_owned(),
+        ReplicaSubnet::Named { vnet, subnet, .. } => {
+            format!("subnet {subnet} of VNet {}", vnet.name)
+        }
+        ReplicaSubnet::Primary => "the primary's subnet".to_owned(),
+        ReplicaSubnet::DeployTime { .. } => "a delegated subnet given at deploy time".to_owned(),
+    };
+    ReplicaView {
+        id: format!("replica{}", index + 1),
+        name: replica.name.clone(),
+        location: replica.location.clone(),
+        same_compute: replica.sku == primary.sku && replica.tier == primary.tier,
+        sku: replica.sku.clone(),
+        tier: replica.tier,
+        storage_gb: replica.storage_size_gb,
+        other_region: replica.other_region,
+        in_primary_subnet: matches!(replica.subnet, ReplicaSubnet::Primary),
+        subnet,
+    }
+}

@@ -1,0 +1,63 @@
+//! The install plan of every target: `README.md`, rendered from the model (never from the
+//! other rendered files). What is deployed, a Mermaid diagram of it, the secrets to create,
+//! the commands to apply it in order, how to verify and roll it back, and what the platform
+//! cannot do that such plans tend to ask for.
+//!
+//! One module per part of `templates/readme/`: the database, the alerts, and the
+//! platform-specific plan of aks or Azure.
+
+mod aks;
+mod alerts;
+mod azure;
+mod database;
+
+use serde::Serialize;
+
+use crate::model::{Deployment, Target};
+use crate::render::{CommentStyle, RenderError, Templates, header, sql};
+
+/// What `templates/readme/*` read. THESE FIELDS ARE USED BY THE TEMPLATES.
+#[derive(Debug, Serialize)]
+struct ReadmeView {
+    project: String,
+    env: String,
+    service: String,
+    dir: String,
+    platform: &'static str,
+    sql_files: Vec<String>,
+    database: database::DatabaseView,
+    alerts: alerts::AlertsView,
+    aks: Option<aks::AksView>,
+    azure: Option<azure::AzureView>,
+}
+
+fn view(target: &Target) -> ReadmeView {
+    let (aks, azure, replicas) = match (&target.deployment, &target.env.aks, &target.env.azure) {
+        (Deployment::Aks(set), Some(aks), _) => (Some(aks::view(target, aks, set)), None, 0),
+        (Deployment::FlexibleServer(server), _, Some(azure)) => (
+            None,
+            Some(azure::view(azure, server)),
+            server.replicas.len(),
+        ),
+        _ => unreachable!("validation checks the deployment fits the platform"),
+    };
+    ReadmeView {
+        project: target.project.name.clone(),
+        env: target.env.name.clone(),
+        service: target.service.name.clone(),
+        dir: target.dir(),
+        platform: target.env.platform.as_str(),
+        sql_files: sql::script_names(target),
+        database: database::view(target),
+        alerts: alerts::view(target, replicas),
+        aks,
+        azure,
+    }
+}
+
+/// `README.md` of a target.
+pub fn render(target: &Target, templates: &Templates) -> Result<String, RenderError> {
+    let head = header(CommentStyle::Html, &target.sources());
+    let body = templates.render("readme/README.md.j2", &view(target))?;
+    Ok(format!("{head}{body}"))
+}
