@@ -259,6 +259,21 @@ fn render_refuses_an_output_folder_that_is_not_its_own() {
         before,
         "something was written"
     );
+    assert!(!dir.path().join("inputs/generated").exists());
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let here = run_gen_in(
+        &elsewhere,
+        &["render", "--inputs", "../inputs", "--out", "."],
+    );
+    assert_eq!(here.code, 2, "{}", here.stderr);
+    assert!(
+        here.stderr
+            .starts_with("gen: error: the output folder . is the current directory; "),
+        "{}",
+        here.stderr
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
     let beside = run_gen_in(dir.path(), &["render", "--out", "repo/out"]);
     assert_eq!(beside.code, 0, "{}", beside.stderr);
 }
