@@ -1,6 +1,6 @@
 //! Input types: the three kinds of design file, exactly as a user writes them.
 //!
-//! These types are the input contract (`shared/spec/inputs.md`). They derive
+//! These types are the input contract (`docs/inputs.md` describes every field). They derive
 //! `JsonSchema` so that `gen schema` can publish the schema editors and the first
 //! validation stage use, and `Deserialize` so that a validated file becomes a value.
 //! They are deliberately dumb: defaults, cross-references and platform rules live in
@@ -340,7 +340,7 @@ pub struct AlertRule {
     pub notify: Vec<String>,
 }
 
-/// A platform-neutral alert signal (see the signal table in the contract).
+/// A platform-neutral alert signal (see the signal table in `docs/inputs.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
@@ -439,7 +439,7 @@ pub struct Database {
     pub name: String,
     /// Encoding; defaults to the project's.
     pub encoding: Option<String>,
-    /// Collation and character classification; defaults to the project's, then `C.UTF-8`.
+    /// Collation and character classification; defaults to the project's, then the server's default.
     pub locale: Option<String>,
     /// Timezone; defaults to the project's, then `UTC`.
     pub timezone: Option<String>,
