@@ -1,6 +1,6 @@
 //! A private, throwaway PostgreSQL 15 server for integration tests.
 //!
-//! Include it with `#[path = "support/postgres.rs"] mod postgres;`. Each [`TestServer`] has its own
+//! Use it as `crate::support::postgres`. Each [`TestServer`] has its own
 //! temporary directory (data, Unix socket, log) and its own loopback port, so any number of test
 //! binaries may run servers at once. The binaries come from `/usr/lib/postgresql/15/bin`
 //! (scripts/install-test-deps.sh installs them).
