@@ -77,3 +77,40 @@ fn every_test_file_is_a_module_of_the_test_binary() {
     );
     assert!(Path::new(&repo().join("tests/support/mod.rs")).exists());
 }
+
+/// `(name, version)` of every package in a Cargo.lock.
+fn locked_packages(lock: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join(lock)).unwrap();
+    text.split("[[package]]")
+        .skip(1)
+        .map(|block| {
+            let field = |key: &str| {
+                block
+                    .lines()
+                    .find_map(|line| line.strip_prefix(key)?.strip_prefix(" = \""))
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .unwrap_or_else(|| panic!("{lock}: a package without {key}"))
+                    .to_owned()
+            };
+            (field("name"), field("version"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_fuzzer_builds_the_dependency_versions_that_ship() {
+    let shipped = locked_packages("Cargo.lock");
+    let fuzzed = locked_packages("fuzz/Cargo.lock");
+    let drifted: Vec<String> = fuzzed
+        .iter()
+        .filter(|(name, _)| shipped.iter().any(|(n, _)| n == name))
+        .filter(|package| !shipped.contains(package))
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    assert!(
+        drifted.is_empty(),
+        "fuzz/Cargo.lock has versions Cargo.lock does not ship: {drifted:?} \
+         (cp Cargo.lock fuzz/Cargo.lock, then cargo metadata in fuzz/ to add the fuzzer's own)"
+    );
+    assert!(fuzzed.iter().any(|(name, _)| name == "libfuzzer-sys"));
+}
