@@ -12,10 +12,7 @@
 //! rules.yml and tests.yml are written to a temporary folder, never to `out/`: the contract
 //! allows no YAML outside `kubernetes/`. Both are JSON, which YAML readers accept.
 
-#[path = "support/harness.rs"]
-mod harness;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{harness, tools};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,7 +45,7 @@ fn alerts_dirs(out: &Path) -> Vec<PathBuf> {
 fn every_alerts_folder_passes_the_bicep_type_check() {
     let out = render_example();
     for dir in alerts_dirs(out.path()) {
-        let run = Command::new(bicep_typecheck())
+        let run = bicep_typecheck()
             .arg("--strict-types")
             .arg(&dir)
             .output()

@@ -1,11 +1,8 @@
-//! The rendered Bicep of the example passes the real validators: the shared type checker
+//! The rendered Bicep of the example passes the real validators: the project's type checker
 //! (every resource body against Azure's own type data, strict about unknown types) and
 //! pycep-parser 0.5.1, the parser checkov reads Bicep with.
 
-#[path = "support/harness.rs"]
-mod harness;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{harness, tools};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -159,7 +156,7 @@ fn every_bicep_folder_type_checks_against_azure_type_data() {
         .collect();
     assert_eq!(folders.len(), 3);
     for folder in folders {
-        let run = Command::new(tools::bicep_typecheck())
+        let run = tools::bicep_typecheck()
             .arg("--strict-types")
             .arg(&folder)
             .output()

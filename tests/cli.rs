@@ -2,8 +2,7 @@
 //! drift, `--format json`, completions and scaffolding. Runs happen in a temporary folder
 //! with relative paths so the output is stable.
 
-#[path = "support/harness.rs"]
-mod harness;
+use crate::support::harness;
 
 use std::path::Path;
 

@@ -18,8 +18,7 @@
 //!   - "services/auth.yaml:12:7: literal secret"                 # location: message part
 //! ```
 
-#[path = "support/harness.rs"]
-mod harness;
+use crate::support::harness;
 
 use std::path::Path;
 

@@ -4,12 +4,8 @@
 //! that language (saphyr and PyYAML; tree-sitter-bicep; PostgreSQL 15), and never changes
 //! the structure around it.
 
-#[path = "support/postgres.rs"]
-mod postgres;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{postgres, tools};
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use gen_lib::render::filters::{bicep_str, sql_ident_str, sql_literal_str, yaml_str};
@@ -112,20 +108,6 @@ fn yaml_scalars_read_back_with_pyyaml() {
     assert_eq!(read, texts);
 }
 
-fn bicep_parser_python() -> PathBuf {
-    let venv = std::env::var_os("BICEP_TYPECHECK_VENV").map_or_else(
-        || PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/bicep-typecheck-venv"),
-        PathBuf::from,
-    );
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: scripts/install-test-deps.sh warms the Bicep checker",
-        python.display()
-    );
-    python
-}
-
 #[test]
 fn bicep_strings_read_back_with_tree_sitter_bicep() {
     let texts = samples(600);
@@ -137,7 +119,8 @@ fn bicep_strings_read_back_with_tree_sitter_bicep() {
     let work = tempfile::tempdir().unwrap();
     let file = work.path().join("strings.bicep");
     std::fs::write(&file, source).unwrap();
-    let output = Command::new(bicep_parser_python())
+    // tree-sitter-bicep is pinned in scripts/test-requirements.txt, like the checker that uses it.
+    let output = Command::new(tools::venv_bin("python"))
         .arg(tools::repo().join("tests/support/bicep_strings.py"))
         .arg(&file)
         .output()

@@ -3,8 +3,7 @@
 //! exactly the skips listed here; each file is one object of a known kind; the Job's
 //! ConfigMap carries the SQL target's scripts byte for byte.
 
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::tools;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

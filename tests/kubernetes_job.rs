@@ -3,10 +3,7 @@
 //! its /sql, the credentials Secret's keys as files in its /secrets, the TLS Secret's CA in
 //! its /tls. It succeeds twice, and the second run changes nothing.
 
-#[path = "support/postgres.rs"]
-mod postgres;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{postgres, tools};
 
 use std::path::Path;
 use std::process::Command;

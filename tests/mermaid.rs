@@ -3,8 +3,7 @@
 //! diagram makes the check fail. One screenshot per target is kept in the test's temporary
 //! folder (its path is printed; run with `--nocapture` to see it).
 
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,8 +1,7 @@
 //! The test PostgreSQL server works as the SQL tests need it: password logins over TCP, the
 //! ko_KR.UTF-8 collation, and the contrib extensions the rendered SQL creates.
 
-#[path = "support/postgres.rs"]
-mod postgres;
+use crate::support::postgres;
 
 use postgres::TestServer;
 

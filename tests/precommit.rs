@@ -2,10 +2,7 @@
 //! refused with the diff, goes through after `gen render`, and is refused again after an
 //! input changes without a new render.
 
-#[path = "support/harness.rs"]
-mod harness;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{harness, tools};
 
 use std::path::Path;
 use std::process::{Command, Output};

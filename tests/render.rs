@@ -2,8 +2,7 @@
 //! one lock on rendered files; insta snapshots lock what gen prints, see CONTRIBUTING.md);
 //! the committed schemas match the input types.
 
-#[path = "support/harness.rs"]
-mod harness;
+use crate::support::harness;
 
 use std::path::Path;
 

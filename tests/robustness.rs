@@ -1,7 +1,6 @@
 //! gen never leaves a half-written output folder, and never lets a secret through.
 
-#[path = "support/harness.rs"]
-mod harness;
+use crate::support::harness;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,8 +2,7 @@
 //! whole sequence runs twice without error and changes nothing the second time, and each
 //! role can do exactly what its access level allows.
 
-#[path = "support/postgres.rs"]
-mod postgres;
+use crate::support::postgres;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

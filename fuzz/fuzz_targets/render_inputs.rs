@@ -1,70 +1,18 @@
-//! Load + validate + render of an arbitrary inputs tree. The fuzzer's bytes are a list of
-//! files: each starts with a line holding its path (`project.yaml`, `environments/*.yaml`,
-//! `services/*.yaml` or `sql/*.psql`), then its contents, up to a `\n%%\n` separator.
-//! Invalid inputs are expected; a panic, a hang, runaway memory or a template error (inputs
-//! that passed validation and still failed to render, "a bug in gen") is a bug.
+//! Load + validate + render of an arbitrary inputs tree (the format and the checks are in
+//! `../render_inputs_check.rs`, which `tests/fuzz_seeds.rs` also runs on every seed).
+//! libFuzzer adds hangs and runaway memory to the bugs it reports.
 
 #![no_main]
 
-use std::path::Path;
+#[path = "../render_inputs_check.rs"]
+mod render_inputs_check;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
-const SEPARATOR: &[u8] = b"\n%%\n";
-const MAX_FILES: usize = 12;
-/// How `render_folder` reports a failure inside a template (`render::RenderError`).
-const TEMPLATE_ERROR: &str = "template error (a bug in gen)";
-
-/// Only paths of the shapes gen reads, so the fuzzer spends its time on contents.
-fn usable_path(path: &str) -> bool {
-    let simple = |name: &str| {
-        !name.is_empty()
-            && name.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
-            })
-    };
-    match path.split_once('/') {
-        None => path == "project.yaml",
-        Some((folder, name)) => {
-            matches!(folder, "environments" | "services" | "sql")
-                && simple(name)
-                && !name.starts_with('.')
-        }
-    }
-}
-
-fn write_tree(dir: &Path, data: &[u8]) {
-    for folder in ["environments", "services", "sql"] {
-        let _ = std::fs::remove_dir_all(dir.join(folder));
-        std::fs::create_dir_all(dir.join(folder)).unwrap();
-    }
-    let _ = std::fs::remove_file(dir.join("project.yaml"));
-    let mut rest = data;
-    for _ in 0..MAX_FILES {
-        let (file, tail) = match rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
-            Some(at) => (&rest[..at], &rest[at + SEPARATOR.len()..]),
-            None => (rest, &[][..]),
-        };
-        if let Some(newline) = file.iter().position(|&b| b == b'\n')
-            && let Ok(path) = std::str::from_utf8(&file[..newline])
-            && usable_path(path)
-        {
-            std::fs::write(dir.join(path), &file[newline + 1..]).unwrap();
-        }
-        if tail.is_empty() {
-            break;
-        }
-        rest = tail;
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path();
-    write_tree(dir, data);
-    if let Err(message) = gen_lib::app::render_folder(dir) {
-        // Validation must refuse whatever a template cannot render, at its own position.
-        assert!(!message.starts_with(TEMPLATE_ERROR), "{message}");
-    }
+    render_inputs_check::check(dir, data);
 });

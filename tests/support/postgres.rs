@@ -1,6 +1,6 @@
 //! A private, throwaway PostgreSQL 15 server for integration tests.
 //!
-//! Include it with `#[path = "support/postgres.rs"] mod postgres;`. Each [`TestServer`] has its own
+//! Use it as `crate::support::postgres`. Each [`TestServer`] has its own
 //! temporary directory (data, Unix socket, log) and its own loopback port, so any number of test
 //! binaries may run servers at once. The binaries come from `/usr/lib/postgresql/15/bin`
 //! (scripts/install-test-deps.sh installs them).
@@ -18,11 +18,13 @@
 
 #![allow(dead_code)]
 
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
 
 /// Where Debian's PostgreSQL 15 binaries are.
 pub const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -43,7 +45,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Creates a cluster (`initdb`) and starts it on a free loopback port. Panics with the server
+    /// Creates a cluster (a copy of the template `initdb` made once) and starts it on a free loopback port. Panics with the server
     /// log when that fails.
     pub fn start() -> TestServer {
         let as_postgres = running_as_root();
@@ -68,22 +70,15 @@ impl TestServer {
             watchdog: None,
         };
 
+        // A copy of a cluster made once (initdb takes a second or more; a copy, a few ms).
         let data = server.data_dir();
-        let initdb = server
-            .pg_command("initdb")
-            .arg("--pgdata")
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(template_cluster(as_postgres))
             .arg(&data)
-            .args([
-                "--username=postgres",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-                "--auth=trust",
-                "--no-sync",
-                "--no-instructions",
-            ])
             .output()
-            .expect("run initdb");
-        assert_success("initdb", &initdb);
+            .expect("run cp");
+        assert_success("copying the template cluster", &copied);
 
         // TLS with a self-signed certificate, so clients can use sslmode=require or, with
         // `tls_certificate()` as their root, verify-ca (as the schema Job does).
@@ -253,21 +248,7 @@ impl TestServer {
     /// A PostgreSQL program, as the `postgres` user when we are root, working in the server
     /// directory (the `postgres` user may not be allowed into the current one).
     fn pg_command(&self, program: &str) -> Command {
-        let path = Path::new(PG_BIN).join(program);
-        let mut cmd = if self.as_postgres {
-            let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(path);
-            cmd
-        } else {
-            Command::new(path)
-        };
-        cmd.current_dir(self.root())
-            .env_remove("PGDATA")
-            .env_remove("PGPORT")
-            .env_remove("PGHOST")
-            .env("LC_ALL", "C.UTF-8")
-            .stdin(Stdio::null());
-        cmd
+        pg_command_in(self.as_postgres, self.root(), program)
     }
 
     /// Starts the process that cleans up if this process ends without dropping the server.
@@ -343,6 +324,87 @@ fn psql_command() -> Command {
         .env("PGAPPNAME", "gen-tests")
         .stdin(Stdio::null());
     cmd
+}
+
+/// A PostgreSQL program (or, with an absolute path, another one), as the `postgres` user when
+/// `as_postgres`, working in `dir`.
+fn pg_command_in(as_postgres: bool, dir: &Path, program: &str) -> Command {
+    let path = Path::new(PG_BIN).join(program);
+    let mut cmd = if as_postgres {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(path);
+        cmd
+    } else {
+        Command::new(path)
+    };
+    cmd.current_dir(dir)
+        .env_remove("PGDATA")
+        .env_remove("PGPORT")
+        .env_remove("PGHOST")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// How every test cluster is made.
+const INITDB_OPTIONS: [&str; 6] = [
+    "--username=postgres",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+    "--auth=trust",
+    "--no-sync",
+    "--no-instructions",
+];
+
+/// The data directory of a freshly initialised cluster that servers start from a copy of.
+/// It is made once per PostgreSQL build, owner and initdb options, in the temporary
+/// directory (`gen-pg-template-KEY`), and published by a rename, so concurrent test
+/// processes never see half of one; later runs reuse it.
+fn template_cluster(as_postgres: bool) -> PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let version = Command::new(Path::new(PG_BIN).join("postgres"))
+                .arg("--version")
+                .output()
+                .expect("run postgres --version (scripts/install-test-deps.sh installs it)");
+            assert_success("postgres --version", &version);
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            (&version.stdout, as_postgres, INITDB_OPTIONS).hash(&mut hasher);
+            let published =
+                std::env::temp_dir().join(format!("gen-pg-template-{:016x}", hasher.finish()));
+            let data = published.join("data");
+            if data.join("PG_VERSION").exists() {
+                return data;
+            }
+            let work = tempfile::Builder::new()
+                .prefix("gen-pg-template-new-")
+                .tempdir_in(std::env::temp_dir())
+                .expect("create a directory for the template cluster");
+            if as_postgres {
+                let (uid, gid) = postgres_user();
+                chown(work.path(), Some(uid), Some(gid)).expect("chown the template directory");
+            }
+            let initdb = pg_command_in(as_postgres, work.path(), "initdb")
+                .arg("--pgdata")
+                .arg(work.path().join("data"))
+                .args(INITDB_OPTIONS)
+                .output()
+                .expect("run initdb");
+            assert_success("initdb", &initdb);
+            // Another process may have published one meanwhile: then ours is dropped.
+            let work = work.keep();
+            if std::fs::rename(&work, &published).is_err() {
+                assert!(
+                    data.join("PG_VERSION").exists(),
+                    "cannot publish {}",
+                    published.display()
+                );
+                let _ = std::fs::remove_dir_all(&work);
+            }
+            data
+        })
+        .clone()
 }
 
 /// A port that was free on 127.0.0.1 a moment ago (the start retries if it is taken meanwhile).

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The repository root.
 pub fn repo() -> &'static Path {
@@ -27,15 +28,30 @@ pub fn venv_bin(name: &str) -> PathBuf {
     path
 }
 
-/// The shared Bicep type checker, beside the repository.
-pub fn bicep_typecheck() -> PathBuf {
-    let path = repo().join("../shared/tools/bicep-typecheck/bicep-typecheck");
+/// The reference data folder (Azure's Bicep type data, CRD schemas): what
+/// `scripts/reference-dir`, the project's one resolver of `GEN_REFERENCE_DIR`, prints.
+pub fn reference_dir() -> PathBuf {
+    let script = repo().join("scripts/reference-dir");
+    let output = Command::new(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
     assert!(
-        path.exists(),
-        "{} is missing: shared/ must sit beside the repository",
-        path.display()
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr).trim()
     );
-    path
+    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim_end())
+}
+
+/// The project's Bicep type checker (`tools/bicep-typecheck`), run by the test venv's
+/// Python with the type data of the reference data folder. Add options and paths.
+pub fn bicep_typecheck() -> Command {
+    let mut command = Command::new(venv_bin("python"));
+    command
+        .arg(repo().join("tools/bicep-typecheck/bicep_typecheck.py"))
+        .arg("--types-root")
+        .arg(reference_dir().join("azure-schemas/bicep-types-az/generated"));
+    command
 }
 
 /// A program from the system (`promtool`, `chromium`...).

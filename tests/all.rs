@@ -1,0 +1,24 @@
+//! Every integration test, in one test binary: one link and one process instead of one per
+//! file. Cargo.toml has `autotests = false` and names this file as the only `[[test]]`, so
+//! a file `tests/NAME.rs` runs only once it has its `mod NAME;` line below; the test
+//! `repository::every_test_file_is_a_module_of_the_test_binary` fails until it has.
+//! Helpers live in `tests/support/` (`use crate::support::{harness, postgres, tools};`).
+
+mod support;
+
+mod alerts;
+mod bicep;
+mod cli;
+mod corpus;
+mod escaping;
+mod fuzz_seeds;
+mod kubernetes;
+mod kubernetes_job;
+mod limits;
+mod mermaid;
+mod postgres_smoke;
+mod precommit;
+mod render;
+mod repository;
+mod robustness;
+mod sql_postgres;

@@ -1,0 +1,5 @@
+//! Helpers shared by the integration tests (one module of the single test binary, `tests/all.rs`).
+
+pub mod harness;
+pub mod postgres;
+pub mod tools;
