@@ -3,8 +3,9 @@
 # Usage: scripts/install-test-deps.sh   (scripts/test runs it; CI runs it as root, CI=true, no stdin)
 #
 #   Debian:  postgresql-15 (server + contrib), locales en_US.UTF-8 + ko_KR.UTF-8, prometheus (promtool),
-#            chromium (Mermaid rendering), openssl; and what the steps below need when missing:
-#            python3-venv, nodejs, npm. No service is started or left enabled by the install.
+#            chromium (Mermaid rendering), openssl, time (GNU time: the peak memory of one gen
+#            run); and what the steps below need when missing: python3-venv, nodejs, npm.
+#            No service is started or left enabled by the install.
 #   Python:  scripts/test-requirements.txt in ${GEN_TEST_VENV:-target/test-venv} (the validators,
 #            tree-sitter-bicep for tools/bicep-typecheck, pytest for its tests)
 #   npm:     tests/browser (mermaid, playwright-core; no Playwright browser download)
@@ -60,7 +61,7 @@ started=$SECONDS
 # --- What is missing (decided before anything slow) ------------------------------------------------
 command -v dpkg-query >/dev/null || die "this script installs with apt-get: run it on Debian or install by hand what it lists"
 apt_missing=()
-for pkg in postgresql-15 postgresql-client-15 locales prometheus chromium openssl; do
+for pkg in postgresql-15 postgresql-client-15 locales prometheus chromium openssl time; do
   installed "$pkg" || apt_missing+=("$pkg")
 done
 # The venv needs an interpreter >= 3.11 that can make venvs (Debian splits ensurepip into python3-venv).
@@ -208,6 +209,7 @@ for ext in pg_stat_statements uuid-ossp; do
 done
 command -v promtool >/dev/null || die "promtool is missing (package prometheus)"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (package time)"
 [ -x /usr/bin/openssl ] || die "/usr/bin/openssl is missing"
 say "apt: ok (PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') + pg_stat_statements, uuid-ossp;" \
   "promtool $(promtool --version 2>&1 | awk 'NR == 1 { print $3 }'); $(/usr/bin/chromium --version 2>/dev/null | awk '{ print $1, $2 }'))"

@@ -1,9 +1,8 @@
 //! Hostile inputs are refused quickly, in bounded memory, with a clear error at a
 //! position, and the output folder is left untouched.
 
-use crate::support::harness;
+use crate::support::{harness, tools};
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,52 +10,36 @@ use std::time::{Duration, Instant};
 use harness::{Run, copy_dir, run_gen, snapshot_tree};
 
 /// Runs the built `gen` with `args` from the repository root, like `run_gen`, and also
-/// returns the peak resident memory of that one process, in bytes. (wait4 reports the
-/// child it waited for; RUSAGE_CHILDREN would report the largest child of the whole test
-/// binary, which also runs checkov, Chromium and PostgreSQL.)
-#[allow(unsafe_code, reason = "wait4(2) has no safe wrapper in std")]
-#[allow(
-    clippy::zombie_processes,
-    reason = "wait4 reaps the child: std has no wait that returns its rusage"
-)]
+/// returns the peak resident memory of that one process, in bytes, as GNU time reports it.
+/// gen is not waited for by this test binary itself: Linux carries the high-water mark of
+/// the memory a process replaces at `exec` into its `ru_maxrss`, so a child forked or
+/// spawned straight from this large binary would report the binary's own size. GNU time
+/// is a small process of its own, so what it reports is gen's peak.
 fn run_gen_measured(args: &[&str]) -> (Run, u64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(tools::system_bin("time"))
+        .args(["--format=%M", "--output"])
+        .arg(report.path())
+        .arg(env!("CARGO_BIN_EXE_gen"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("gen runs");
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let err = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stderr.read_to_end(&mut text).unwrap();
-        text
-    });
-    let mut out = Vec::new();
-    stdout.read_to_end(&mut out).unwrap();
-    let err = err.join().unwrap();
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status: libc::c_int = 0;
-    // SAFETY: wait4 fills the status and the zeroed struct we hand it; the child is ours and
-    // not waited for yet (std waits only in wait/try_wait/output, never on drop).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
+        .output()
+        .expect("gen runs under GNU time");
     let run = Run {
-        code,
-        stdout: String::from_utf8_lossy(&out).into_owned(),
-        stderr: String::from_utf8_lossy(&err).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    (run, u64::try_from(usage.ru_maxrss).unwrap() * 1024)
+    let report = std::fs::read_to_string(report.path()).unwrap();
+    // The last line is the figure; a line before it says when the command exited non-zero.
+    let kib: u64 = report
+        .lines()
+        .last()
+        .and_then(|line| line.trim().parse().ok())
+        .unwrap_or_else(|| panic!("GNU time reported no peak: {report:?}"));
+    (run, kib * 1024)
 }
 
 /// Copies the example, renders it, applies `edit`, renders again: the second render must

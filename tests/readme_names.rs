@@ -3,10 +3,7 @@
 //! names the model makes for a target are checked the same way, so that a renderer that
 //! spells a name on its own, or a README row that names something nothing creates, fails.
 
-#[path = "support/harness.rs"]
-mod harness;
-#[path = "support/tools.rs"]
-mod tools;
+use crate::support::{harness, tools};
 
 use std::collections::{BTreeMap, BTreeSet};
 
