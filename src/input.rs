@@ -386,28 +386,6 @@ pub enum Severity {
     Info,
 }
 
-impl Severity {
-    /// Azure Monitor severity number.
-    pub fn azure_level(self) -> u8 {
-        match self {
-            Severity::Critical => 0,
-            Severity::Error => 1,
-            Severity::Warning => 2,
-            Severity::Info => 3,
-        }
-    }
-
-    /// The name as written in inputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
 /// `services/<service>.yaml`: one service's database and where it is deployed.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -483,17 +461,6 @@ pub enum Access {
     ReadOnly,
     /// `pg_monitor` plus read-only.
     Monitor,
-}
-
-impl Access {
-    /// The name as written in inputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::ReadWrite => "read-write",
-            Access::ReadOnly => "read-only",
-            Access::Monitor => "monitor",
-        }
-    }
 }
 
 /// Seed rows of one table.

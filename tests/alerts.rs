@@ -606,12 +606,7 @@ fn skipped_rules_are_named_in_the_render_summary() {
     let work = tempfile::tempdir().unwrap();
     let (inputs, out) = (work.path().join("inputs"), work.path().join("out"));
     harness::copy_dir(&repo().join("inputs"), &inputs);
-    let edit = |file: &str, from: &str, to: &str| {
-        let path = inputs.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file}: {from}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
+    let edit = |file: &str, from: &str, to: &str| harness::edit_input(&inputs, file, from, to);
     let lag = "    - { name: replica-lag, signal: replication_lag_seconds, above: 5, for: 5m, severity: warning, notify: [dev-team] }\n";
     edit(
         "environments/dev.yaml",

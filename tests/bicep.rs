@@ -37,14 +37,7 @@ fn bicep_files(root: &Path) -> Vec<PathBuf> {
 /// The example with text edits `(file, from, to)`, rendered into a temporary folder.
 fn render_variant(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
-    let inputs = work.path().join("inputs");
-    harness::copy_dir(&tools::repo().join("inputs"), &inputs);
-    for (file, from, to) in edits {
-        let path = inputs.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} has no `{from}`");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    }
+    let inputs = harness::edited_example(work.path(), edits);
     let files = gen_lib::app::render_folder(&inputs)
         .unwrap_or_else(|e| panic!("the variant does not render: {e:?}"));
     let out = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! names the model makes for a target are checked the same way, so that a renderer that
 //! spells a name on its own, or a README row that names something nothing creates, fails.
 
-use crate::support::{harness, tools};
+use crate::support::harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,14 +43,7 @@ fn examples() -> Vec<(&'static str, Vec<Edit>)> {
 /// The model and the rendered files of the example inputs with `edits` applied.
 fn render(edits: &[Edit]) -> (Model, Files) {
     let work = tempfile::tempdir().unwrap();
-    let inputs = work.path().join("inputs");
-    harness::copy_dir(&tools::repo().join("inputs"), &inputs);
-    for (file, from, to) in edits {
-        let path = inputs.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} has no `{from}`");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    }
+    let inputs = harness::edited_example(work.path(), edits);
     let mut diagnostics = Vec::new();
     let loaded = gen_lib::load::load(&inputs, &mut diagnostics).unwrap();
     let design = gen_lib::validate::validate(loaded, diagnostics).unwrap();

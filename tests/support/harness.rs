@@ -35,6 +35,28 @@ pub fn run_gen_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// Copies a folder recursively (files and folders only).
+/// Replaces the first `from` with `to` in the input file `file` (relative to `inputs`);
+/// fails when `from` is not there, so an edit never silently does nothing.
+pub fn edit_input(inputs: &Path, file: &str, from: &str, to: &str) {
+    let path = inputs.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A copy of the example inputs in `work/inputs` with each `(file, from, to)` edit applied.
+pub fn edited_example(work: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let inputs = work.join("inputs");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs"),
+        &inputs,
+    );
+    for (file, from, to) in edits {
+        edit_input(&inputs, file, from, to);
+    }
+    inputs
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
