@@ -60,9 +60,35 @@ pub fn is_key_vault_secret_name(name: &str) -> bool {
     (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// At most this many `*` stand for a masked value.
+const MASK_WIDTH: usize = 16;
+
+/// How a diagnostic shows a value refused where the *name* of a secret belongs: people paste
+/// the secret itself there (a password, a webhook URL with its signature), and diagnostics
+/// end up in CI logs. Only its length and a mask are shown; the position says where it is.
+pub fn masked(value: &str) -> String {
+    let chars = value.chars().count();
+    let mask = "*".repeat(chars.min(MASK_WIDTH));
+    let more = if chars > MASK_WIDTH { "…" } else { "" };
+    format!("a value of {chars} characters, not shown (`{mask}{more}`)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_values_show_their_length_and_nothing_of_them() {
+        assert_eq!(masked("ab$"), "a value of 3 characters, not shown (`***`)");
+        let url = "https://hooks.example/x?sig=Zm9vYmFyYmF6cXV4cXV1eA";
+        let shown = masked(url);
+        assert_eq!(
+            shown,
+            "a value of 50 characters, not shown (`****************…`)"
+        );
+        assert!(!shown.contains("sig") && !shown.contains("https"));
+        assert_eq!(masked("비밀"), "a value of 2 characters, not shown (`**`)");
+    }
 
     #[test]
     fn dns_labels() {

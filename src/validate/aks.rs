@@ -112,6 +112,16 @@ pub fn is_dns_subdomain(name: &str) -> bool {
     name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
+/// Where a role's password key lives; the Secret is named only when it is a valid name,
+/// since a refused one may be a pasted secret (it is reported, masked, at its own field).
+fn credentials_hint(env: &str, credentials_secret: &str) -> String {
+    if is_dns_subdomain(credentials_secret) {
+        format!("on `{env}` it names a key of Secret `{credentials_secret}`")
+    } else {
+        format!("on `{env}` it names a key of the Secret that `credentialsSecret` names")
+    }
+}
+
 /// Whether `key` can be a key of a Secret's data (and so a file name in its volume).
 pub fn is_secret_key(key: &str) -> bool {
     !key.is_empty()
@@ -376,7 +386,7 @@ fn stateful_set_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
                     target
                         .at(at, "not a Kubernetes Secret name")
                         .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
-                        .found(format!("`{secret}`")),
+                        .found(crate::names::masked(secret)),
                 );
             }
         }
@@ -390,11 +400,8 @@ fn stateful_set_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
                             "not a key a Kubernetes Secret can hold",
                         )
                         .expected("letters, digits, `-`, `_` and `.`")
-                        .found(format!("`{}`", role.password_secret))
-                        .hint(format!(
-                            "on `{}` it names a key of Secret `{}`",
-                            target.env, target.set.credentials_secret
-                        )),
+                        .found(crate::names::masked(&role.password_secret))
+                        .hint(credentials_hint(target.env, &target.set.credentials_secret)),
                 );
             }
         }

@@ -13,7 +13,7 @@ use crate::diagnostics::Diagnostic;
 use crate::duration::{AZURE_WINDOWS, DURATION_FORMS, Duration};
 use crate::input::{AlertRule, Platform, Signal};
 use crate::load::SourceFile;
-use crate::names::{is_dns_label, is_key_vault_secret_name};
+use crate::names::{is_dns_label, is_key_vault_secret_name, masked};
 use crate::path;
 use crate::validate::Design;
 use crate::yaml::Seg;
@@ -371,7 +371,7 @@ fn webhook_secrets_are_key_vault_names(design: &Design, out: &mut Vec<Diagnostic
                             "not a Key Vault secret name",
                         )
                         .expected("1–127 letters, digits and `-`")
-                        .found(format!("`{}`", webhook.uri_secret)),
+                        .found(masked(&webhook.uri_secret)),
                     );
                 }
             }

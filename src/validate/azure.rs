@@ -7,7 +7,7 @@ use crate::input::{
     AzureEnvironment, EnvironmentFile, HaMode, NetworkAccess, Platform, ScalarValue,
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
-use crate::names::is_key_vault_secret_name;
+use crate::names::{is_key_vault_secret_name, masked};
 use crate::path;
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
@@ -45,7 +45,7 @@ fn passwords_are_key_vault_secrets(design: &Design, out: &mut Vec<Diagnostic>) {
     let servers = azure_servers(design);
     let not_a_name = |at: Diagnostic, name: &str| {
         at.expected("1–127 letters, digits and `-`")
-            .found(format!("`{name}`"))
+            .found(masked(name))
             .hint("Key Vault holds the passwords on azure-flexible-server")
     };
     for s in &servers {

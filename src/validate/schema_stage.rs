@@ -86,6 +86,17 @@ fn instance_path(error: &ValidationError<'_>) -> Vec<Seg> {
         .collect()
 }
 
+/// The text of a scalar node, as it was written.
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.kind {
+        NodeKind::Str(s) => Some(s.clone()),
+        NodeKind::Int(i) => Some(i.to_string()),
+        NodeKind::Float(f) => Some(f.to_string()),
+        NodeKind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 fn found(node: Option<&Node>) -> String {
     match node.map(|n| &n.kind) {
         None => "nothing".to_owned(),
@@ -120,6 +131,12 @@ fn describe(file: &SourceFile, error: &ValidationError<'_>) -> Vec<Diagnostic> {
     let node = file.root.get(&path);
     let at =
         |message: String| Diagnostic::new(file.display.clone(), file.root.pos_of(&path), message);
+    // A field that names a secret may hold the pasted secret itself: never echo it.
+    let names_a_secret = matches!(path.last(), Some(Seg::Key(k)) if k.ends_with("Secret"));
+    let found = |node: Option<&Node>| match node.and_then(scalar_text) {
+        Some(text) if names_a_secret => crate::names::masked(&text),
+        _ => found(node),
+    };
     let field = match path.last() {
         Some(Seg::Key(k)) => format!("`{k}`"),
         Some(Seg::Index(i)) => format!("item {i}"),

@@ -116,7 +116,9 @@ fn visit(node: &Node, file: &SourceFile, found: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::testing::{assert_one, validate_example_with};
+    use crate::validate::testing::{
+        assert_one, validate_example_with, validate_example_with_edits,
+    };
 
     #[test]
     fn secret_keys_are_told_from_secret_names() {
@@ -184,5 +186,58 @@ mod tests {
             "  owner: postgres://a:b@c/d",
         );
         assert_one(&found, "project.yaml:6:10", "embedded password");
+    }
+
+    #[test]
+    fn a_secret_pasted_where_its_name_belongs_is_never_echoed() {
+        // Each field that names a secret, holding what a hurried user pastes there instead.
+        let pasted = [
+            (
+                "services/auth.yaml",
+                "passwordSecret: phonebill-auth-user-password",
+                "passwordSecret: \"Au$th2025!Prod\"",
+            ),
+            (
+                "services/auth.yaml",
+                "administratorPasswordSecret: phonebill-auth-admin-password",
+                "administratorPasswordSecret: \"Adm1n pass!\"",
+            ),
+            (
+                "services/bill-inquiry.yaml",
+                "passwordSecret: bill-inquiry-app-password",
+                "passwordSecret: \"Bill pass#1\"",
+            ),
+            (
+                "services/bill-inquiry.yaml",
+                "credentialsSecret: postgresql-bill-inquiry-credentials",
+                "credentialsSecret: \"Cred$Pass9\"",
+            ),
+            (
+                "environments/prod.yaml",
+                "uriSecret: teams-webhook-url",
+                "uriSecret: \"https://hooks.example/x?sig=Zm9vYmFy\"",
+            ),
+        ];
+        let found = validate_example_with_edits(&pasted);
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(found.len() >= pasted.len(), "{shown:#?}");
+        for (_, _, with) in pasted {
+            let value = with.split_once(": ").unwrap().1.trim_matches('"');
+            for text in &shown {
+                assert!(!text.contains(value), "`{value}` echoed in:\n{text}");
+            }
+        }
+        assert!(
+            shown.iter().all(|t| t.contains("characters, not shown")),
+            "{shown:#?}"
+        );
+        // Refused by the schema (a number where a name belongs): not echoed either.
+        let found = validate_example_with(
+            "services/bill-inquiry.yaml",
+            "certificateSecret: postgresql-bill-inquiry-tls",
+            "certificateSecret: 20261204",
+        );
+        let shown = found[0].to_string();
+        assert!(!shown.contains("20261204"), "{shown}");
     }
 }
