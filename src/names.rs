@@ -28,14 +28,41 @@ pub fn identifier_problem(name: &str) -> Option<String> {
             name.len()
         ));
     }
-    if name.contains('\0') {
-        return Some("a NUL character".to_owned());
+    if let Some((at, c)) = first_control_character(name) {
+        return Some(format!(
+            "a control character (U+{:04X}) at character {}: psql and shells read it as the end of a line or a command",
+            u32::from(c),
+            at + 1
+        ));
     }
     let lower = name.to_lowercase();
     if lower == "postgres" || lower.starts_with("pg_") || lower.starts_with("azure_") {
         return Some("reserved for the server (`postgres`, `pg_*`, `azure_*`)".to_owned());
     }
     None
+}
+
+/// The first C0 or C1 control character, DEL, or Unicode line or paragraph separator in
+/// `text`, with its position in characters. None of them belongs in a name: each can end a
+/// line for psql, a shell, YAML or Markdown.
+pub fn first_control_character(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+/// `text` as a diagnostic can print it on its one line: control characters and line
+/// separators escaped (`\n`, `\u{2028}`).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Whether `name` is a PostgreSQL configuration parameter name (`work_mem`,
@@ -76,6 +103,24 @@ pub fn masked(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_with_control_characters_are_refused_where_they_are() {
+        for (name, at) in [
+            ("db\nx", "U+000A) at character 3"),
+            ("db\r", "U+000D) at character 3"),
+            ("\u{85}db", "U+0085) at character 1"),
+            ("d\u{2028}b", "U+2028) at character 2"),
+            ("db\u{2029}", "U+2029) at character 3"),
+            ("d\u{7f}", "U+007F) at character 2"),
+            ("\0", "U+0000) at character 1"),
+        ] {
+            let problem = identifier_problem(name).unwrap();
+            assert!(problem.contains(at), "{name:?}: {problem}");
+        }
+        assert_eq!(identifier_problem("요금_db"), None);
+        assert_eq!(printable("a\nb\u{2028}c\td"), "a\\nb\\u{2028}c\\td");
+    }
 
     #[test]
     fn masked_values_show_their_length_and_nothing_of_them() {

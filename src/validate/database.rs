@@ -1,7 +1,7 @@
 //! Rules on a service's database: PostgreSQL identifiers, seed rows and the timezone.
 
 use crate::diagnostics::{self, Diagnostic};
-use crate::names::{MAX_IDENTIFIER_BYTES, identifier_problem};
+use crate::names::{MAX_IDENTIFIER_BYTES, identifier_problem, printable};
 use crate::path;
 use crate::validate::Design;
 use crate::yaml::Seg;
@@ -87,7 +87,9 @@ const RESERVED_ROLE_NAMES: &[&str] = &[
     "current_role",
 ];
 
-/// Database, role, schema, seed table and column names: at most 63 bytes and not reserved.
+/// Database, role, schema, seed table and column names: at most 63 bytes, no control
+/// characters (a line break in a name would end a psql meta-command such as `\connect`),
+/// and not reserved.
 pub(super) fn postgres_identifiers_are_usable(design: &Design, out: &mut Vec<Diagnostic>) {
     for service in &design.services {
         let db = &service.value.database;
@@ -163,7 +165,10 @@ pub(super) fn postgres_identifiers_are_usable(design: &Design, out: &mut Vec<Dia
                                 .at_key(
                                     path!["database", "seedData", i, "rows", j],
                                     column,
-                                    format!("column `{column}` is not a usable PostgreSQL name"),
+                                    format!(
+                                        "column `{}` is not a usable PostgreSQL name",
+                                        printable(column)
+                                    ),
                                 )
                                 .found(problem),
                         );
@@ -175,8 +180,8 @@ pub(super) fn postgres_identifiers_are_usable(design: &Design, out: &mut Vec<Dia
             if let Some(problem) = identifier_problem(&name) {
                 out.push(
                     service
-                        .at(&at, format!("{what} `{name}` is not a usable PostgreSQL name"))
-                        .expected(format!("at most {MAX_IDENTIFIER_BYTES} bytes, not `postgres`, `pg_*` or `azure_*`"))
+                        .at(&at, format!("{what} `{}` is not a usable PostgreSQL name", printable(&name)))
+                        .expected(format!("at most {MAX_IDENTIFIER_BYTES} bytes on one line, no control characters, not `postgres`, `pg_*` or `azure_*`"))
                         .found(problem),
                 );
             }
