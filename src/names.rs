@@ -46,9 +46,12 @@ pub fn identifier_problem(name: &str) -> Option<String> {
 /// `text`, with its position in characters. None of them belongs in a name: each can end a
 /// line for psql, a shell, YAML or Markdown.
 pub fn first_control_character(text: &str) -> Option<(usize, char)> {
-    text.chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    text.chars().enumerate().find(|(_, c)| is_control(*c))
+}
+
+/// A C0 or C1 control character, DEL, or a Unicode line or paragraph separator.
+fn is_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// `text` as a diagnostic can print it on its one line: control characters and line
@@ -56,7 +59,7 @@ pub fn first_control_character(text: &str) -> Option<(usize, char)> {
 pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            if is_control(c) {
                 c.escape_debug().to_string()
             } else {
                 c.to_string()
