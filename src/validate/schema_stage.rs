@@ -98,13 +98,11 @@ fn scalar_text(node: &Node) -> Option<String> {
 }
 
 fn found(node: Option<&Node>) -> String {
-    match node.map(|n| &n.kind) {
+    match node {
         None => "nothing".to_owned(),
-        Some(NodeKind::Str(s)) => format!("`{s}`"),
-        Some(NodeKind::Int(i)) => format!("`{i}`"),
-        Some(NodeKind::Float(f)) => format!("`{f}`"),
-        Some(NodeKind::Bool(b)) => format!("`{b}`"),
-        Some(_) => node.map_or("nothing", Node::type_name).to_owned(),
+        Some(node) => {
+            scalar_text(node).map_or_else(|| node.type_name().to_owned(), |t| format!("`{t}`"))
+        }
     }
 }
 
