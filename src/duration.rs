@@ -1,5 +1,5 @@
 //! Alert durations (`for: 5m`): how they are written in inputs, and the forms Azure and
-//! Prometheus take.
+//! Prometheus take; and the session timeouts of roles (`statementTimeout: 30s`).
 
 /// A whole number of minutes, written `<n>m`, `<n>h` or `<n>d` in inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,6 +85,37 @@ impl Duration {
     }
 }
 
+/// How a session timeout is written in inputs, for messages.
+pub const TIMEOUT_FORMS: &str = "a whole number of milliseconds, seconds, minutes or hours, such as `500ms`, `30s`, `5m` or `1h`, or `0` for no limit";
+
+/// The longest timeout PostgreSQL accepts: its timeouts are `int` milliseconds.
+const MAX_TIMEOUT_MS: u64 = i32::MAX as u64;
+
+/// Reads a session timeout (`500ms`, `30s`, `5m`, `1h`, `0`) as milliseconds; `None`
+/// for anything else or for more than PostgreSQL's limit (about 24 days).
+pub fn parse_timeout_ms(text: &str) -> Option<u32> {
+    if text == "0" {
+        return Some(0);
+    }
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let factor: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    if number.is_empty() {
+        return None;
+    }
+    let ms = number.parse::<u64>().ok()?.checked_mul(factor)?;
+    if ms > MAX_TIMEOUT_MS {
+        return None;
+    }
+    u32::try_from(ms).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +180,24 @@ mod tests {
                 60
             };
             assert!(every <= minutes, "{text}");
+        }
+    }
+
+    #[test]
+    fn timeouts_read_as_milliseconds() {
+        assert_eq!(parse_timeout_ms("0"), Some(0));
+        assert_eq!(parse_timeout_ms("500ms"), Some(500));
+        assert_eq!(parse_timeout_ms("30s"), Some(30_000));
+        assert_eq!(parse_timeout_ms("5m"), Some(300_000));
+        assert_eq!(parse_timeout_ms("2h"), Some(7_200_000));
+    }
+
+    #[test]
+    fn other_spellings_and_overflows_are_refused() {
+        for bad in [
+            "", "s", "30", "30 s", "1.5s", "-1s", "1d", "30S", "600h", "0s0",
+        ] {
+            assert_eq!(parse_timeout_ms(bad), None, "{bad}");
         }
     }
 }

@@ -427,6 +427,10 @@ pub struct Database {
     /// Schemas created besides `public`.
     #[serde(default)]
     pub schemas: Vec<String>,
+    /// Schemas searched for unqualified names, in order: by the schema file, the seed rows
+    /// and every role that sets no `searchPath` of its own; defaults to `public`, then
+    /// `schemas`.
+    pub search_path: Option<Vec<String>>,
     /// The service's schema file, relative to this file; must stay inside the inputs folder.
     pub schema_file: Option<String>,
     /// Login roles of the service.
@@ -449,6 +453,17 @@ pub struct Role {
     pub connection_limit: u32,
     /// Secret holding the role's password (Kubernetes Secret key or Key Vault secret name).
     pub password_secret: String,
+    /// Schemas the role's sessions search for unqualified names; defaults to the
+    /// database's `searchPath`.
+    pub search_path: Option<Vec<String>>,
+    /// Longest a statement of the role may run (`statement_timeout`), e.g. `30s`; `0`
+    /// turns the limit off. Default `1m`.
+    pub statement_timeout: Option<String>,
+    /// Longest a statement of the role waits for a lock (`lock_timeout`); default `10s`.
+    pub lock_timeout: Option<String>,
+    /// Longest a session of the role may stay idle inside a transaction
+    /// (`idle_in_transaction_session_timeout`); default `1m`.
+    pub idle_in_transaction_session_timeout: Option<String>,
 }
 
 /// Access level of a role.

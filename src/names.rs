@@ -42,6 +42,14 @@ pub fn identifier_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Whether psql's `\connect` would read `name` as a connection string rather than a
+/// database name: it does for any argument holding `=` and for `postgres://` or
+/// `postgresql://` URIs (psql's `recognized_connection_string`).
+pub fn reads_as_connection_string(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.contains('=') || lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
 /// The first C0 or C1 control character, DEL, or Unicode line or paragraph separator in
 /// `text`, with its position in characters. None of them belongs in a name: each can end a
 /// line for psql, a shell, YAML or Markdown.

@@ -24,3 +24,4 @@ mod render;
 mod repository;
 mod robustness;
 mod sql_postgres;
+mod sql_security;

@@ -1,9 +1,11 @@
 //! The schema Job's own script, taken from the rendered Job, run against a real
 //! PostgreSQL 15 (with TLS) the way the Job runs it: the scripts of the Job's ConfigMap in
 //! its /sql, the credentials Secret's keys as files in its /secrets, the TLS Secret's CA in
-//! its /tls. It succeeds twice, and the second run changes nothing.
+//! its /tls. It succeeds twice, and the second run changes nothing; no password reaches
+//! the server's log, `pg_stat_statements` or the Job's output; a pre-existing role with
+//! more than the design grants stops it.
 
-use crate::support::{postgres, tools};
+use crate::support::{postgres, sql, tools};
 
 use std::path::Path;
 use std::process::Command;
@@ -24,71 +26,95 @@ fn find(dir: &Path, kind: &str, name_part: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no {kind} named *{name_part}*"))
 }
 
-#[test]
-fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
-    let out = tools::render_example();
-    let manifests = out.path().join("dev/bill-inquiry/kubernetes");
-    let job = find(&manifests, "Job", "-schema-");
-    let config_map = find(&manifests, "ConfigMap", "-schema");
-    let container = &job["spec"]["template"]["spec"]["containers"][0];
-    let script = container["args"][0].as_str().unwrap();
+/// The Job's script with its mounts moved under a temporary folder, ready to run against
+/// a test server.
+struct JobRun {
+    _work: tempfile::TempDir,
+    script: String,
+    env: Vec<(String, String)>,
+    /// The made-up password of the example's role `bill_inquiry_app`.
+    app_password: String,
+}
 
-    let server = postgres::TestServer::start();
-    let work = tempfile::tempdir().unwrap();
-    let (sql, secrets, tls) = (
-        work.path().join("sql"),
-        work.path().join("secrets"),
-        work.path().join("tls"),
-    );
-    for dir in [&sql, &secrets, &tls] {
-        std::fs::create_dir(dir).unwrap();
-    }
-    let scripts = config_map["data"].as_object().unwrap();
-    assert!(scripts.len() >= 5);
-    for (name, text) in scripts {
-        std::fs::write(sql.join(name), text.as_str().unwrap()).unwrap();
-    }
-    // The Secret keys the Job reads; the values exist only for this run.
-    let admin_password = format!("admin-{}", std::process::id());
-    server.admin_query(&format!("ALTER ROLE postgres PASSWORD '{admin_password}'"));
-    std::fs::write(secrets.join("postgres-password"), &admin_password).unwrap();
-    std::fs::write(
-        secrets.join("bill-inquiry-app-password"),
-        format!("app-{}", std::process::id()),
-    )
-    .unwrap();
-    std::fs::copy(server.tls_certificate(), tls.join("ca.crt")).unwrap();
+impl JobRun {
+    fn new(server: &postgres::TestServer) -> JobRun {
+        let out = tools::render_example();
+        let manifests = out.path().join("dev/bill-inquiry/kubernetes");
+        let job = find(&manifests, "Job", "-schema-");
+        let config_map = find(&manifests, "ConfigMap", "-schema");
+        let container = &job["spec"]["template"]["spec"]["containers"][0];
+        let script = container["args"][0].as_str().unwrap();
 
-    // The Job's mounts, moved under the temporary folder.
-    let script = script
-        .replace("/sql/", &format!("{}/", sql.display()))
-        .replace("/secrets/", &format!("{}/", secrets.display()))
-        .replace("/tls/", &format!("{}/", tls.display()));
-    let mut env: Vec<(String, String)> = container["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap().to_owned(),
-                e["value"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    for (name, value) in &mut env {
-        match name.as_str() {
-            "PGHOST" => *value = "localhost".to_owned(),
-            "PGPORT" => *value = server.port().to_string(),
-            _ => {}
+        let work = tempfile::tempdir().unwrap();
+        let (sql, secrets, tls) = (
+            work.path().join("sql"),
+            work.path().join("secrets"),
+            work.path().join("tls"),
+        );
+        for dir in [&sql, &secrets, &tls] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        let scripts = config_map["data"].as_object().unwrap();
+        assert!(scripts.len() >= 5);
+        for (name, text) in scripts {
+            std::fs::write(sql.join(name), text.as_str().unwrap()).unwrap();
+        }
+        // The Secret keys the Job reads; the values exist only for this run.
+        let nonce = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let admin_password = format!("admin-{nonce}");
+        let app_password = format!("app-{nonce}");
+        server.admin_query(&format!("ALTER ROLE postgres PASSWORD '{admin_password}'"));
+        std::fs::write(secrets.join("postgres-password"), &admin_password).unwrap();
+        std::fs::write(secrets.join("bill-inquiry-app-password"), &app_password).unwrap();
+        std::fs::copy(server.tls_certificate(), tls.join("ca.crt")).unwrap();
+
+        // The Job's mounts, moved under the temporary folder.
+        let script = script
+            .replace("/sql/", &format!("{}/", sql.display()))
+            .replace("/secrets/", &format!("{}/", secrets.display()))
+            .replace("/tls/", &format!("{}/", tls.display()));
+        let mut env: Vec<(String, String)> = container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap().to_owned(),
+                    e["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (name, value) in &mut env {
+            match name.as_str() {
+                "PGHOST" => *value = "localhost".to_owned(),
+                "PGPORT" => *value = server.port().to_string(),
+                _ => {}
+            }
+        }
+        JobRun {
+            _work: work,
+            script,
+            env,
+            app_password,
         }
     }
-    let run = || {
-        let output = Command::new("bash")
-            .arg("-c")
-            .arg(&script)
+
+    /// Runs the script as the pod does: bash, no terminal (`setsid`, so psql's
+    /// `\password` reads standard input), only the pod's environment. Ok(log) or Err(log).
+    fn run(&self) -> Result<String, String> {
+        let output = Command::new("setsid")
+            .args(["-w", "bash", "-c"])
+            .arg(&self.script)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
-            .envs(env.iter().cloned())
+            .envs(self.env.iter().cloned())
             .output()
             .unwrap();
         let log = format!(
@@ -96,7 +122,22 @@ fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(output.status.success(), "the Job's script failed:\n{log}");
+        if output.status.success() {
+            Ok(log)
+        } else {
+            Err(log)
+        }
+    }
+}
+
+#[test]
+fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
+    let server = postgres::TestServer::start();
+    let job = JobRun::new(&server);
+    let run = || {
+        let log = job
+            .run()
+            .unwrap_or_else(|log| panic!("the Job's script failed:\n{log}"));
         assert!(log.contains("schema applied"), "{log}");
         assert!(!log.contains("warning: Secret"), "the CA was used: {log}");
         log
@@ -106,20 +147,58 @@ fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
         || server.admin_query("SELECT count(*) FROM pg_database WHERE datname = 'bill_inquiry_db'");
     assert_eq!(rows().trim(), "1");
     let seed = || {
-        let output = server
-            .admin_psql()
-            .args([
-                "-At",
-                "-d",
-                "bill_inquiry_db",
-                "-c",
-                "SELECT count(*) FROM system_config",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "SELECT count(*) FROM system_config",
+        )
+        .trim()
+        .to_owned()
     };
     assert_eq!(seed(), "3");
     run();
     assert_eq!(seed(), "3", "the second run changes nothing");
+}
+
+#[test]
+fn the_schema_job_never_sends_a_password_and_the_role_logs_in_with_it() {
+    let server = postgres::TestServer::start();
+    sql::make_loud(&server);
+    let job = JobRun::new(&server);
+    let mut log = String::new();
+    for _ in 0..2 {
+        log.push_str(
+            &job.run()
+                .unwrap_or_else(|log| panic!("the Job failed:\n{log}")),
+        );
+    }
+    let kept = sql::kept_text(&server, &log);
+    assert!(
+        kept.contains("CREATE ROLE"),
+        "the server kept the statements"
+    );
+    assert!(
+        !kept.contains(&job.app_password),
+        "the role's password reached the server log, pg_stat_statements or the Job's output"
+    );
+    let output = server
+        .role_psql("bill_inquiry_app", &job.app_password, "bill_inquiry_db")
+        .args(["-At", "-c", "SELECT current_user"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_schema_job_stops_on_a_superuser_of_the_same_name() {
+    let server = postgres::TestServer::start();
+    server.admin_query("CREATE ROLE bill_inquiry_app LOGIN SUPERUSER");
+    let job = JobRun::new(&server);
+    let log = job.run().expect_err("the Job went on");
+    assert!(log.contains("role bill_inquiry_app is SUPERUSER"), "{log}");
+    assert!(!log.contains("schema applied"), "{log}");
 }

@@ -2,38 +2,12 @@
 //! whole sequence runs twice without error and changes nothing the second time, and each
 //! role can do exactly what its access level allows.
 
-use crate::support::postgres;
+use crate::support::{postgres, sql};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use postgres::TestServer;
-
-/// The rendered `sql/` folder of one target, written to a temporary folder.
-struct Scripts {
-    _dir: tempfile::TempDir,
-    files: Vec<PathBuf>,
-}
-
-fn scripts(target: &str) -> Scripts {
-    let files =
-        gen_lib::app::render_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let prefix = format!("{target}/sql/");
-    let mut paths = Vec::new();
-    for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
-        let file = dir.path().join(path.trim_start_matches(&prefix));
-        std::fs::write(&file, bytes).unwrap();
-        paths.push(file);
-    }
-    paths.sort();
-    assert!(paths.len() >= 5, "{target} has its scripts");
-    Scripts {
-        _dir: dir,
-        files: paths,
-    }
-}
 
 /// Passwords made up for this run only; never committed, never printed.
 fn passwords() -> BTreeMap<&'static str, String> {
@@ -48,22 +22,22 @@ fn passwords() -> BTreeMap<&'static str, String> {
     .collect()
 }
 
-fn run_all(server: &TestServer, scripts: &Scripts, env: &BTreeMap<&'static str, String>) {
-    for file in &scripts.files {
-        let output = server
-            .admin_psql()
-            .arg("-f")
-            .arg(file)
-            .envs(env.iter().map(|(k, v)| (*k, v)))
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{} failed:\n{}",
-            file.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+/// The passwords of a target's roles, in the order of its `02-roles.psql`.
+fn role_passwords<'a>(target: &str, env: &'a BTreeMap<&'static str, String>) -> Vec<&'a str> {
+    let vars: &[&str] = match target {
+        "prod/auth" => &["PHONEBILL_AUTH_USER_PASSWORD", "PHONEBILL_MONITOR_PASSWORD"],
+        "dev/bill-inquiry" => &["BILL_INQUIRY_APP_PASSWORD"],
+        _ => panic!("no passwords for {target}"),
+    };
+    vars.iter().map(|v| env[v].as_str()).collect()
+}
+
+fn run_target(server: &TestServer, target: &str, env: &BTreeMap<&'static str, String>) {
+    sql::run_all(
+        &server.admin_psql(),
+        &sql::example_scripts(target),
+        &role_passwords(target, env),
+    );
 }
 
 /// Runs `sql` as `role`; Ok(stdout) or Err(stderr).
@@ -138,17 +112,15 @@ fn state(server: &TestServer, db: &str) -> String {
 fn sql_target_builds_both_example_databases_idempotently_with_the_designed_access() {
     let server = TestServer::start();
     let env = passwords();
-    let auth = scripts("prod/auth");
-    let bill = scripts("dev/bill-inquiry");
 
-    run_all(&server, &auth, &env);
-    run_all(&server, &bill, &env);
+    run_target(&server, "prod/auth", &env);
+    run_target(&server, "dev/bill-inquiry", &env);
     let first = (
         state(&server, "phonebill_auth"),
         state(&server, "bill_inquiry_db"),
     );
-    run_all(&server, &auth, &env);
-    run_all(&server, &bill, &env);
+    run_target(&server, "prod/auth", &env);
+    run_target(&server, "dev/bill-inquiry", &env);
     let second = (
         state(&server, "phonebill_auth"),
         state(&server, "bill_inquiry_db"),
@@ -216,6 +188,21 @@ fn check_read_write_role(server: &TestServer, env: &BTreeMap<&'static str, Strin
             .contains("must be owner")
     );
     assert!(rw("TRUNCATE auth_services CASCADE").is_err());
+    // Sequences advance but are never reset; no temporary tables; the design's session settings.
+    assert!(
+        rw("SELECT setval(pg_get_serial_sequence('auth_permissions', 'permission_id'), 1)")
+            .unwrap_err()
+            .contains("permission denied")
+    );
+    assert!(
+        rw("CREATE TEMP TABLE scratch (id int)")
+            .unwrap_err()
+            .contains("permission denied")
+    );
+    assert_eq!(
+        rw("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout') || ' ' || current_setting('idle_in_transaction_session_timeout') || ' ' || current_setting('search_path') || ' ' || current_setting('default_transaction_read_only')").unwrap(),
+        "1min 10s 1min public off"
+    );
     // A table the administrator creates later is covered by the default privileges.
     admin(
         server,
@@ -276,13 +263,20 @@ fn check_monitor_role(server: &TestServer, env: &BTreeMap<&'static str, String>)
         monitor("SELECT pg_has_role('pg_monitor', 'MEMBER')").unwrap(),
         "t"
     );
+    assert_eq!(monitor("SHOW default_transaction_read_only").unwrap(), "on");
     assert!(
         monitor("INSERT INTO auth_services (service_code, service_name) VALUES ('T2', 't')")
+            .unwrap_err()
+            .contains("read-only transaction")
+    );
+    // Read-only sessions are a default; the privileges are the boundary.
+    assert!(
+        monitor("BEGIN READ WRITE; INSERT INTO auth_services (service_code, service_name) VALUES ('T2', 't'); COMMIT")
             .unwrap_err()
             .contains("permission denied")
     );
     assert!(
-        monitor("DELETE FROM auth_services")
+        monitor("BEGIN READ WRITE; DELETE FROM auth_services; COMMIT")
             .unwrap_err()
             .contains("permission denied")
     );
@@ -309,48 +303,30 @@ fn check_seed_rows(server: &TestServer) {
 }
 
 #[test]
-fn a_missing_password_variable_stops_the_roles_script_with_its_name() {
+fn a_role_is_never_left_without_its_password() {
     let server = TestServer::start();
-    let auth = scripts("prod/auth");
-    let roles = auth
-        .files
-        .iter()
-        .find(|f| f.ends_with("02-roles.psql"))
-        .unwrap();
-    let database = auth
-        .files
-        .iter()
-        .find(|f| f.ends_with("01-database.psql"))
-        .unwrap();
-    assert!(
-        server
-            .admin_psql()
-            .arg("-f")
-            .arg(database)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let output = server
-        .admin_psql()
-        .arg("-f")
-        .arg(roles)
-        .env_remove("PHONEBILL_AUTH_USER_PASSWORD")
-        .env_remove("PHONEBILL_MONITOR_PASSWORD")
-        .output()
-        .unwrap();
+    let auth = sql::example_scripts("prod/auth");
+    let admin = server.admin_psql();
+    let created = sql::run_script(&admin, auth.file("01-database.psql"), &[]);
+    assert!(created.status.success(), "{}", sql::output_text(&created));
+    // No line on standard input: psql reads an empty password, which the server clears.
+    let output = sql::run_script(&admin, auth.file("02-roles.psql"), &[]);
     assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let text = sql::output_text(&output);
     assert!(
-        stderr.contains("environment variable PHONEBILL_AUTH_USER_PASSWORD is not set"),
-        "{stderr}"
+        text.contains("role phonebill_auth_user was given an empty password"),
+        "{text}"
     );
     assert_eq!(
-        admin(
+        admin_count(
             &server,
-            "postgres",
             "SELECT count(*) FROM pg_roles WHERE rolname = 'phonebill_auth_user'"
         ),
-        "0"
+        "0",
+        "the role was not created"
     );
+}
+
+fn admin_count(server: &TestServer, sql: &str) -> String {
+    admin(server, "postgres", sql)
 }

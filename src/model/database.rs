@@ -20,6 +20,9 @@ pub struct Database {
     pub extensions: Vec<String>,
     /// Schemas besides `public`.
     pub schemas: Vec<String>,
+    /// Schemas searched for unqualified names by the schema file and the seed rows, and
+    /// by every role that sets none of its own.
+    pub search_path: Vec<String>,
     /// The schema file: path relative to the inputs folder and contents.
     pub schema_file: Option<(String, String)>,
     /// Login roles.
@@ -48,9 +51,27 @@ pub struct Role {
     pub connection_limit: u32,
     /// Secret holding the password.
     pub password_secret: String,
-    /// Environment variable the SQL reads the password from.
+    /// Environment variable holding the password where a shell needs it (the schema
+    /// Job, the README's checks).
     pub password_env: String,
+    /// Schemas the role's sessions search.
+    pub search_path: Vec<String>,
+    /// `statement_timeout` of the role's sessions, in milliseconds (0: no limit).
+    pub statement_timeout_ms: u32,
+    /// `lock_timeout`, in milliseconds.
+    pub lock_timeout_ms: u32,
+    /// `idle_in_transaction_session_timeout`, in milliseconds.
+    pub idle_in_transaction_timeout_ms: u32,
 }
+
+/// Session timeouts of a role that sets none (milliseconds): long enough for an
+/// application's queries, short enough that a stuck session or a lock queue clears
+/// itself. Written in docs/inputs.md.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u32 = 60_000;
+/// See [`DEFAULT_STATEMENT_TIMEOUT_MS`].
+pub const DEFAULT_LOCK_TIMEOUT_MS: u32 = 10_000;
+/// See [`DEFAULT_STATEMENT_TIMEOUT_MS`].
+pub const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 60_000;
 
 /// Access level of a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +207,11 @@ pub fn build(
     defaults: &input::DatabaseDefaults,
     schema_file: Option<(String, String)>,
 ) -> Database {
+    let search_path = db.search_path.clone().unwrap_or_else(|| {
+        std::iter::once("public".to_owned())
+            .chain(db.schemas.iter().cloned())
+            .collect()
+    });
     Database {
         name: db.name.clone(),
         encoding: db
@@ -201,19 +227,36 @@ pub fn build(
             .unwrap_or_else(|| "UTC".to_owned()),
         extensions: db.extensions.clone(),
         schemas: db.schemas.clone(),
+        search_path: search_path.clone(),
         schema_file,
-        roles: db.roles.iter().map(role).collect(),
+        roles: db.roles.iter().map(|r| role(r, &search_path)).collect(),
         seed_data: db.seed_data.iter().map(SeedTable::from).collect(),
     }
 }
 
-fn role(role: &input::Role) -> Role {
+fn role(role: &input::Role, database_search_path: &[String]) -> Role {
+    // Validation has refused timeouts that do not parse.
+    let timeout = |text: &Option<String>, default| {
+        text.as_deref()
+            .and_then(crate::duration::parse_timeout_ms)
+            .unwrap_or(default)
+    };
     Role {
         name: role.name.clone(),
         access: role.access.into(),
         connection_limit: role.connection_limit,
         password_secret: role.password_secret.clone(),
         password_env: secret_env_var(&role.password_secret),
+        search_path: role
+            .search_path
+            .clone()
+            .unwrap_or_else(|| database_search_path.to_vec()),
+        statement_timeout_ms: timeout(&role.statement_timeout, DEFAULT_STATEMENT_TIMEOUT_MS),
+        lock_timeout_ms: timeout(&role.lock_timeout, DEFAULT_LOCK_TIMEOUT_MS),
+        idle_in_transaction_timeout_ms: timeout(
+            &role.idle_in_transaction_session_timeout,
+            DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        ),
     }
 }
 

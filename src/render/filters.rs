@@ -55,6 +55,49 @@ pub fn sql_literal_str(text: &str) -> Result<String, Error> {
     })
 }
 
+/// A name as an argument of a psql meta-command (`\password "role"`, `\connect "db"`):
+/// double-quoted, `"` doubled. Inside double quotes psql's argument lexer keeps
+/// backslashes, backquotes and `:` as they are; only a line break would end the command,
+/// so control characters are refused (validation refuses them first, at their position).
+pub fn psql_arg_ident_str(text: &str) -> Result<String, Error> {
+    if let Some((at, c)) = crate::names::first_control_character(text) {
+        return Err(invalid(format!(
+            "a control character (U+{:04X}) at character {} cannot be a psql argument",
+            u32::from(c),
+            at + 1
+        )));
+    }
+    sql_ident_str(text)
+}
+
+/// The database argument of psql's `\connect`: as [`psql_arg_ident_str`], and never
+/// anything psql would read as a connection string instead of a name (`=` anywhere, or a
+/// `postgres://` URI), which could point the administrator's session at another host.
+pub fn psql_connect_db_str(text: &str) -> Result<String, Error> {
+    if crate::names::reads_as_connection_string(text) {
+        return Err(invalid(
+            "a database name with `=` or a URI prefix is a connection string to psql's \\connect",
+        ));
+    }
+    psql_arg_ident_str(text)
+}
+
+/// `psql_arg` filter.
+pub fn psql_arg(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("psql_arg takes text"))?;
+    Ok(safe(psql_arg_ident_str(text)?))
+}
+
+/// `psql_connect_db` filter.
+pub fn psql_connect_db(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("psql_connect_db takes text"))?;
+    Ok(safe(psql_connect_db_str(text)?))
+}
+
 /// `sql_ident` filter.
 pub fn sql_ident(value: &Value) -> Result<Value, Error> {
     let text = value
@@ -822,5 +865,19 @@ mod tests {
             Some("12")
         );
         assert!(join(&Value::from(3), Some(",")).is_err());
+    }
+
+    #[test]
+    fn psql_arguments_are_quoted_names_on_one_line() {
+        assert_eq!(
+            psql_arg_ident_str("a\"b\\c`:x").unwrap(),
+            "\"a\"\"b\\c`:x\""
+        );
+        assert!(psql_arg_ident_str("a\nb").is_err());
+        assert!(psql_arg_ident_str("a\u{2028}b").is_err());
+        assert!(psql_connect_db_str("app_db").is_ok());
+        assert!(psql_connect_db_str("app host=evil.example").is_err());
+        assert!(psql_connect_db_str("postgresql://evil.example/app").is_err());
+        assert!(psql_connect_db_str("POSTGRES://evil.example/app").is_err());
     }
 }

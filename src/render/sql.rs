@@ -1,5 +1,6 @@
 //! The SQL target: `sql/NN-*.psql`, run in name order by an administrator with
-//! `psql -v ON_ERROR_STOP=1 -d postgres -f FILE`. The same scripts serve both platforms.
+//! `psql -X -v ON_ERROR_STOP=1 -d postgres -f FILE`. The same scripts serve both platforms;
+//! docs/sql-scripts.md says what they defend against and how.
 
 use serde::Serialize;
 
@@ -14,8 +15,10 @@ struct SqlView<'a> {
     locale: Option<&'a str>,
     timezone: &'a str,
     schemas: Vec<String>,
+    search_path: &'a [String],
     extensions: &'a [String],
     roles: Vec<RoleView<'a>>,
+    monitor_roles: Vec<&'a str>,
     schema_file: Option<SchemaFileView<'a>>,
     seed_rows: Vec<SeedRowView>,
 }
@@ -28,7 +31,10 @@ struct RoleView<'a> {
     monitors: bool,
     connection_limit: u32,
     password_secret: &'a str,
-    password_env: &'a str,
+    search_path: &'a [String],
+    statement_timeout_ms: u32,
+    lock_timeout_ms: u32,
+    idle_in_transaction_timeout_ms: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,10 +43,11 @@ struct SchemaFileView<'a> {
     sql: &'a str,
 }
 
-/// One seed row: columns in name order, and the key columns with their values.
+/// One seed row: columns in name order, and the key columns with their values. The
+/// table is always schema-qualified: the seed script searches `pg_catalog` only.
 #[derive(Debug, Serialize)]
 struct SeedRowView {
-    schema: Option<String>,
+    schema: String,
     table: String,
     columns: Vec<(String, serde_json::Value)>,
     key: Vec<(String, serde_json::Value)>,
@@ -54,7 +61,14 @@ fn view(target: &Target) -> SqlView<'_> {
         locale: db.locale.as_deref(),
         timezone: &db.timezone,
         schemas: db.all_schemas(),
+        search_path: &db.search_path,
         extensions: &db.extensions,
+        monitor_roles: db
+            .roles
+            .iter()
+            .filter(|r| r.access == Access::Monitor)
+            .map(|r| r.name.as_str())
+            .collect(),
         roles: db
             .roles
             .iter()
@@ -65,7 +79,10 @@ fn view(target: &Target) -> SqlView<'_> {
                 monitors: r.access == Access::Monitor,
                 connection_limit: r.connection_limit,
                 password_secret: &r.password_secret,
-                password_env: &r.password_env,
+                search_path: &r.search_path,
+                statement_timeout_ms: r.statement_timeout_ms,
+                lock_timeout_ms: r.lock_timeout_ms,
+                idle_in_transaction_timeout_ms: r.idle_in_transaction_timeout_ms,
             })
             .collect(),
         schema_file: db
@@ -76,9 +93,17 @@ fn view(target: &Target) -> SqlView<'_> {
             .seed_data
             .iter()
             .flat_map(|seed| {
+                // An unqualified table is where the schema file created it: in the first
+                // schema of the database's search path.
                 let (schema, table) = match seed.table.split_once('.') {
-                    Some((schema, table)) => (Some(schema.to_owned()), table.to_owned()),
-                    None => (None, seed.table.clone()),
+                    Some((schema, table)) => (schema.to_owned(), table.to_owned()),
+                    None => (
+                        db.search_path
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "public".to_owned()),
+                        seed.table.clone(),
+                    ),
                 };
                 seed.rows.iter().map(move |row| SeedRowView {
                     schema: schema.clone(),

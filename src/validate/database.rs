@@ -1,7 +1,11 @@
-//! Rules on a service's database: PostgreSQL identifiers, seed rows and the timezone.
+//! Rules on a service's database: PostgreSQL identifiers, seed rows, the timezone, search
+//! paths and the roles' session timeouts.
 
 use crate::diagnostics::{self, Diagnostic};
-use crate::names::{MAX_IDENTIFIER_BYTES, identifier_problem, printable};
+use crate::duration::{TIMEOUT_FORMS, parse_timeout_ms};
+use crate::names::{
+    MAX_IDENTIFIER_BYTES, identifier_problem, printable, reads_as_connection_string,
+};
 use crate::path;
 use crate::validate::Design;
 use crate::yaml::Seg;
@@ -189,6 +193,104 @@ pub(super) fn postgres_identifiers_are_usable(design: &Design, out: &mut Vec<Dia
     }
 }
 
+/// The scripts pass the database's name to psql's `\connect`, which reads an argument
+/// with `=` or a `postgres://` prefix as a connection string: such a name could send the
+/// administrator's session, password included, to another host.
+pub(super) fn database_names_are_not_connection_strings(
+    design: &Design,
+    out: &mut Vec<Diagnostic>,
+) {
+    for service in &design.services {
+        let name = &service.value.database.name;
+        if reads_as_connection_string(name) {
+            out.push(
+                service
+                    .at(
+                        path!["database", "name"],
+                        format!("database `{}` would be a connection string to psql", printable(name)),
+                    )
+                    .hint("psql's \\connect reads a name with `=` or a `postgres://` prefix as connection settings; choose a name without them"),
+            );
+        }
+    }
+}
+
+/// A search path names schemas the scripts create (`public` or one of `schemas`), each
+/// once: a schema that does not exist is skipped by PostgreSQL, so a typo would quietly
+/// send unqualified names elsewhere.
+pub(super) fn search_paths_name_the_design_schemas(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let db = &service.value.database;
+        let mut paths = vec![(path!["database", "searchPath"].to_vec(), &db.search_path)];
+        for (i, role) in db.roles.iter().enumerate() {
+            paths.push((
+                path!["database", "roles", i, "searchPath"].to_vec(),
+                &role.search_path,
+            ));
+        }
+        for (at, search_path) in paths {
+            let Some(search_path) = search_path else {
+                continue;
+            };
+            if search_path.is_empty() {
+                out.push(
+                    service
+                        .at(&at, "an empty search path")
+                        .hint("list at least one schema, or leave the field out for the default"),
+                );
+            }
+            for (j, schema) in search_path.iter().enumerate() {
+                let mut element = at.clone();
+                element.push(Seg::Index(j));
+                let known = schema == "public" || db.schemas.contains(schema);
+                if !known {
+                    out.push(
+                        service
+                            .at(
+                                &element,
+                                format!(
+                                    "schema `{}` is not one of the database's",
+                                    printable(schema)
+                                ),
+                            )
+                            .expected("`public` or a schema listed in `database.schemas`"),
+                    );
+                } else if search_path[..j].contains(schema) {
+                    out.push(service.at(&element, format!("schema `{schema}` is listed twice")));
+                }
+            }
+        }
+    }
+}
+
+/// A role's session timeouts are written as gen reads them (`30s`, `5m`, `0`) and fit
+/// PostgreSQL's `int` milliseconds.
+pub(super) fn role_timeouts_are_durations(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        for (i, role) in service.value.database.roles.iter().enumerate() {
+            let timeouts = [
+                ("statementTimeout", &role.statement_timeout),
+                ("lockTimeout", &role.lock_timeout),
+                (
+                    "idleInTransactionSessionTimeout",
+                    &role.idle_in_transaction_session_timeout,
+                ),
+            ];
+            for (field, value) in timeouts {
+                let Some(text) = value else { continue };
+                if parse_timeout_ms(text).is_none() {
+                    out.push(
+                        service
+                            .at(path!["database", "roles", i, field], "not a timeout")
+                            .expected(format!("{TIMEOUT_FORMS}, at most 596h"))
+                            .found(format!("`{}`", text.escape_debug())),
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +354,66 @@ mod tests {
             &found,
             "services/bill-inquiry.yaml:19:11",
             "no value for key column `config_key`",
+        );
+    }
+
+    #[test]
+    fn search_paths_name_schemas_of_the_design() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  schemaFile:",
+            "  searchPath: [public, audit]\n  schemaFile:",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:7:24",
+            "schema `audit` is not one of the database's",
+        );
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "      connectionLimit: 50\n",
+            "      connectionLimit: 50\n      searchPath: [public, public]\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:12:28",
+            "schema `public` is listed twice",
+        );
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  schemaFile:",
+            "  searchPath: []\n  schemaFile:",
+        );
+        assert_one(&found, "services/auth.yaml:7:15", "an empty search path");
+    }
+
+    #[test]
+    fn role_timeouts_must_parse() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "      connectionLimit: 50\n",
+            "      connectionLimit: 50\n      lockTimeout: 10 seconds\n",
+        );
+        assert_one(&found, "services/auth.yaml:12:20", "not a timeout");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "      connectionLimit: 50\n",
+            "      connectionLimit: 50\n      statementTimeout: 30s\n      idleInTransactionSessionTimeout: \"0\"\n",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_database_name_is_never_a_connection_string() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  name: phonebill_auth\n",
+            "  name: \"auth host=evil.example\"\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:4:9",
+            "would be a connection string to psql",
         );
     }
 }

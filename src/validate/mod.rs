@@ -168,6 +168,9 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     schema_files::schema_files_are_plain_sql(design, dir, out);
     connections::connection_limits_fit(design, out);
     database::seed_rows_have_their_keys(design, out);
+    database::database_names_are_not_connection_strings(design, out);
+    database::search_paths_name_the_design_schemas(design, out);
+    database::role_timeouts_are_durations(design, out);
     database::timezones_are_names(design, out);
     azure::check_all(design, out);
     aks::check_all(design, out);

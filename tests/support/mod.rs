@@ -2,4 +2,5 @@
 
 pub mod harness;
 pub mod postgres;
+pub mod sql;
 pub mod tools;

@@ -16,6 +16,8 @@ pub(super) struct DatabaseView {
     timezone: String,
     extensions: Vec<String>,
     schemas: Vec<String>,
+    /// psql's `\dt` for each schema, its name quoted as psql reads a meta-command argument.
+    list_tables: Vec<String>,
     schema_file: Option<String>,
     roles: Vec<RoleView>,
     seeds: Vec<SeedView>,
@@ -28,6 +30,9 @@ struct RoleView {
     connection_limit: u32,
     secret: String,
     env: String,
+    search_path: Vec<String>,
+    timeouts: String,
+    read_only: bool,
 }
 
 /// One seeded table and the query that counts its seeded rows.
@@ -213,6 +218,13 @@ pub(super) fn view(target: &Target) -> DatabaseView {
         timezone: db.timezone.clone(),
         extensions: db.extensions.clone(),
         schemas: db.all_schemas(),
+        // Validation refuses the control characters that alone make a name unquotable.
+        list_tables: db
+            .all_schemas()
+            .iter()
+            .filter_map(|s| crate::render::filters::psql_arg_ident_str(s).ok())
+            .map(|quoted| format!("\\dt {quoted}.*"))
+            .collect(),
         schema_file: db.schema_file.as_ref().map(|(rel, _)| rel.clone()),
         roles: db
             .roles
@@ -223,6 +235,14 @@ pub(super) fn view(target: &Target) -> DatabaseView {
                 connection_limit: r.connection_limit,
                 secret: r.password_secret.clone(),
                 env: r.password_env.clone(),
+                search_path: r.search_path.clone(),
+                timeouts: format!(
+                    "statements {}, lock waits {}, idle in a transaction {}",
+                    human_ms(r.statement_timeout_ms),
+                    human_ms(r.lock_timeout_ms),
+                    human_ms(r.idle_in_transaction_timeout_ms)
+                ),
+                read_only: r.access != crate::model::Access::ReadWrite,
             })
             .collect(),
         seeds: db
@@ -236,6 +256,17 @@ pub(super) fn view(target: &Target) -> DatabaseView {
                 count_sql: count_sql(&seed.table, &seed.key, &seed.rows),
             })
             .collect(),
+    }
+}
+
+/// A timeout in milliseconds as people read it: `no limit`, `500 ms`, `30 s`, `5 min`, `2 h`.
+fn human_ms(ms: u32) -> String {
+    match ms {
+        0 => "no limit".to_owned(),
+        ms if ms % 3_600_000 == 0 => format!("{} h", ms / 3_600_000),
+        ms if ms % 60_000 == 0 => format!("{} min", ms / 60_000),
+        ms if ms % 1_000 == 0 => format!("{} s", ms / 1_000),
+        ms => format!("{ms} ms"),
     }
 }
 
