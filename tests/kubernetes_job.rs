@@ -1,5 +1,5 @@
 //! The schema Job's own script, taken from the rendered Job, run against a real
-//! PostgreSQL 15 (with TLS) the way the Job runs it: the scripts of the Job's ConfigMap in
+//! PostgreSQL 14 (the dev image's major, with TLS) the way the Job runs it: the scripts of the Job's ConfigMap in
 //! its /sql, the credentials Secret's keys as files in its /secrets, the TLS Secret's CA in
 //! its /tls. It succeeds twice, and the second run changes nothing; no password reaches
 //! the server's log, `pg_stat_statements` or the Job's output; a pre-existing role with
@@ -132,7 +132,7 @@ impl JobRun {
 
 #[test]
 fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
-    let server = postgres::TestServer::start();
+    let server = postgres::TestServer::start_major(14);
     let job = JobRun::new(&server);
     let run = || {
         let log = job
@@ -162,7 +162,7 @@ fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
 
 #[test]
 fn the_schema_job_never_sends_a_password_and_the_role_logs_in_with_it() {
-    let server = postgres::TestServer::start();
+    let server = postgres::TestServer::start_major(14);
     sql::make_loud(&server);
     let job = JobRun::new(&server);
     let mut log = String::new();
@@ -195,7 +195,7 @@ fn the_schema_job_never_sends_a_password_and_the_role_logs_in_with_it() {
 
 #[test]
 fn the_schema_job_stops_on_a_superuser_of_the_same_name() {
-    let server = postgres::TestServer::start();
+    let server = postgres::TestServer::start_major(14);
     server.admin_query("CREATE ROLE bill_inquiry_app LOGIN SUPERUSER");
     let job = JobRun::new(&server);
     let log = job.run().expect_err("the Job went on");

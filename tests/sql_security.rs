@@ -1,5 +1,5 @@
-//! The SQL target against the people who would turn it on its users (issue 16), on a real
-//! PostgreSQL 15: hostile names and values either run as data or are refused, a function
+//! The SQL target against the people who would turn it on its users (issue 16), on real
+//! PostgreSQL 14, 15 and 18 servers: hostile names and values either run as data or are refused, a function
 //! planted in `public` is never called (CVE-2018-1058), no password reaches the server's
 //! log, `pg_stat_statements` or psql's output, a role that exists with more than the
 //! design grants stops the run, and a REVOKE that cannot take effect fails it.
@@ -8,6 +8,17 @@ use crate::support::{harness, postgres::TestServer, sql};
 
 use std::path::Path;
 use std::process::Command;
+
+/// The majors the security checks run on: the dev image's 14 (PUBLIC may create in
+/// `public`), Debian's 15, and the newest.
+const SECURITY_MAJORS: [u32; 3] = [14, 15, 18];
+
+fn on_security_majors(check: fn(u32)) {
+    for major in SECURITY_MAJORS {
+        eprintln!("PostgreSQL {major}");
+        check(major);
+    }
+}
 
 /// A password made up for this run only: never committed, never printed by a passing test.
 fn made_up_password(label: &str) -> String {
@@ -39,6 +50,10 @@ fn with_psqlrc(cmd: &Command, psqlrc: &Path) -> Command {
 
 #[test]
 fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands() {
+    on_security_majors(hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on);
+}
+
+fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(major: u32) {
     let work = tempfile::tempdir().unwrap();
     // Each would run `touch pwned` in psql's working folder if it escaped its context.
     let database = "bill\"db\\! touch pwned :'x' `touch pwned`";
@@ -97,7 +112,7 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands() {
     assert_eq!(check.code, 0, "{}", check.stderr);
     let scripts = sql::render_scripts(&inputs, "dev/bill-inquiry");
 
-    let server = TestServer::start();
+    let server = TestServer::start_major(major);
     let cwd = tempfile::tempdir().unwrap();
     let mut admin = server.admin_psql();
     admin.current_dir(cwd.path());
@@ -179,7 +194,11 @@ CREATE OPERATOR public.= (LEFTARG = name, RIGHTARG = text, FUNCTION = public.nam
 
 #[test]
 fn functions_planted_in_public_are_never_called_cve_2018_1058() {
-    let server = TestServer::start();
+    on_security_majors(functions_planted_in_public_are_never_called_cve_2018_1058_on);
+}
+
+fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
+    let server = TestServer::start_major(major);
     let password = made_up_password("app");
     let bill = sql::example_scripts("dev/bill-inquiry");
     // PostgreSQL 14 and clusters upgraded from it let every role create in `public`.
@@ -256,6 +275,10 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058() {
 
 #[test]
 fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output() {
+    on_security_majors(no_password_reaches_the_server_log_pg_stat_statements_or_psql_output_on);
+}
+
+fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output_on(major: u32) {
     let auth = sql::example_scripts("prod/auth");
     let bill = sql::example_scripts("dev/bill-inquiry");
     let passwords = [
@@ -276,7 +299,7 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output() {
     .unwrap();
 
     // The superuser path, twice, the second time with that psqlrc and a LATIN1 client.
-    let server = TestServer::start();
+    let server = TestServer::start_major(major);
     sql::make_loud(&server);
     let mut output = String::new();
     for admin in [
@@ -301,7 +324,7 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output() {
     );
 
     // A non-superuser administrator with CREATEROLE and CREATEDB, as on Azure.
-    let server = TestServer::start();
+    let server = TestServer::start_major(major);
     sql::make_loud(&server);
     let admin_password = made_up_password("azure-admin");
     server.admin_query(&format!(
@@ -310,7 +333,8 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output() {
     ));
     // pg_stat_statements is not a trusted extension: on Azure the allow-list lets the
     // administrator create it; here a superuser creates it in databases the
-    // administrator owns.
+    // administrator owns. Before 15 the bootstrap superuser owns `public`; from 15 on the
+    // database's owner does, and the administrator is given the same there.
     for (database, locale) in [
         ("phonebill_auth", " LOCALE 'ko_KR.UTF-8'"),
         ("bill_inquiry_db", ""),
@@ -320,7 +344,16 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output() {
         ));
         let created = server
             .admin_psql()
-            .args(["-d", database, "-c", "CREATE EXTENSION pg_stat_statements"])
+            .args([
+                "-d",
+                database,
+                "-c",
+                if major < 15 {
+                    "CREATE EXTENSION pg_stat_statements; ALTER SCHEMA public OWNER TO azure_admin"
+                } else {
+                    "CREATE EXTENSION pg_stat_statements"
+                },
+            ])
             .output()
             .unwrap();
         assert!(created.status.success(), "{}", sql::output_text(&created));
@@ -372,7 +405,11 @@ fn assert_logins(server: &TestServer, passwords: &[String]) {
 
 #[test]
 fn a_design_role_that_holds_more_than_the_design_grants_stops_the_run() {
-    let server = TestServer::start();
+    on_security_majors(a_design_role_that_holds_more_than_the_design_grants_stops_the_run_on);
+}
+
+fn a_design_role_that_holds_more_than_the_design_grants_stops_the_run_on(major: u32) {
+    let server = TestServer::start_major(major);
     let bill = sql::example_scripts("dev/bill-inquiry");
     let admin = server.admin_psql();
     let created = sql::run_script(&admin, bill.file("01-database.psql"), &[]);
@@ -423,7 +460,11 @@ fn a_design_role_that_holds_more_than_the_design_grants_stops_the_run() {
 
 #[test]
 fn a_revoke_that_cannot_take_effect_fails_the_run() {
-    let server = TestServer::start();
+    on_security_majors(a_revoke_that_cannot_take_effect_fails_the_run_on);
+}
+
+fn a_revoke_that_cannot_take_effect_fails_the_run_on(major: u32) {
+    let server = TestServer::start_major(major);
     let bill = sql::example_scripts("dev/bill-inquiry");
     let admin = server.admin_psql();
     sql::run_all(&admin, &bill, &[&made_up_password("app")]);
