@@ -17,6 +17,7 @@ mod azure;
 mod connections;
 mod database;
 mod naming;
+mod psql_lexer;
 mod references;
 mod schema_files;
 mod schema_stage;
