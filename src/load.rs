@@ -372,7 +372,7 @@ fn refuse_nul_byte(rel: &str, text: &str) -> Result<(), FileProblem> {
 }
 
 /// The position just after `prefix`, the text of a file before some point in it.
-fn position_after(prefix: &str) -> Pos {
+pub(crate) fn position_after(prefix: &str) -> Pos {
     let line = prefix.matches('\n').count() + 1;
     let column = prefix
         .rsplit('\n')

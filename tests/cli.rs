@@ -1,6 +1,6 @@
 //! The command line as a person and CI see it, locked with snapshots: help, `--check`
-//! drift, `--format json`, completions and scaffolding. Runs happen in a temporary folder
-//! with relative paths so the output is stable.
+//! drift, `--format json`, schema-file diagnostics, completions and scaffolding. Runs
+//! happen in a temporary folder with relative paths so the output is stable.
 
 use crate::support::harness;
 
@@ -86,6 +86,46 @@ fn validate_reports_json_lines_for_ci() {
     settings().bind(|| insta::assert_snapshot!("validate-json", transcript(&run)));
     let human = run_gen_in(dir.path(), &["validate"]);
     settings().bind(|| insta::assert_snapshot!("validate-human", transcript(&human)));
+}
+
+/// Replaces `CREATE TABLE IF NOT EXISTS system_config` in the example's bill-inquiry schema
+/// file by `sql` followed by it.
+fn insert_into_schema_file(dir: &Path, sql: &str) {
+    let path = dir.join("inputs/sql/bill-inquiry.psql");
+    let anchor = "CREATE TABLE IF NOT EXISTS system_config";
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(anchor));
+    std::fs::write(&path, text.replacen(anchor, &format!("{sql}{anchor}"), 1)).unwrap();
+}
+
+#[test]
+fn validate_shows_where_psql_would_read_a_schema_file_as_more_than_sql() {
+    let dir = workspace();
+    insert_into_schema_file(
+        dir.path(),
+        "SELECT 1; \\! id\nSELECT E'\\\\'; \\! id '\nSELECT :'password';\n",
+    );
+    let run = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("validate-schema-file-psql", transcript(&run)));
+}
+
+#[test]
+fn validate_accepts_a_backslash_inside_a_dollar_quote_and_a_comment() {
+    let dir = workspace();
+    insert_into_schema_file(
+        dir.path(),
+        "-- psql reads \\! id in a comment as text\n\
+         /* and /* nested */ \\! id here too */\n\
+         CREATE OR REPLACE FUNCTION audit.no_shell() RETURNS text LANGUAGE plpgsql AS $body$\n\
+         BEGIN\n\
+         -- \\! id\n\
+         RETURN '\\! id' || E'\\\\! ' || 'x::int, arr[1:2]';\n\
+         END\n\
+         $body$;\n",
+    );
+    let run = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]

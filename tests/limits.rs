@@ -140,6 +140,17 @@ fn a_very_long_line() {
 }
 
 #[test]
+fn a_schema_file_full_of_psql_variables() {
+    refused(
+        |inputs| {
+            let text = "SELECT :a, :'b', \\! c\n".repeat(350_000);
+            std::fs::write(inputs.join("sql/auth.psql"), text).unwrap();
+        },
+        "a psql variable reference (`:a`)",
+    );
+}
+
+#[test]
 fn a_file_that_is_not_utf8() {
     refused(
         |inputs| {

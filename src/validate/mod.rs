@@ -18,6 +18,7 @@ mod connections;
 mod database;
 pub mod majors;
 mod naming;
+mod psql_lexer;
 mod references;
 mod schema_files;
 mod schema_stage;
