@@ -150,8 +150,9 @@ pub fn script_names(target: &Target) -> Vec<String> {
     if db.schema_file.is_some() {
         steps.push("06-schema");
     }
+    // 07 is left for the service's migrations (issue 17), applied after the schema file.
     if db.seed_data.iter().any(|seed| !seed.rows.is_empty()) {
-        steps.push("07-seed-data");
+        steps.push("08-seed-data");
     }
     steps
         .into_iter()
