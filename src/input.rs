@@ -474,7 +474,7 @@ pub enum Access {
     ReadWrite,
     /// SELECT on all tables of the database's schemas, now and later.
     ReadOnly,
-    /// `pg_monitor` plus read-only.
+    /// `pg_monitor` and CONNECT: statistics, never table contents.
     Monitor,
 }
 

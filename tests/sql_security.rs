@@ -56,7 +56,9 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands() {
 fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(major: u32) {
     let work = tempfile::tempdir().unwrap();
     // Each would run `touch pwned` in psql's working folder if it escaped its context.
-    let database = "bill\"db\\! touch pwned :'x' `touch pwned`";
+    // `요"`: in a client-only encoding such as UHC, the last byte of 요 and the quote read
+    // as one character; the scripts switch psql to UTF-8 before their `\connect` line.
+    let database = "요\"db \\! touch pwned :'x' `touch pwned`";
     let role = "app'\\gexec \\! touch pwned";
     let schema = "s\"; \\! touch pwned; --";
     let values = [
@@ -115,7 +117,7 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
     let server = TestServer::start_major(major);
     let cwd = tempfile::tempdir().unwrap();
     let mut admin = server.admin_psql();
-    admin.current_dir(cwd.path());
+    admin.current_dir(cwd.path()).env("PGCLIENTENCODING", "UHC");
     let password = made_up_password("hostile");
     for _ in 0..2 {
         sql::run_all(&admin, &scripts, &[&password]);
@@ -161,9 +163,9 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
     );
 }
 
-/// SQL the app role runs to plant look-alikes of what the scripts call, in `public` of the
-/// database it is connected to. Each records its call and tries to make the app role a
-/// superuser, which succeeds if the administrator ever runs it.
+/// SQL a role (`PLANTER`) runs to plant look-alikes of what the scripts call, in `public`
+/// of the database it is connected to. Each records its call and tries to make the planter
+/// a superuser, which succeeds if the administrator ever runs it.
 const PLANT: &str = r#"
 CREATE TABLE public.planted_calls (fn text);
 GRANT INSERT ON public.planted_calls TO PUBLIC;
@@ -171,7 +173,7 @@ CREATE FUNCTION public.gen_trap(fn text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO public.planted_calls VALUES (fn);
   BEGIN
-    EXECUTE 'ALTER ROLE bill_inquiry_app SUPERUSER';
+    EXECUTE 'ALTER ROLE PLANTER SUPERUSER';
   EXCEPTION WHEN OTHERS THEN NULL;
   END;
 END $$;
@@ -204,34 +206,56 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     // PostgreSQL 14 and clusters upgraded from it let every role create in `public`.
     server.admin_query("GRANT CREATE ON SCHEMA public TO PUBLIC");
     sql::run_all(&server.admin_psql(), &bill, &[&password]);
-
-    // The app role plants its look-alikes in database postgres and, after a mistaken
-    // GRANT, in its own database too.
-    let mut grant = server.admin_psql();
-    grant.args([
-        "-d",
-        "bill_inquiry_db",
-        "-c",
-        "GRANT CREATE ON SCHEMA public TO PUBLIC",
-    ]);
-    assert!(grant.status().unwrap().success());
-    for database in ["postgres", "bill_inquiry_db"] {
+    let intruder_password = made_up_password("intruder");
+    server.admin_query(&format!(
+        "CREATE ROLE intruder LOGIN PASSWORD '{intruder_password}'"
+    ));
+    let plant = |role: &str, password: &str, database: &str| {
         let output = server
-            .role_psql("bill_inquiry_app", &password, database)
-            .args(["-c", PLANT])
+            .role_psql(role, password, database)
+            .args(["-c", &PLANT.replace("PLANTER", role)])
             .output()
             .unwrap();
         assert!(output.status.success(), "{}", sql::output_text(&output));
-    }
+    };
+    let nothing_ran = |when: &str| {
+        for database in ["postgres", "bill_inquiry_db"] {
+            let planted = sql::query_in(
+                &server,
+                database,
+                "SELECT count(*) FROM pg_class WHERE relname = 'planted_calls'",
+            );
+            if planted == "1\n" {
+                assert_eq!(
+                    sql::query_in(
+                        &server,
+                        database,
+                        "SELECT count(*) FROM public.planted_calls"
+                    ),
+                    "0\n",
+                    "{when}: a planted function ran in {database}"
+                );
+            }
+        }
+        assert_eq!(
+            server.admin_query(
+                "SELECT count(*) FROM pg_roles WHERE rolsuper AND rolname <> 'postgres'"
+            ),
+            "0\n",
+            "{when}: a role became a superuser"
+        );
+    };
+
+    // 1. A role outside the design plants its look-alikes in database postgres.
+    plant("intruder", &intruder_password, "postgres");
     // The trap works: an unqualified call under the default search path springs it.
     server.admin_query("SELECT format('%s %s', 'a', 'b')");
     assert_eq!(
         server.admin_query("SELECT count(*) FROM planted_calls"),
         "1\n"
     );
-    server.admin_query("TRUNCATE planted_calls; ALTER ROLE bill_inquiry_app NOSUPERUSER");
-
-    // The next run creates a new role, checks privileges, seeds rows.
+    server.admin_query("TRUNCATE planted_calls; ALTER ROLE intruder NOSUPERUSER");
+    // The next run creates a new role, checks privileges, seeds rows: nothing planted runs.
     let work = tempfile::tempdir().unwrap();
     let inputs = harness::edited_example(
         work.path(),
@@ -244,33 +268,46 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     let next = sql::render_scripts(&inputs, "dev/bill-inquiry");
     let reader = made_up_password("reader");
     sql::run_all(&server.admin_psql(), &next, &[&password, &reader]);
-
-    for database in ["postgres", "bill_inquiry_db"] {
-        assert_eq!(
-            sql::query_in(
-                &server,
-                database,
-                "SELECT count(*) FROM public.planted_calls"
-            ),
-            "0\n",
-            "a planted function ran in {database}"
-        );
-    }
-    assert_eq!(
-        server.admin_query("SELECT rolsuper FROM pg_roles WHERE rolname = 'bill_inquiry_app'"),
-        "f\n"
-    );
+    nothing_ran("a run beside objects planted in database postgres");
     assert_eq!(
         server.admin_query("SELECT count(*) FROM pg_roles WHERE rolname = 'bill_inquiry_reader'"),
         "1\n"
     );
-    // Step 3 took CREATE on `public` away from PUBLIC again.
-    let output = server
-        .role_psql("bill_inquiry_app", &password, "bill_inquiry_db")
-        .args(["-c", "CREATE TABLE public.again (id int)"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
+
+    // 2. After a mistaken GRANT, it plants in the service's database: the schema file would
+    // bind its operators, so step 3 stops, naming them.
+    let reopen = "GRANT CREATE ON SCHEMA public TO PUBLIC";
+    server.admin_query("GRANT CONNECT ON DATABASE bill_inquiry_db TO intruder");
+    sql::query_in(&server, "bill_inquiry_db", reopen);
+    plant("intruder", &intruder_password, "bill_inquiry_db");
+    let stopped = run_until_failure(&server, &next, &[&password, &reader]);
+    assert!(
+        stopped.contains("function public.format is owned by intruder"),
+        "{stopped}"
+    );
+    assert!(stopped.contains("03-schemas.psql"), "{stopped}");
+    nothing_ran("a run beside objects planted in the service's database");
+
+    // 3. A role of the design that owns objects holds more than the design grants: step 2
+    // stops before anything else runs.
+    sql::query_in(&server, "bill_inquiry_db", "DROP OWNED BY intruder");
+    sql::query_in(&server, "bill_inquiry_db", reopen);
+    plant("bill_inquiry_app", &password, "bill_inquiry_db");
+    let stopped = run_until_failure(&server, &next, &[&password, &reader]);
+    assert!(stopped.contains("role bill_inquiry_app owns"), "{stopped}");
+    assert!(stopped.contains("02-roles.psql"), "{stopped}");
+    nothing_ran("a run after the app role planted objects");
+}
+
+/// Runs the scripts in order until one fails; the failing script's name and output.
+fn run_until_failure(server: &TestServer, scripts: &sql::Scripts, passwords: &[&str]) -> String {
+    for file in &scripts.files {
+        let output = sql::run_script(&server.admin_psql(), file, passwords);
+        if !output.status.success() {
+            return format!("{}\n{}", file.display(), sql::output_text(&output));
+        }
+    }
+    panic!("every script succeeded");
 }
 
 #[test]
@@ -500,7 +537,29 @@ fn a_revoke_that_cannot_take_effect_fails_the_run_on(major: u32) {
     let text = sql::output_text(&output);
     assert!(!output.status.success(), "{text}");
     assert!(
-        text.contains("PUBLIC can still create objects in schema public"),
+        text.contains("PUBLIC may create objects in schema public"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_misspelt_option_stops_the_roles_script_before_it_reads_a_password() {
+    let server = TestServer::start();
+    let auth = sql::example_scripts("prod/auth");
+    let admin = server.admin_psql();
+    let created = sql::run_script(&admin, auth.file("01-database.psql"), &[]);
+    assert!(created.status.success(), "{}", sql::output_text(&created));
+    let mut misspelt = server.admin_psql();
+    misspelt.args(["-v", "rotate_passwords=ture"]);
+    let output = sql::run_script(&misspelt, auth.file("02-roles.psql"), &["a", "b"]);
+    let text = sql::output_text(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("invalid input syntax for type boolean"),
+        "{text}"
+    );
+    assert_eq!(
+        server.admin_query("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'phonebill%'"),
+        "0\n"
     );
 }

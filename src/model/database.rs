@@ -80,7 +80,7 @@ pub enum Access {
     ReadWrite,
     /// SELECT on all tables.
     ReadOnly,
-    /// `pg_monitor` plus read-only.
+    /// `pg_monitor` and CONNECT: statistics, never table contents.
     Monitor,
 }
 
