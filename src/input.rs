@@ -431,6 +431,12 @@ pub struct Database {
     /// and every role that sets no `searchPath` of its own; defaults to `public`, then
     /// `schemas`.
     pub search_path: Option<Vec<String>>,
+    /// The role that owns the database, its schemas and what the schema file and the seed
+    /// rows create (NOLOGIN; the administrator is a member); defaults to `<name>_owner`.
+    pub owner_role: Option<String>,
+    /// How long the scripts' own statements wait for a lock held by the application
+    /// before they stop (`lock_timeout` of their sessions), e.g. `5s`; default `5s`.
+    pub script_lock_timeout: Option<String>,
     /// The service's schema file, relative to this file; must stay inside the inputs folder.
     pub schema_file: Option<String>,
     /// Login roles of the service.
@@ -484,10 +490,23 @@ pub enum Access {
 pub struct SeedTable {
     /// Table, optionally schema-qualified (`audit.settings`).
     pub table: String,
-    /// Columns identifying a row; rows whose key exists are left as they are.
+    /// Columns identifying a row: the table's primary key or a unique constraint.
     pub key: Vec<String>,
+    /// What a run does to a row whose key exists: `update` its other columns to the
+    /// design's values (the default), or `keep` it as the application left it.
+    pub existing_rows: Option<ExistingRows>,
     /// Rows: column → value.
     pub rows: Vec<BTreeMap<String, ScalarValue>>,
+}
+
+/// What a run does to a seed row whose key exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExistingRows {
+    /// Set its other columns to the design's values.
+    Update,
+    /// Leave it as it is: the application owns the row after seeding.
+    Keep,
 }
 
 /// A scalar value in inputs.

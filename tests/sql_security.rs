@@ -559,7 +559,9 @@ fn a_misspelt_option_stops_the_roles_script_before_it_reads_a_password() {
         "{text}"
     );
     assert_eq!(
-        server.admin_query("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'phonebill%'"),
+        server.admin_query(
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'phonebill%' AND rolcanlogin"
+        ),
         "0\n"
     );
 }

@@ -23,6 +23,13 @@ pub struct Database {
     /// Schemas searched for unqualified names by the schema file and the seed rows, and
     /// by every role that sets none of its own.
     pub search_path: Vec<String>,
+    /// The NOLOGIN role that owns the database, its schemas and their objects.
+    pub owner_role: String,
+    /// `lock_timeout` of the scripts' own sessions, in milliseconds.
+    pub script_lock_timeout_ms: u32,
+    /// Key of the advisory lock that keeps two runs of the scripts for this database
+    /// apart: derived from the database's name, the same on every run and platform.
+    pub advisory_lock_key: i64,
     /// The schema file: path relative to the inputs folder and contents.
     pub schema_file: Option<(String, String)>,
     /// Login roles.
@@ -112,6 +119,8 @@ pub struct SeedTable {
     pub table: String,
     /// Columns identifying a row.
     pub key: Vec<String>,
+    /// Whether a run sets an existing row's other columns to the design's values.
+    pub update_existing: bool,
     /// Rows: column → value.
     pub rows: Vec<BTreeMap<String, Scalar>>,
 }
@@ -121,6 +130,7 @@ impl From<&input::SeedTable> for SeedTable {
         SeedTable {
             table: seed.table.clone(),
             key: seed.key.clone(),
+            update_existing: seed.existing_rows != Some(input::ExistingRows::Keep),
             rows: seed.rows.iter().map(scalars).collect(),
         }
     }
@@ -228,10 +238,39 @@ pub fn build(
         extensions: db.extensions.clone(),
         schemas: db.schemas.clone(),
         search_path: search_path.clone(),
+        owner_role: owner_role(db),
+        script_lock_timeout_ms: db
+            .script_lock_timeout
+            .as_deref()
+            .and_then(crate::duration::parse_timeout_ms)
+            .unwrap_or(DEFAULT_SCRIPT_LOCK_TIMEOUT_MS),
+        advisory_lock_key: advisory_lock_key(&db.name),
         schema_file,
         roles: db.roles.iter().map(|r| role(r, &search_path)).collect(),
         seed_data: db.seed_data.iter().map(SeedTable::from).collect(),
     }
+}
+
+/// How long the scripts wait for a lock the application holds, when the design says
+/// nothing (milliseconds): a few seconds of queueing behind a long transaction at most.
+pub const DEFAULT_SCRIPT_LOCK_TIMEOUT_MS: u32 = 5_000;
+
+/// The database's owner role: the design's, or `<database>_owner`.
+pub fn owner_role(db: &input::Database) -> String {
+    db.owner_role
+        .clone()
+        .unwrap_or_else(|| format!("{}_owner", db.name))
+}
+
+/// A stable 64-bit key for `pg_advisory_lock`, from the database's name (FNV-1a): the
+/// same for every run, every machine and both platforms.
+fn advisory_lock_key(database: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in "gen sql scripts: ".bytes().chain(database.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 fn role(role: &input::Role, database_search_path: &[String]) -> Role {

@@ -8,7 +8,7 @@
 mod aks;
 mod alerting;
 mod azure;
-mod database;
+pub mod database;
 mod parameters;
 
 use std::collections::BTreeMap;

@@ -16,11 +16,30 @@ struct SqlView<'a> {
     timezone: &'a str,
     schemas: Vec<String>,
     search_path: &'a [String],
+    owner: &'a str,
+    lock_key: i64,
+    script_lock_timeout_ms: u32,
+    /// The comment that marks a login role as gen's for this database.
+    role_marker: String,
     extensions: &'a [String],
     roles: Vec<RoleView<'a>>,
-    monitor_roles: Vec<&'a str>,
     schema_file: Option<SchemaFileView<'a>>,
     seed_rows: Vec<SeedRowView>,
+    seed_tables: Vec<SeedTableView>,
+}
+
+/// A seeded table: its conflict key, and every column a row sets (for the sequences of
+/// serial and identity columns).
+#[derive(Debug, Serialize)]
+struct SeedTableView {
+    schema: String,
+    table: String,
+    /// `"schema"."table"`, for functions that take a name as text (`to_regclass`).
+    quoted: String,
+    key: Vec<String>,
+    /// The key columns in name order, as the check on its unique index lists them.
+    sorted_key: Vec<String>,
+    columns: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +70,8 @@ struct SeedRowView {
     table: String,
     columns: Vec<(String, serde_json::Value)>,
     key: Vec<(String, serde_json::Value)>,
+    /// The columns an existing row gets set to the design's values (empty: keep the row).
+    updates: Vec<String>,
 }
 
 fn view(target: &Target) -> SqlView<'_> {
@@ -62,13 +83,11 @@ fn view(target: &Target) -> SqlView<'_> {
         timezone: &db.timezone,
         schemas: db.all_schemas(),
         search_path: &db.search_path,
+        owner: &db.owner_role,
+        lock_key: db.advisory_lock_key,
+        script_lock_timeout_ms: db.script_lock_timeout_ms,
+        role_marker: format!("gen: a login role of database {}", db.name),
         extensions: &db.extensions,
-        monitor_roles: db
-            .roles
-            .iter()
-            .filter(|r| r.access == Access::Monitor)
-            .map(|r| r.name.as_str())
-            .collect(),
         roles: db
             .roles
             .iter()
@@ -93,18 +112,8 @@ fn view(target: &Target) -> SqlView<'_> {
             .seed_data
             .iter()
             .flat_map(|seed| {
-                // An unqualified table is where the schema file created it: in the first
-                // schema of the database's search path.
-                let (schema, table) = match seed.table.split_once('.') {
-                    Some((schema, table)) => (schema.to_owned(), table.to_owned()),
-                    None => (
-                        db.search_path
-                            .first()
-                            .cloned()
-                            .unwrap_or_else(|| "public".to_owned()),
-                        seed.table.clone(),
-                    ),
-                };
+                let (schema, table) = qualified(&seed.table, &db.search_path);
+                let update_existing = seed.update_existing;
                 seed.rows.iter().map(move |row| SeedRowView {
                     schema: schema.clone(),
                     table: table.clone(),
@@ -114,9 +123,61 @@ fn view(target: &Target) -> SqlView<'_> {
                         .iter()
                         .filter_map(|k| row.get(k).map(|v| (k.clone(), v.to_json())))
                         .collect(),
+                    updates: row
+                        .keys()
+                        .filter(|c| update_existing && !seed.key.contains(c))
+                        .cloned()
+                        .collect(),
                 })
             })
             .collect(),
+        seed_tables: db
+            .seed_data
+            .iter()
+            .filter(|seed| !seed.rows.is_empty())
+            .map(|seed| {
+                let (schema, table) = qualified(&seed.table, &db.search_path);
+                let mut columns: Vec<String> = seed
+                    .rows
+                    .iter()
+                    .flat_map(|row| row.keys().cloned())
+                    .collect();
+                columns.sort();
+                columns.dedup();
+                SeedTableView {
+                    // Validation refuses the names these would fail on (empty, NUL).
+                    quoted: format!(
+                        "{}.{}",
+                        super::filters::sql_ident_str(&schema).unwrap_or_default(),
+                        super::filters::sql_ident_str(&table).unwrap_or_default()
+                    ),
+                    schema,
+                    table,
+                    sorted_key: {
+                        let mut key = seed.key.clone();
+                        key.sort();
+                        key
+                    },
+                    key: seed.key.clone(),
+                    columns,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A seed table as (schema, table): an unqualified one is where the schema file created
+/// it, in the first schema of the database's search path.
+fn qualified(table: &str, search_path: &[String]) -> (String, String) {
+    match table.split_once('.') {
+        Some((schema, table)) => (schema.to_owned(), table.to_owned()),
+        None => (
+            search_path
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "public".to_owned()),
+            table.to_owned(),
+        ),
     }
 }
 

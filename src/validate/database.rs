@@ -215,6 +215,68 @@ pub(super) fn database_names_are_not_connection_strings(
     }
 }
 
+/// The database's owner role (`ownerRole`, or `<name>_owner`) is a usable name, and not
+/// one of the design's login roles: it owns everything and nobody logs in as it.
+pub(super) fn owner_role_is_usable(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let db = &service.value.database;
+        // A database name that is unusable is reported once, as itself.
+        if db.owner_role.is_none() && identifier_problem(&db.name).is_some() {
+            continue;
+        }
+        let owner = crate::model::database::owner_role(db);
+        let at = if db.owner_role.is_some() {
+            path!["database", "ownerRole"].to_vec()
+        } else {
+            path!["database", "name"].to_vec()
+        };
+        if let Some(problem) = identifier_problem(&owner) {
+            let hint = if db.owner_role.is_none() {
+                "the owner role is named `<database>_owner`: set `database.ownerRole` to another name"
+            } else {
+                "choose another name"
+            };
+            out.push(
+                service
+                    .at(
+                        &at,
+                        format!(
+                            "owner role `{}` is not a usable PostgreSQL name",
+                            printable(&owner)
+                        ),
+                    )
+                    .found(problem)
+                    .hint(hint),
+            );
+        }
+        if let Some(i) = db.roles.iter().position(|r| r.name == owner) {
+            out.push(
+                service
+                    .at(path!["database", "roles", i, "name"], format!("`{owner}` is the database's owner role"))
+                    .hint("the owner role cannot log in; name the login role differently, or set `database.ownerRole`"),
+            );
+        }
+    }
+}
+
+/// The scripts' lock timeout is written as gen reads timeouts, and not `0`: a run must
+/// never wait without end behind the application.
+pub(super) fn script_lock_timeout_is_a_duration(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let Some(text) = &service.value.database.script_lock_timeout else {
+            continue;
+        };
+        if !matches!(parse_timeout_ms(text), Some(ms) if ms > 0) {
+            out.push(
+                service
+                    .at(path!["database", "scriptLockTimeout"], "not a lock timeout")
+                    .expected("a duration such as `500ms`, `5s` or `1m`, not `0`")
+                    .found(format!("`{}`", text.escape_debug())),
+            );
+        }
+    }
+}
+
 /// A search path names schemas the scripts create (`public` or one of `schemas`), each
 /// once: a schema that does not exist is skipped by PostgreSQL, so a typo would quietly
 /// send unqualified names elsewhere.
@@ -415,5 +477,32 @@ mod tests {
             "services/auth.yaml:4:9",
             "would be a connection string to psql",
         );
+    }
+
+    #[test]
+    fn the_owner_role_fits_and_is_not_a_login_role() {
+        let long = format!("  name: {}\n", "d".repeat(60));
+        let found = validate_example_with("services/auth.yaml", "  name: phonebill_auth\n", &long);
+        assert_one(&found, "services/auth.yaml:4:9", "owner role");
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "    - name: phonebill_auth_user\n",
+            "    - name: phonebill_auth_owner\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:9:13",
+            "`phonebill_auth_owner` is the database's owner role",
+        );
+    }
+
+    #[test]
+    fn the_script_lock_timeout_is_a_positive_duration() {
+        let found = validate_example_with(
+            "services/auth.yaml",
+            "  schemaFile:",
+            "  scriptLockTimeout: \"0\"\n  schemaFile:",
+        );
+        assert_one(&found, "services/auth.yaml:7:22", "not a lock timeout");
     }
 }

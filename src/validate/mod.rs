@@ -173,6 +173,8 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     database::database_names_are_not_connection_strings(design, out);
     database::search_paths_name_the_design_schemas(design, out);
     database::role_timeouts_are_durations(design, out);
+    database::owner_role_is_usable(design, out);
+    database::script_lock_timeout_is_a_duration(design, out);
     database::timezones_are_names(design, out);
     azure::check_all(design, out);
     aks::check_all(design, out);

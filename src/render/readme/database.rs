@@ -11,6 +11,7 @@ use crate::render::filters::{sql_ident_str, sql_literal_str};
 #[derive(Debug, Serialize)]
 pub(super) struct DatabaseView {
     name: String,
+    owner_role: String,
     encoding: String,
     locale: Option<String>,
     timezone: String,
@@ -213,6 +214,7 @@ pub(super) fn view(target: &Target) -> DatabaseView {
     let db = &target.service.database;
     DatabaseView {
         name: db.name.clone(),
+        owner_role: db.owner_role.clone(),
         encoding: db.encoding.clone(),
         locale: db.locale.clone(),
         timezone: db.timezone.clone(),

@@ -1,0 +1,416 @@
+//! Day two for the database (issue 17): the scripts of a changed design, applied over a
+//! database built from the old one, leave the same catalog state as on an empty server,
+//! or stop with what to do by hand; seed rows are upserted; runs keep out of each
+//! other's and the application's way. On PostgreSQL 14, 15, 16 and 17.
+
+use crate::support::{harness, postgres::TestServer, sql};
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The majors whose role and ownership rules differ (PUBLIC's CREATE on `public` before
+/// 15, role administration from 16).
+const MAJORS: [u32; 4] = [14, 15, 16, 17];
+
+const TARGET: &str = "dev/bill-inquiry";
+
+fn password(label: &str) -> String {
+    format!("Pw-{label}-{}", std::process::id())
+}
+
+/// Passwords for the roles of every design below, in their order in the service file.
+fn passwords() -> [String; 2] {
+    [password("app"), password("reader")]
+}
+
+/// The example's inputs with `edits` applied, kept alive with its folder.
+struct Design {
+    _work: tempfile::TempDir,
+    inputs: PathBuf,
+}
+
+fn design(edits: &[(&str, &str, &str)]) -> Design {
+    let work = tempfile::tempdir().unwrap();
+    let inputs = harness::edited_example(work.path(), edits);
+    Design {
+        _work: work,
+        inputs,
+    }
+}
+
+fn apply(server: &TestServer, design: &Design) -> Result<String, String> {
+    let scripts = sql::render_scripts(&design.inputs, TARGET);
+    let pw = passwords();
+    let mut log = String::new();
+    for file in &scripts.files {
+        let output = sql::run_script(&server.admin_psql(), file, &[&pw[0], &pw[1]]);
+        log.push_str(&sql::output_text(&output));
+        if !output.status.success() {
+            return Err(format!("{}:\n{log}", file.display()));
+        }
+    }
+    Ok(log)
+}
+
+/// What the contract compares (a missing ACL is its default, written out): roles and
+/// their attributes, memberships, per-role and
+/// database settings, schemas with owners and privileges, default privileges, relations'
+/// owners and privileges, extensions, the seed table.
+fn catalog(server: &TestServer) -> String {
+    let cluster = [
+        "SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolconnlimit, \
+         pg_catalog.shobj_description(oid, 'pg_authid') FROM pg_roles \
+         WHERE rolname NOT LIKE 'pg\\_%' AND rolname <> 'postgres' ORDER BY 1",
+        "SELECT m.rolname, g.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member \
+         JOIN pg_roles g ON g.oid = a.roleid WHERE m.rolname <> 'postgres' ORDER BY 1, 2",
+        "SELECT COALESCE(d.datname, '-'), COALESCE(r.rolname, '-'), s.setconfig FROM pg_db_role_setting s \
+         LEFT JOIN pg_database d ON d.oid = s.setdatabase LEFT JOIN pg_roles r ON r.oid = s.setrole ORDER BY 1, 2",
+        "SELECT datname, datdba::regrole, COALESCE(datacl, acldefault('d', datdba)) FROM pg_database WHERE datname = 'bill_inquiry_db'",
+    ];
+    let database = [
+        "SELECT nspname, nspowner::regrole, COALESCE(nspacl, acldefault('n', nspowner)) FROM pg_namespace \
+         WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1",
+        "SELECT defaclrole::regrole, defaclnamespace::regnamespace, defaclobjtype, defaclacl \
+         FROM pg_default_acl ORDER BY 1, 2, 3",
+        "SELECT c.relnamespace::regnamespace, c.relname, c.relkind, c.relowner::regrole, COALESCE(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)) FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1, 2",
+        "SELECT extname, extnamespace::regnamespace FROM pg_extension ORDER BY 1",
+        "SELECT config_key, config_value, config_type, description FROM public.system_config ORDER BY 1",
+    ];
+    let mut out = String::new();
+    for query in cluster {
+        out.push_str(&server.admin_query(query));
+        out.push_str("--\n");
+    }
+    for query in database {
+        out.push_str(&sql::query_in(server, "bill_inquiry_db", query));
+        out.push_str("--\n");
+    }
+    out
+}
+
+/// Builds `a`, applies `b` over it, and compares with `b` applied to an empty server.
+fn converges(major: u32, change: &str, a: &Design, b: &Design) {
+    let over = TestServer::start_major(major);
+    apply(&over, a).unwrap_or_else(|e| panic!("{change} on {major}: A failed: {e}"));
+    apply(&over, b).unwrap_or_else(|e| panic!("{change} on {major}: B over A failed: {e}"));
+    let fresh = TestServer::start_major(major);
+    apply(&fresh, b).unwrap_or_else(|e| panic!("{change} on {major}: B failed: {e}"));
+    let (got, want) = (catalog(&over), catalog(&fresh));
+    if got != want {
+        let diff: Vec<_> = got
+            .lines()
+            .zip(want.lines())
+            .filter(|(g, w)| g != w)
+            .take(6)
+            .collect();
+        panic!("{change} on PostgreSQL {major}: B over A differs from B alone: {diff:?}");
+    }
+}
+
+const ROLE: &str = "      access: read-write\n      connectionLimit: 80\n";
+const READER: &str = "    - name: bill_inquiry_reader\n      access: read-only\n      connectionLimit: 5\n      passwordSecret: bill-inquiry-reader-password\n  seedData:";
+
+#[test]
+fn a_changed_design_converges_on_every_major() {
+    let access = |level: &str| {
+        design(&[(
+            "services/bill-inquiry.yaml",
+            ROLE,
+            &format!("      access: {level}\n      connectionLimit: 80\n"),
+        )])
+    };
+    let cases: Vec<(&str, Design, Design)> = vec![
+        ("read-write to read-only", design(&[]), access("read-only")),
+        ("read-only to read-write", access("read-only"), design(&[])),
+        ("read-write to monitor", design(&[]), access("monitor")),
+        ("monitor to read-write", access("monitor"), design(&[])),
+        (
+            "connection limit and session settings",
+            design(&[]),
+            design(&[(
+                "services/bill-inquiry.yaml",
+                ROLE,
+                "      access: read-write\n      connectionLimit: 40\n      statementTimeout: 5s\n      searchPath: [public]\n",
+            )]),
+        ),
+        (
+            "role added",
+            design(&[]),
+            design(&[("services/bill-inquiry.yaml", "  seedData:", READER)]),
+        ),
+        (
+            "schema and extension added, timezone changed",
+            design(&[]),
+            design(&[
+                (
+                    "services/bill-inquiry.yaml",
+                    "schemas: [cache, audit]",
+                    "schemas: [cache, audit, reports]",
+                ),
+                (
+                    "services/bill-inquiry.yaml",
+                    "extensions: [uuid-ossp, pg_stat_statements]",
+                    "extensions: [uuid-ossp, pg_stat_statements, pgcrypto]",
+                ),
+                (
+                    "services/bill-inquiry.yaml",
+                    "  schemaFile:",
+                    "  timezone: UTC\n  schemaFile:",
+                ),
+            ]),
+        ),
+        (
+            "empty schema removed",
+            design(&[(
+                "services/bill-inquiry.yaml",
+                "schemas: [cache, audit]",
+                "schemas: [cache, audit, reports]",
+            )]),
+            design(&[]),
+        ),
+        (
+            "seed value changed and row added",
+            design(&[]),
+            design(&[
+                (
+                    "services/bill-inquiry.yaml",
+                    "config_value: \"4\"",
+                    "config_value: \"6\"",
+                ),
+                (
+                    "services/bill-inquiry.yaml",
+                    "      rows:\n",
+                    "      rows:\n        - { config_key: new.key, config_value: \"1\", description: 새 값, config_type: INTEGER }\n",
+                ),
+            ]),
+        ),
+    ];
+    // One thread per major: the servers are independent, and most of the time is spent
+    // waiting for them.
+    std::thread::scope(|scope| {
+        for major in MAJORS {
+            let cases = &cases;
+            scope.spawn(move || {
+                for (change, a, b) in cases {
+                    converges(major, change, a, b);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_change_the_scripts_cannot_make_safely_stops_with_what_to_do() {
+    for major in [14, 17] {
+        // A role removed from the design.
+        let server = TestServer::start_major(major);
+        let with_reader = design(&[("services/bill-inquiry.yaml", "  seedData:", READER)]);
+        apply(&server, &with_reader).unwrap();
+        let stopped = apply(&server, &design(&[])).expect_err("a removed role was accepted");
+        assert!(stopped.contains("02-roles.psql"), "{stopped}");
+        assert!(stopped.contains("bill_inquiry_reader"), "{stopped}");
+        assert!(stopped.contains("DROP ROLE"), "{stopped}");
+
+        // A schema removed from the design that still holds a table.
+        let server = TestServer::start_major(major);
+        let with_reports = design(&[(
+            "services/bill-inquiry.yaml",
+            "schemas: [cache, audit]",
+            "schemas: [cache, audit, reports]",
+        )]);
+        apply(&server, &with_reports).unwrap();
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "SET ROLE bill_inquiry_db_owner; CREATE TABLE reports.monthly (id int)",
+        );
+        let stopped = apply(&server, &design(&[])).expect_err("a schema with data was dropped");
+        assert!(stopped.contains("03-schemas.psql"), "{stopped}");
+        assert!(stopped.contains("reports"), "{stopped}");
+        assert_eq!(
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                "SELECT count(*) FROM reports.monthly"
+            ),
+            "0\n",
+            "the table is still there"
+        );
+    }
+}
+
+#[test]
+fn seed_rows_are_upserted_and_sequences_move_past_seeded_ids() {
+    for major in [14, 15, 16, 17] {
+        let server = TestServer::start_major(major);
+        let seeded = |value: &str, keep: bool| {
+            design(&[
+                (
+                    "services/bill-inquiry.yaml",
+                    "config_value: \"4\"",
+                    &format!("config_value: \"{value}\""),
+                ),
+                (
+                    "services/bill-inquiry.yaml",
+                    "      key: [config_key]",
+                    if keep {
+                        "      key: [config_key]\n      existingRows: keep"
+                    } else {
+                        "      key: [config_key]"
+                    },
+                ),
+                (
+                    "services/bill-inquiry.yaml",
+                    "deployments:",
+                    "    - table: audit.access_log\n      key: [log_id]\n      rows:\n        - { log_id: 5, actor: gen, action: seeded }\ndeployments:",
+                ),
+            ])
+        };
+        apply(&server, &seeded("4", false)).unwrap();
+        let row = |column: &str| {
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                &format!(
+                    "SELECT {column} FROM system_config WHERE config_key = 'bill.cache.ttl.hours'"
+                ),
+            )
+        };
+        let xmin = row("xmin");
+        apply(&server, &seeded("4", false)).unwrap();
+        assert_eq!(
+            row("xmin"),
+            xmin,
+            "an unchanged run wrote the row (PostgreSQL {major})"
+        );
+        apply(&server, &seeded("6", false)).unwrap();
+        assert_eq!(
+            row("config_value"),
+            "6\n",
+            "a changed value reached the row"
+        );
+        apply(&server, &seeded("8", true)).unwrap();
+        assert_eq!(row("config_value"), "6\n", "a kept row changed");
+        // The application's next insert into the serial table takes an id past the seed.
+        let next = sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "INSERT INTO audit.access_log (actor, action) VALUES ('app', 'next') RETURNING log_id",
+        );
+        assert_eq!(next.lines().next(), Some("6"), "PostgreSQL {major}");
+    }
+}
+
+#[test]
+fn two_runs_started_together_both_succeed() {
+    let server = TestServer::start_major(15);
+    let base = design(&[]);
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| apply(&server, &base)))
+            .collect();
+        for run in runs {
+            run.join().unwrap().unwrap();
+        }
+    });
+    assert_eq!(
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "SELECT count(*) FROM system_config"
+        ),
+        "3\n"
+    );
+}
+
+#[test]
+fn a_rerun_never_holds_the_application_up_for_longer_than_its_lock_timeout() {
+    let server = TestServer::start_major(15);
+    let base = design(&[]);
+    apply(&server, &base).unwrap();
+    // The application holds a write transaction on a seeded table.
+    std::thread::scope(|scope| {
+        let hold = scope.spawn(|| {
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                "BEGIN; UPDATE system_config SET description = description WHERE config_key = 'bill.cache.ttl.hours'; \
+                 SELECT pg_sleep(12); COMMIT",
+            )
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let started = Instant::now();
+        let run = apply(&server, &base);
+        let took = started.elapsed();
+        // The run either finished or stopped at its lock timeout (5 s) for each statement
+        // that waited; never the whole 12 s of the application's transaction.
+        assert!(took < Duration::from_secs(11), "the run waited {took:?}");
+        if let Err(log) = &run {
+            assert!(log.contains("lock timeout"), "{log}");
+        }
+        hold.join().unwrap();
+    });
+}
+
+#[test]
+fn a_second_administrator_works_on_the_same_objects() {
+    for major in [15, 16] {
+        let server = TestServer::start_major(major);
+        let [first, second] = [password("admin-1"), password("admin-2")];
+        server.admin_query(&format!(
+            "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
+             CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \
+             GRANT pg_monitor TO admin_one, admin_two WITH ADMIN OPTION"
+        ));
+        server.admin_query(
+            "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
+        );
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE EXTENSION pg_stat_statements",
+        );
+        let base = design(&[]);
+        let scripts = sql::render_scripts(&base.inputs, TARGET);
+        let pw = passwords();
+        let run_as = |role: &str, secret: &str| {
+            sql::run_all(
+                &server.role_psql(role, secret, "postgres"),
+                &scripts,
+                &[&pw[0], &pw[1]],
+            );
+        };
+        run_as("admin_one", &first);
+        // The first administrator lets the second work as the owner role.
+        let granted = server
+            .role_psql("admin_one", &first, "postgres")
+            .args(["-c", "GRANT bill_inquiry_db_owner TO admin_two"])
+            .output()
+            .unwrap();
+        assert!(granted.status.success(), "{}", sql::output_text(&granted));
+        run_as("admin_two", &second);
+        // A table the second administrator creates as the owner is the application's too.
+        let created = server
+            .role_psql("admin_two", &second, "bill_inquiry_db")
+            .args([
+                "-c",
+                "SET ROLE bill_inquiry_db_owner; CREATE TABLE public.later (id int)",
+            ])
+            .output()
+            .unwrap();
+        assert!(created.status.success(), "{}", sql::output_text(&created));
+        let app = server
+            .role_psql("bill_inquiry_app", &pw[0], "bill_inquiry_db")
+            .args(["-c", "INSERT INTO public.later VALUES (1)"])
+            .output()
+            .unwrap();
+        assert!(
+            app.status.success(),
+            "PostgreSQL {major}: {}",
+            sql::output_text(&app)
+        );
+        run_as("admin_one", &first);
+    }
+}
