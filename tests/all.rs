@@ -24,5 +24,6 @@ mod readme_names;
 mod render;
 mod repository;
 mod robustness;
+mod sql_migrations;
 mod sql_postgres;
 mod sql_security;

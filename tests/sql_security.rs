@@ -110,6 +110,22 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
             ),
         ],
     );
+    // A migration whose file name is code to psql, a shell and SQL: data everywhere too.
+    let migration = "V2__x'\"\\! touch pwned :'x' `touch pwned` $$.psql";
+    std::fs::write(
+        inputs.join("sql/bill-inquiry").join(migration),
+        "SELECT '\\! touch pwned';\n",
+    )
+    .unwrap();
+    harness::edit_input(
+        &inputs,
+        "services/bill-inquiry.yaml",
+        "V1__add_inquiry_error_code.psql]",
+        &format!(
+            "V1__add_inquiry_error_code.psql, {}]",
+            yaml_quoted(&format!("../sql/bill-inquiry/{migration}"))
+        ),
+    );
     let check = harness::run_gen_in(work.path(), &["validate", "--inputs", "inputs"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     let scripts = sql::render_scripts(&inputs, "dev/bill-inquiry");
@@ -150,6 +166,10 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
         ));
         assert_eq!(stored.strip_suffix('\n').unwrap(), *value, "seed row {i}");
     }
+    assert_eq!(
+        in_db("SELECT file FROM gen_history.migrations WHERE version = '2'"),
+        format!("sql/bill-inquiry/{migration}\n")
+    );
     // The hostile role got its password: it logs in over TCP with SCRAM.
     let output = server
         .role_psql(role, &password, database)
