@@ -583,3 +583,42 @@ fn a_misspelt_option_stops_the_roles_script_before_it_reads_a_password() {
         "0\n"
     );
 }
+
+/// A statement of a schema file or migration can turn `standard_conforming_strings` off,
+/// and psql reads the lines after it with `'...'` as `E'...'`. This file read as plain SQL
+/// to gen (each `\` inside a string) until the rule against a backslash before a quote in
+/// `'...'`: psql runs its `\!`. gen now refuses it where the readings part.
+#[test]
+fn a_string_that_ends_elsewhere_once_standard_conforming_strings_is_off_is_refused() {
+    let payload = "SET standard_conforming_strings = off;\nSELECT '\\' , ' \\! touch pwned\n';\n";
+    let server = TestServer::start();
+    let cwd = tempfile::tempdir().unwrap();
+    let file = cwd.path().join("payload.psql");
+    std::fs::write(&file, payload).unwrap();
+    let mut psql = server.admin_psql();
+    psql.current_dir(cwd.path());
+    let _ = sql::run_script(&psql, &file, &[]);
+    assert!(
+        cwd.path().join("pwned").exists(),
+        "psql did not run the command: the test proves nothing"
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    harness::edited_example(
+        work.path(),
+        &[(
+            "sql/bill-inquiry.psql",
+            "CREATE TABLE IF NOT EXISTS system_config",
+            &format!("{payload}CREATE TABLE IF NOT EXISTS system_config"),
+        )],
+    );
+    let check = harness::run_gen_in(work.path(), &["validate", "--inputs", "inputs"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(
+            "inputs/sql/bill-inquiry.psql:52:9: error: a backslash before a quote in a `'...'` string in a schema file"
+        ),
+        "{}",
+        check.stderr
+    );
+}

@@ -12,7 +12,10 @@
 //!   SQL rule that joins string literals separated by a line break never applies: the
 //!   break it needs is not in psql's line. (It could be a lone CR, which is refused.)
 //! - `standard_conforming_strings` is on: gen's scripts set it before the schema file,
-//!   so a backslash inside `'...'` is an ordinary character.
+//!   so a backslash inside `'...'` is an ordinary character. A statement of the file can
+//!   turn it off, and psql then reads the lines after it with `'...'` as `E'...'`; so a
+//!   backslash directly before a quote in `'...'`, the one place where the two readings
+//!   end a string differently, is refused, and both read the file alike.
 //!
 //! Bytes from 0x80 up (every byte of a non-ASCII character) count as letters, as in psql.
 
@@ -42,6 +45,12 @@ pub enum Refusal {
     /// A string, quoted identifier, dollar quote or comment still open at the end of the
     /// file, where psql would read on into the lines after it.
     Unterminated(Opening),
+    /// A backslash directly before a quote inside `'...'` or `N'...'` (`'C:\'`): with
+    /// `standard_conforming_strings` off, which a statement before it may set, psql reads
+    /// the string as `E'...'`, where that quote does not end it, so what follows is read
+    /// otherwise (`SET standard_conforming_strings = off;` and, on the next line,
+    /// `SELECT '\', ' \! id` runs `id`).
+    BackslashQuote,
 }
 
 /// What was left open at the end of the file.
@@ -215,13 +224,13 @@ impl<'a> Scanner<'a> {
             [b'/', b'*', ..] => self.block_comment(start),
             [b'\\', ..] => self.backslash(start),
             [b':', ..] => self.colon(start),
-            [b'\'', ..] => self.quoted(start, 1, Quoting::Standard),
+            [b'\'', ..] => self.standard_string(start, 1),
             [b'e' | b'E', b'\'', ..] => self.quoted(start, 2, Quoting::Escape),
-            // B'..', X'..', N'..' and U&'..' differ from '..' in what the server makes of
-            // them, not in where they end.
-            [b'b' | b'B' | b'x' | b'X' | b'n' | b'N', b'\'', ..] => {
-                self.quoted(start, 2, Quoting::Standard)
-            }
+            // N'..' is '..' to psql; B'..', X'..' and U&'..' differ from '..' in what the
+            // server makes of them, not in where they end, whatever
+            // standard_conforming_strings says.
+            [b'n' | b'N', b'\'', ..] => self.standard_string(start, 2),
+            [b'b' | b'B' | b'x' | b'X', b'\'', ..] => self.quoted(start, 2, Quoting::Standard),
             [b'u' | b'U', b'&', b'\'', ..] => self.quoted(start, 3, Quoting::Standard),
             [b'u' | b'U', b'&', b'"', ..] => self.quoted(start, 3, Quoting::Identifier),
             [b'"', ..] => self.quoted(start, 1, Quoting::Identifier),
@@ -355,6 +364,32 @@ impl<'a> Scanner<'a> {
                     return;
                 }
                 _ => self.at += 1,
+            }
+        }
+    }
+
+    /// `'...'` (`prefix` 1) or `N'...'` (2), read as a standard string, and refused at a
+    /// backslash where reading it as `E'...'` would end it elsewhere: see
+    /// [`Refusal::BackslashQuote`].
+    fn standard_string(&mut self, start: usize, prefix: usize) {
+        self.quoted(start, prefix, Quoting::Standard);
+        let unterminated = matches!(
+            self.found.last(),
+            Some((at, Refusal::Unterminated(_))) if *at == start
+        );
+        if unterminated {
+            return;
+        }
+        // Inside, `''` pairs read alike both ways; the readings part only where a backslash
+        // escapes a quote (`\\` is a pair, and a backslash at the end of psql's line
+        // escapes nothing, as in `E'...'`).
+        let (mut at, end) = (start + prefix, self.at);
+        while at + 1 < end {
+            match self.bytes[at..end] {
+                [b'\\', b'\'', ..] => return self.refuse(at, Refusal::BackslashQuote),
+                [b'\\', b'\n', ..] => at += 1,
+                [b'\\', ..] => at += 2,
+                _ => at += 1,
             }
         }
     }
@@ -666,8 +701,32 @@ mod tests {
 
     #[test]
     fn a_backslash_ends_nothing_in_a_standard_string() {
-        // With standard_conforming_strings on, `'\'` is a whole string.
-        assert_refused("SELECT '\\'; \\! id", 1, 13, meta("\\!"));
+        // With standard_conforming_strings on, `'\'` is a whole string (refused all the
+        // same: see the next test).
+        assert_eq!(
+            refusals("SELECT '\\'; \\! id"),
+            vec![(1, 9, Refusal::BackslashQuote), (1, 13, meta("\\!"))]
+        );
+    }
+
+    #[test]
+    fn a_backslash_before_a_quote_in_a_standard_string_is_refused() {
+        // Accepted before: a shell command once the file turns the setting off.
+        assert_refused(
+            "SET standard_conforming_strings = off;\nSELECT '\\' , ' \\! touch pwned\n';",
+            2,
+            9,
+            Refusal::BackslashQuote,
+        );
+        assert_refused("SELECT 'C:\\dir\\';", 1, 15, Refusal::BackslashQuote);
+        assert_refused("SELECT N'a\\''b';", 1, 11, Refusal::BackslashQuote);
+        assert_refused("SELECT 'a''\\';", 1, 12, Refusal::BackslashQuote);
+        // Read alike both ways: no backslash before a quote, or an even run of them.
+        assert_allowed(
+            "SELECT '^\\d+$', 'a\\\\', 'it''s', '\\n', 'x\\\\''y', E'\\'', B'1', X'F', U&'\\0041';",
+        );
+        // A backslash at the end of a line escapes nothing in E'...' either.
+        assert_allowed("SELECT 'a\\\n';");
     }
 
     #[test]
@@ -679,7 +738,10 @@ mod tests {
     #[test]
     fn an_e_that_ends_an_identifier_starts_no_escape_string() {
         // `somee'\'` is the identifier `somee` and the standard string `'\'`.
-        assert_refused("SELECT somee'\\' \\! ';", 1, 17, meta("\\!"));
+        assert_eq!(
+            refusals("SELECT somee'\\' \\! ';"),
+            vec![(1, 14, Refusal::BackslashQuote), (1, 17, meta("\\!"))]
+        );
     }
 
     #[test]
@@ -692,7 +754,7 @@ mod tests {
     #[test]
     fn other_prefixed_strings_end_at_a_quote() {
         assert_refused("SELECT U&'\\' \\! ';", 1, 14, meta("\\!"));
-        assert_allowed("SELECT B'1''0', X'1F', N'n''\\', U&\"a\\ \\!\";");
+        assert_allowed("SELECT B'1''0', X'1F', N'n''\\x', U&\"a\\ \\!\";");
     }
 
     #[test]

@@ -140,6 +140,7 @@ fn message(refusal: &Refusal) -> String {
             };
             format!("{what} that is never closed")
         }
+        Refusal::BackslashQuote => "a backslash before a quote in a `'...'` string".to_owned(),
     }
 }
 
@@ -179,6 +180,11 @@ fn hint(refusal: &Refusal) -> String {
                 "{with_psql} read on into the lines gen writes after the file (its `COMMIT`); close it"
             )
         }
+        Refusal::BackslashQuote => "a statement can turn standard_conforming_strings off, and \
+             psql then reads `'...'` as `E'...'`, where this quote does not end the string, so \
+             what follows would be read otherwise (a `\\!` in it would run); write the string \
+             as `E'...'` with each backslash doubled (`E'C:\\\\dir\\\\'`)"
+            .to_owned(),
     }
 }
 
@@ -266,12 +272,12 @@ mod tests {
 
     #[test]
     fn every_refusal_of_the_lexer_has_a_message_and_a_hint() {
-        let text = "SELECT 1e'x', 'a\u{7}', :x \\; \\q\nSELECT 'a'\r'b' /* open";
+        let text = "SELECT 1e'x', 'a\u{7}', :x \\; \\q\nSELECT 'a'\r'b', 'c\\' /* open";
         let diagnostics: Vec<_> = psql_lexer::problems(text)
             .into_iter()
             .map(|p| diagnostic("a.psql".to_owned(), p, "a schema file"))
             .collect();
-        assert_eq!(diagnostics.len(), 7, "{diagnostics:#?}");
+        assert_eq!(diagnostics.len(), 8, "{diagnostics:#?}");
         for d in &diagnostics {
             assert!(d.message.ends_with("in a schema file"), "{}", d.message);
             assert!(d.hint.is_some(), "{d}");
