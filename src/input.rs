@@ -445,6 +445,11 @@ pub struct Database {
     /// Rows upserted by key after the schema file.
     #[serde(default)]
     pub seed_data: Vec<SeedTable>,
+    /// Ordered migration files, each applied once after the schema file and recorded
+    /// with its checksum: `V<version>__<description>.psql`, relative to this file and inside
+    /// the inputs folder, versions increasing.
+    #[serde(default)]
+    pub migrations: Vec<String>,
 }
 
 /// A login role.

@@ -13,6 +13,7 @@ pub mod duration;
 pub mod input;
 pub mod jobs;
 pub mod load;
+pub mod migration_name;
 pub mod model;
 pub mod names;
 pub mod quantity;

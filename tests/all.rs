@@ -25,5 +25,6 @@ mod render;
 mod repository;
 mod robustness;
 mod sql_convergence;
+mod sql_migrations;
 mod sql_postgres;
 mod sql_security;

@@ -111,6 +111,35 @@ fn validate_shows_where_psql_would_read_a_schema_file_as_more_than_sql() {
 }
 
 #[test]
+fn validate_reports_migration_problems_with_their_hints() {
+    let dir = workspace();
+    let inputs = dir.path().join("inputs");
+    for (name, sql) in [
+        ("R__views.psql", "SELECT 1;\n"),
+        ("V2__ok.psql", "SELECT 1;\n"),
+        ("V1.5__late.psql", "SELECT 1;\n"),
+        ("V3__tx.psql", "SELECT 1;\nCOMMIT;\n"),
+        (
+            "V4__open.psql",
+            "CREATE INDEX ON system_config (config_type)\n",
+        ),
+    ] {
+        std::fs::write(inputs.join("sql/bill-inquiry").join(name), sql).unwrap();
+    }
+    let service = inputs.join("services/bill-inquiry.yaml");
+    let text = std::fs::read_to_string(&service).unwrap().replace(
+        "V1__add_inquiry_error_code.psql]",
+        "V1__add_inquiry_error_code.psql, ../sql/bill-inquiry/R__views.psql, \
+         ../sql/bill-inquiry/V2__ok.psql, ../sql/bill-inquiry/V1.5__late.psql, \
+         ../sql/bill-inquiry/V3__tx.psql, ../sql/bill-inquiry/V4__open.psql]",
+    );
+    std::fs::write(&service, text).unwrap();
+    let run = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("validate-migrations", transcript(&run)));
+}
+
+#[test]
 fn validate_accepts_a_backslash_inside_a_dollar_quote_and_a_comment() {
     let dir = workspace();
     insert_into_schema_file(

@@ -142,7 +142,16 @@ fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
         assert!(!log.contains("warning: Secret"), "the CA was used: {log}");
         log
     };
-    run();
+    let log = run();
+    // Every script of the ConfigMap, in name order: the example's migration (step 7) after
+    // the schema file and before the seed rows.
+    let at = |text: &str| {
+        log.find(text)
+            .unwrap_or_else(|| panic!("no `{text}` in:\n{log}"))
+    };
+    assert!(at("applying 06-schema.psql") < at("applying 07-migrations.psql"));
+    assert!(at("applying 07-migrations.psql") < at("applying migration 1: "));
+    assert!(at("applying migration 1: ") < at("applying 08-seed-data.psql"));
     let rows =
         || server.admin_query("SELECT count(*) FROM pg_database WHERE datname = 'bill_inquiry_db'");
     assert_eq!(rows().trim(), "1");
@@ -156,7 +165,8 @@ fn the_schema_job_applies_its_configmap_twice_on_a_real_server() {
         .to_owned()
     };
     assert_eq!(seed(), "3");
-    run();
+    let log = run();
+    assert!(!log.contains("applying migration"), "{log}");
     assert_eq!(seed(), "3", "the second run changes nothing");
 }
 

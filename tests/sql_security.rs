@@ -110,6 +110,22 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
             ),
         ],
     );
+    // A migration whose file name is code to psql, a shell and SQL: data everywhere too.
+    let migration = "V2__x'\"\\! touch pwned :'x' `touch pwned` $$.psql";
+    std::fs::write(
+        inputs.join("sql/bill-inquiry").join(migration),
+        "SELECT '\\! touch pwned';\n",
+    )
+    .unwrap();
+    harness::edit_input(
+        &inputs,
+        "services/bill-inquiry.yaml",
+        "V1__add_inquiry_error_code.psql]",
+        &format!(
+            "V1__add_inquiry_error_code.psql, {}]",
+            yaml_quoted(&format!("../sql/bill-inquiry/{migration}"))
+        ),
+    );
     let check = harness::run_gen_in(work.path(), &["validate", "--inputs", "inputs"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     let scripts = sql::render_scripts(&inputs, "dev/bill-inquiry");
@@ -150,6 +166,10 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
         ));
         assert_eq!(stored.strip_suffix('\n').unwrap(), *value, "seed row {i}");
     }
+    assert_eq!(
+        in_db("SELECT file FROM gen_history.migrations WHERE version = '2'"),
+        format!("sql/bill-inquiry/{migration}\n")
+    );
     // The hostile role got its password: it logs in over TCP with SCRAM.
     let output = server
         .role_psql(role, &password, database)
@@ -564,4 +584,90 @@ fn a_misspelt_option_stops_the_roles_script_before_it_reads_a_password() {
         ),
         "0\n"
     );
+}
+
+/// A statement of a schema file or migration can turn `standard_conforming_strings` off,
+/// and psql reads the lines after it with `'...'` as `E'...'`. This file read as plain SQL
+/// to gen (each `\` inside a string) until the rule against a backslash before a quote in
+/// `'...'`: psql runs its `\!`. gen now refuses it where the readings part.
+#[test]
+fn a_string_that_ends_elsewhere_once_standard_conforming_strings_is_off_is_refused() {
+    let payload = "SET standard_conforming_strings = off;\nSELECT '\\' , ' \\! touch pwned\n';\n";
+    let server = TestServer::start();
+    let cwd = tempfile::tempdir().unwrap();
+    let file = cwd.path().join("payload.psql");
+    std::fs::write(&file, payload).unwrap();
+    let mut psql = server.admin_psql();
+    psql.current_dir(cwd.path());
+    let _ = sql::run_script(&psql, &file, &[]);
+    assert!(
+        cwd.path().join("pwned").exists(),
+        "psql did not run the command: the test proves nothing"
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    harness::edited_example(
+        work.path(),
+        &[(
+            "sql/bill-inquiry.psql",
+            "CREATE TABLE IF NOT EXISTS system_config",
+            &format!("{payload}CREATE TABLE IF NOT EXISTS system_config"),
+        )],
+    );
+    let check = harness::run_gen_in(work.path(), &["validate", "--inputs", "inputs"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(
+            "inputs/sql/bill-inquiry.psql:52:9: error: a backslash before a quote in a `'...'` string in a schema file"
+        ),
+        "{}",
+        check.stderr
+    );
+}
+
+#[test]
+fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it() {
+    on_security_majors(a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on);
+}
+
+fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on(major: u32) {
+    // In SJIS the last byte of 요 and the quote after it read as one character: psql,
+    // reading the file after the SET, would end the string early and run `\!`.
+    let payload = "SET client_encoding = 'SJIS';\nSELECT '요', ' \\! touch pwned ';\n";
+    let work = tempfile::tempdir().unwrap();
+    let inputs = harness::edited_example(
+        work.path(),
+        &[(
+            "sql/bill-inquiry.psql",
+            "CREATE TABLE IF NOT EXISTS customer_info (",
+            &format!("{payload}CREATE TABLE IF NOT EXISTS customer_info ("),
+        )],
+    );
+    let check = harness::run_gen_in(work.path(), &["validate", "--inputs", "inputs"]);
+    assert_eq!(
+        check.code, 0,
+        "the lexer alone cannot see this: {}",
+        check.stderr
+    );
+    let scripts = sql::render_scripts(&inputs, "dev/bill-inquiry");
+    let server = TestServer::start_major(major);
+    let cwd = tempfile::tempdir().unwrap();
+    let mut admin = server.admin_psql();
+    admin.current_dir(cwd.path());
+    let password = made_up_password("app");
+    let mut failed = None;
+    for file in &scripts.files {
+        let output = sql::run_script(&admin, file, &[&password]);
+        if !output.status.success() {
+            failed = Some(sql::output_text(&output));
+            break;
+        }
+    }
+    assert!(
+        std::fs::read_dir(cwd.path()).unwrap().next().is_none(),
+        "a shell command ran"
+    );
+    // The server refuses to send 요 in SJIS: the step stops, and says so.
+    let failed = failed.expect("the schema step stopped");
+    assert!(failed.contains("has no equivalent in encoding"), "{failed}");
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use sha2::Digest;
+
 use crate::input;
 
 /// One service's database, with defaults applied.
@@ -36,6 +38,8 @@ pub struct Database {
     pub roles: Vec<Role>,
     /// Seed rows.
     pub seed_data: Vec<SeedTable>,
+    /// Migrations, in the order they run.
+    pub migrations: Vec<Migration>,
 }
 
 impl Database {
@@ -216,6 +220,7 @@ pub fn build(
     db: &input::Database,
     defaults: &input::DatabaseDefaults,
     schema_file: Option<(String, String)>,
+    migrations: Vec<Migration>,
 ) -> Database {
     let search_path = db.search_path.clone().unwrap_or_else(|| {
         std::iter::once("public".to_owned())
@@ -248,6 +253,42 @@ pub fn build(
         schema_file,
         roles: db.roles.iter().map(|r| role(r, &search_path)).collect(),
         seed_data: db.seed_data.iter().map(SeedTable::from).collect(),
+        migrations,
+    }
+}
+
+/// A migration file of the service: applied once, in list order, and recorded in the
+/// history table with its checksum (docs/sql-scripts.md, "Migrations").
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// Path relative to the inputs folder (`sql/orders/V2__add_status.psql`).
+    pub path: String,
+    /// The version as recorded: its parts as numbers joined by `.` (`V002_1__…` → `2.1`).
+    pub version: String,
+    /// The description, `_` read as spaces (`add status`).
+    pub description: String,
+    /// The file's text.
+    pub sql: String,
+    /// sha256 of the file's bytes, lowercase hex: what a run compares with the history.
+    pub checksum: String,
+}
+
+impl Migration {
+    /// The migration in the file `path` with text `sql`; `None` when its name is not a
+    /// versioned migration's, which validation has refused.
+    pub fn new(path: String, sql: String) -> Option<Migration> {
+        let name = crate::migration_name::parse(crate::migration_name::file_name(&path)).ok()?;
+        let checksum = sha2::Sha256::digest(sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some(Migration {
+            version: name.version.canonical(),
+            description: name.description_words(),
+            path,
+            sql,
+            checksum,
+        })
     }
 }
 
@@ -302,6 +343,19 @@ fn role(role: &input::Role, database_search_path: &[String]) -> Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_migration_has_its_version_description_and_checksum() {
+        let m =
+            Migration::new("sql/o/V002_1__add_status.psql".to_owned(), "abc".to_owned()).unwrap();
+        assert_eq!(m.version, "2.1");
+        assert_eq!(m.description, "add status");
+        // sha256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            m.checksum,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn secret_names_become_variable_names() {

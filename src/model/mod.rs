@@ -177,6 +177,13 @@ impl Target {
                 .iter()
                 .map(|(rel, _)| rel.clone()),
         );
+        sources.extend(
+            self.service
+                .database
+                .migrations
+                .iter()
+                .map(|m| m.path.clone()),
+        );
         sources
     }
 
@@ -237,7 +244,24 @@ pub fn build(design: &Design) -> Model {
             .as_ref()
             .and_then(|reference| load::resolve_beside(&s.file.rel, reference).ok())
             .and_then(|rel| design.referenced.get(&rel).map(|text| (rel, text.clone())));
-        let service = Arc::new(service(&s.value, &s.file.rel, defaults, schema_file));
+        let migrations = s
+            .value
+            .database
+            .migrations
+            .iter()
+            .filter_map(|reference| load::resolve_beside(&s.file.rel, reference).ok())
+            .filter_map(|rel| {
+                let text = design.referenced.get(&rel)?.clone();
+                database::Migration::new(rel, text)
+            })
+            .collect();
+        let service = Arc::new(service(
+            &s.value,
+            &s.file.rel,
+            defaults,
+            schema_file,
+            migrations,
+        ));
         for (env_name, deployment) in &s.value.deployments {
             let env = environments[env_name.as_str()].clone();
             targets.push(Target {
@@ -272,11 +296,12 @@ fn service(
     source: &str,
     defaults: &DatabaseDefaults,
     schema_file: Option<(String, String)>,
+    migrations: Vec<database::Migration>,
 ) -> Service {
     Service {
         name: file.name.clone(),
         source: source.to_owned(),
-        database: database::build(&file.database, defaults, schema_file),
+        database: database::build(&file.database, defaults, schema_file, migrations),
         alert_rules: file
             .alerting
             .as_ref()

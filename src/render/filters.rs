@@ -136,14 +136,31 @@ pub fn sql_raise(value: &Value) -> Result<Value, Error> {
     Ok(safe(format!("DO {}", sql_literal_str(&body)?)))
 }
 
-/// `sql_script` filter: a whole SQL file, included as it is. Only for the service's own
-/// schema file, which validation has checked holds no psql meta-command.
-pub fn sql_script(value: &Value) -> Result<Value, Error> {
+/// A text as one dollar-quoted SQL literal, `$gen$…$gen$`, with a tag chosen so that
+/// `$tag` appears nowhere in the text (so the text cannot end the quote). psql reads
+/// nothing inside a dollar quote but its end: this is how a file reaches the server
+/// without psql ever interpreting it (`SELECT <literal> \gexec`).
+pub fn sql_dollar_str(text: &str) -> Result<String, Error> {
+    refuse_nul(text)?;
+    let tag = (0..)
+        .map(|n| {
+            if n == 0 {
+                "gen".to_owned()
+            } else {
+                format!("gen{n}")
+            }
+        })
+        .find(|tag| !text.contains(&format!("${tag}")))
+        .unwrap_or_default();
+    Ok(format!("${tag}${text}${tag}$"))
+}
+
+/// `sql_dollar` filter.
+pub fn sql_dollar(value: &Value) -> Result<Value, Error> {
     let text = value
         .as_str()
-        .ok_or_else(|| invalid("sql_script takes text"))?;
-    refuse_nul(text)?;
-    Ok(safe(text.trim_end().to_owned()))
+        .ok_or_else(|| invalid("sql_dollar takes text"))?;
+    Ok(safe(sql_dollar_str(text)?))
 }
 
 /// `env_name` filter: an environment variable name, which can only be `[A-Z0-9_]`, so it
@@ -879,5 +896,19 @@ mod tests {
         assert!(psql_connect_db_str("app host=evil.example").is_err());
         assert!(psql_connect_db_str("postgresql://evil.example/app").is_err());
         assert!(psql_connect_db_str("POSTGRES://evil.example/app").is_err());
+    }
+
+    #[test]
+    fn dollar_quotes_pick_a_tag_the_text_cannot_end() {
+        assert_eq!(sql_dollar_str("a $$ b").unwrap(), "$gen$a $$ b$gen$");
+        assert_eq!(
+            sql_dollar_str("x $gen$ y").unwrap(),
+            "$gen1$x $gen$ y$gen1$"
+        );
+        assert_eq!(
+            sql_dollar_str("$gen $gen1").unwrap(),
+            "$gen2$$gen $gen1$gen2$"
+        );
+        assert!(sql_dollar_str("a\0b").is_err());
     }
 }

@@ -69,7 +69,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, psql_arg, psql_connect_db, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, md_code, sh, mermaid, mermaid_id, conf_name, conf_value, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, sql_dollar, psql_arg, psql_connect_db, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, md_code, sh, mermaid, mermaid_id, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -96,7 +96,7 @@ impl Templates {
         env.add_filter("sql_ident", filters::sql_ident);
         env.add_filter("sql_literal", filters::sql_literal);
         env.add_filter("sql_raise", filters::sql_raise);
-        env.add_filter("sql_script", filters::sql_script);
+        env.add_filter("sql_dollar", filters::sql_dollar);
         env.add_filter("psql_arg", filters::psql_arg);
         env.add_filter("psql_connect_db", filters::psql_connect_db);
         env.add_filter("env_name", filters::env_name);

@@ -26,6 +26,9 @@ struct SqlView<'a> {
     schema_file: Option<SchemaFileView<'a>>,
     seed_rows: Vec<SeedRowView>,
     seed_tables: Vec<SeedTableView>,
+    migrations: Vec<MigrationView<'a>>,
+    history_schema: &'static str,
+    history_table: &'static str,
 }
 
 /// A seeded table: its conflict key, and every column a row sets (for the sequences of
@@ -40,6 +43,16 @@ struct SeedTableView {
     /// The key columns in name order, as the check on its unique index lists them.
     sorted_key: Vec<String>,
     columns: Vec<String>,
+}
+
+/// One migration, for `07-migrations.psql`.
+#[derive(Debug, Serialize)]
+struct MigrationView<'a> {
+    path: &'a str,
+    version: &'a str,
+    description: &'a str,
+    checksum: &'a str,
+    sql: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -163,6 +176,19 @@ fn view(target: &Target) -> SqlView<'_> {
                 }
             })
             .collect(),
+        migrations: db
+            .migrations
+            .iter()
+            .map(|m| MigrationView {
+                path: &m.path,
+                version: &m.version,
+                description: &m.description,
+                checksum: &m.checksum,
+                sql: &m.sql,
+            })
+            .collect(),
+        history_schema: crate::migration_name::HISTORY_SCHEMA,
+        history_table: crate::migration_name::HISTORY_TABLE,
     }
 }
 
@@ -211,7 +237,10 @@ pub fn script_names(target: &Target) -> Vec<String> {
     if db.schema_file.is_some() {
         steps.push("06-schema");
     }
-    // 07 is left for the service's migrations (issue 17), applied after the schema file.
+    // The service's migrations, applied after the schema file.
+    if !db.migrations.is_empty() {
+        steps.push("07-migrations");
+    }
     if db.seed_data.iter().any(|seed| !seed.rows.is_empty()) {
         steps.push("08-seed-data");
     }

@@ -576,13 +576,13 @@ mod tests {
         let found = validate_example_with(SERVICE, "memory: 2Gi", "memory: 2GB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:26:39",
+            "services/bill-inquiry.yaml:27:39",
             "`2GB` is not a usable memory quantity",
         );
         let found = validate_example_with(SERVICE, "size: 20Gi", "size: twenty");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:28:15",
+            "services/bill-inquiry.yaml:29:15",
             "not a usable size quantity",
         );
     }
@@ -592,7 +592,7 @@ mod tests {
         let found = validate_example_with(SERVICE, "cpu: 500m", "cpu: 1500m");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:25:26",
+            "services/bill-inquiry.yaml:26:26",
             "the cpu request is more than its limit",
         );
     }
@@ -611,14 +611,14 @@ mod tests {
         let found = validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 2GB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:34:25",
+            "services/bill-inquiry.yaml:35:25",
             "does not fit in the memory limit 2Gi",
         );
         let found =
             validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 256MiB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:34:25",
+            "services/bill-inquiry.yaml:35:25",
             "not a PostgreSQL memory size",
         );
     }
@@ -629,7 +629,7 @@ mod tests {
         let found = validate_example_with(SERVICE, "name: postgresql-bill-inquiry", &long);
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:23:13",
+            "services/bill-inquiry.yaml:24:13",
             "not a usable StatefulSet name",
         );
         let found = validate_example_with(
@@ -639,7 +639,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:29:26",
+            "services/bill-inquiry.yaml:30:26",
             "not a Kubernetes Secret name",
         );
         let found = validate_example_with(
@@ -669,7 +669,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:12:23",
+            "services/bill-inquiry.yaml:13:23",
             "not a key a Kubernetes Secret can hold",
         );
     }
@@ -683,7 +683,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:34:9",
+            "services/bill-inquiry.yaml:35:9",
             "`ssl` is set by gen on aks",
         );
         let found = validate_example_with(
@@ -693,7 +693,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:34:9",
+            "services/bill-inquiry.yaml:35:9",
             "not a PostgreSQL parameter name",
         );
     }
@@ -704,10 +704,10 @@ mod tests {
             validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\nfsync = off\"");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:36:19",
+            "services/bill-inquiry.yaml:37:19",
             "the value of `work_mem` spans lines",
         );
         let found = validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\r\"");
-        assert_one(&found, "services/bill-inquiry.yaml:36:19", "spans lines");
+        assert_one(&found, "services/bill-inquiry.yaml:37:19", "spans lines");
     }
 }

@@ -133,7 +133,7 @@ mod tests {
             "connectionLimit: 80",
             "connectionLimit: 98",
         );
-        assert_one(&found, "services/bill-inquiry.yaml:33:26", "add up to 98");
+        assert_one(&found, "services/bill-inquiry.yaml:34:26", "add up to 98");
         assert!(found[0].expected.as_deref().unwrap().contains("at most 97"));
     }
 

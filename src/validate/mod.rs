@@ -17,6 +17,7 @@ mod azure;
 mod connections;
 mod database;
 pub mod majors;
+mod migrations;
 mod naming;
 mod psql_lexer;
 mod references;
@@ -73,7 +74,7 @@ pub struct Design {
     pub environments: Vec<Typed<EnvironmentFile>>,
     /// Services by name.
     pub services: Vec<Typed<ServiceFile>>,
-    /// Referenced files (schema files), by path relative to the inputs folder.
+    /// Referenced files (schema files, migrations), by path relative to the inputs folder.
     pub referenced: BTreeMap<String, String>,
     /// Names of every environment file found, valid or not.
     pub environment_files: Vec<String>,
@@ -168,6 +169,10 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     database::postgres_identifiers_are_usable(design, out);
     design.referenced = schema_files::referenced_files_are_inside(design, dir, out);
     schema_files::schema_files_are_plain_sql(design, dir, out);
+    migrations::migration_names_are_versioned(design, out);
+    migrations::migration_versions_increase(design, out);
+    migrations::migrations_are_plain_sql(design, dir, out);
+    migrations::history_schema_is_not_a_design_schema(design, out);
     connections::connection_limits_fit(design, out);
     database::seed_rows_have_their_keys(design, out);
     database::database_names_are_not_connection_strings(design, out);

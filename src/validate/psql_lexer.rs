@@ -12,7 +12,10 @@
 //!   SQL rule that joins string literals separated by a line break never applies: the
 //!   break it needs is not in psql's line. (It could be a lone CR, which is refused.)
 //! - `standard_conforming_strings` is on: gen's scripts set it before the schema file,
-//!   so a backslash inside `'...'` is an ordinary character.
+//!   so a backslash inside `'...'` is an ordinary character. A statement of the file can
+//!   turn it off, and psql then reads the lines after it with `'...'` as `E'...'`; so a
+//!   backslash directly before a quote in `'...'`, the one place where the two readings
+//!   end a string differently, is refused, and both read the file alike.
 //!
 //! Bytes from 0x80 up (every byte of a non-ASCII character) count as letters, as in psql.
 
@@ -42,6 +45,12 @@ pub enum Refusal {
     /// A string, quoted identifier, dollar quote or comment still open at the end of the
     /// file, where psql would read on into the lines after it.
     Unterminated(Opening),
+    /// A backslash directly before a quote inside `'...'` or `N'...'` (`'C:\'`): with
+    /// `standard_conforming_strings` off, which a statement before it may set, psql reads
+    /// the string as `E'...'`, where that quote does not end it, so what follows is read
+    /// otherwise (`SET standard_conforming_strings = off;` and, on the next line,
+    /// `SELECT '\', ' \! id` runs `id`).
+    BackslashQuote,
 }
 
 /// What was left open at the end of the file.
@@ -82,6 +91,48 @@ pub fn problems(text: &str) -> Vec<Problem> {
             pos = advance(pos, &text[done..offset]);
             done = offset;
             Problem { pos, refusal }
+        })
+        .collect()
+}
+
+/// A statement as the server receives it from psql (see [`statements`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Where its first token is.
+    pub pos: Pos,
+    /// Its leading words (unquoted identifiers and keywords), lowercase, at most four: the
+    /// words that say what the statement is (`rollback`, `to`).
+    pub words: Vec<String>,
+    /// Whether a `;` ends it; the last statement of a file may lack one.
+    pub complete: bool,
+}
+
+/// The statements of `text` in order, split where the server splits what psql sends: at a
+/// `;` outside parentheses and outside the body of a `BEGIN ATOMIC ... END` routine
+/// (psql's own split, `paren_depth` and `begin_depth` in `psqlscan.l`, only ever joins
+/// more: it counts any `begin` of a `CREATE FUNCTION` statement, also a function named
+/// `begin`, and then sends several statements at once, which the server runs one by one).
+/// Meant for a file [`problems`] has nothing against: comments, quotes and dollar quotes
+/// are read as there.
+pub fn statements(text: &str) -> Vec<Statement> {
+    let mut scanner = Scanner::new(text);
+    while scanner.at < scanner.bytes.len() {
+        scanner.token();
+    }
+    let mut pos = Pos { line: 1, column: 1 };
+    let mut done = 0;
+    scanner
+        .split
+        .finish()
+        .into_iter()
+        .map(|(offset, words, complete)| {
+            pos = advance(pos, &text[done..offset]);
+            done = offset;
+            Statement {
+                pos,
+                words,
+                complete,
+            }
         })
         .collect()
 }
@@ -133,6 +184,7 @@ struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,
     found: Vec<(usize, Refusal)>,
+    split: Split,
 }
 
 impl<'a> Scanner<'a> {
@@ -141,6 +193,7 @@ impl<'a> Scanner<'a> {
             bytes: text.as_bytes(),
             at: 0,
             found: Vec::new(),
+            split: Split::default(),
         }
     }
 
@@ -171,13 +224,13 @@ impl<'a> Scanner<'a> {
             [b'/', b'*', ..] => self.block_comment(start),
             [b'\\', ..] => self.backslash(start),
             [b':', ..] => self.colon(start),
-            [b'\'', ..] => self.quoted(start, 1, Quoting::Standard),
+            [b'\'', ..] => self.standard_string(start, 1),
             [b'e' | b'E', b'\'', ..] => self.quoted(start, 2, Quoting::Escape),
-            // B'..', X'..', N'..' and U&'..' differ from '..' in what the server makes of
-            // them, not in where they end.
-            [b'b' | b'B' | b'x' | b'X' | b'n' | b'N', b'\'', ..] => {
-                self.quoted(start, 2, Quoting::Standard)
-            }
+            // N'..' is '..' to psql; B'..', X'..' and U&'..' differ from '..' in what the
+            // server makes of them, not in where they end, whatever
+            // standard_conforming_strings says.
+            [b'n' | b'N', b'\'', ..] => self.standard_string(start, 2),
+            [b'b' | b'B' | b'x' | b'X', b'\'', ..] => self.quoted(start, 2, Quoting::Standard),
             [b'u' | b'U', b'&', b'\'', ..] => self.quoted(start, 3, Quoting::Standard),
             [b'u' | b'U', b'&', b'"', ..] => self.quoted(start, 3, Quoting::Identifier),
             [b'"', ..] => self.quoted(start, 1, Quoting::Identifier),
@@ -186,6 +239,7 @@ impl<'a> Scanner<'a> {
             [c, ..] if is_identifier_start(*c) => self.skip_while(is_identifier_part),
             _ => self.at += 1,
         }
+        self.split.token(&self.bytes[start..self.at], start);
     }
 
     fn skip_while(&mut self, keep: fn(u8) -> bool) {
@@ -314,6 +368,32 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `'...'` (`prefix` 1) or `N'...'` (2), read as a standard string, and refused at a
+    /// backslash where reading it as `E'...'` would end it elsewhere: see
+    /// [`Refusal::BackslashQuote`].
+    fn standard_string(&mut self, start: usize, prefix: usize) {
+        self.quoted(start, prefix, Quoting::Standard);
+        let unterminated = matches!(
+            self.found.last(),
+            Some((at, Refusal::Unterminated(_))) if *at == start
+        );
+        if unterminated {
+            return;
+        }
+        // Inside, `''` pairs read alike both ways; the readings part only where a backslash
+        // escapes a quote (`\\` is a pair, and a backslash at the end of psql's line
+        // escapes nothing, as in `E'...'`).
+        let (mut at, end) = (start + prefix, self.at);
+        while at + 1 < end {
+            match self.bytes[at..end] {
+                [b'\\', b'\'', ..] => return self.refuse(at, Refusal::BackslashQuote),
+                [b'\\', b'\n', ..] => at += 1,
+                [b'\\', ..] => at += 2,
+                _ => at += 1,
+            }
+        }
+    }
+
     /// `$tag$` opens a dollar quote, `$1` is a parameter, any other `$` is itself.
     fn dollar(&mut self, start: usize) {
         let tag_end = match self.bytes.get(start + 1) {
@@ -421,6 +501,85 @@ impl<'a> Scanner<'a> {
         let text = String::from_utf8_lossy(&self.bytes[start..next]).into_owned();
         self.refuse(self.at, Refusal::LetterAfterNumber(text));
     }
+}
+
+/// Where statements start and end, fed one token at a time (see [`statements`]).
+#[derive(Default)]
+struct Split {
+    paren_depth: usize,
+    /// Depth inside a `BEGIN ATOMIC` routine body, counting the `CASE ... END` in it.
+    atomic_depth: usize,
+    /// The statement being read: its offset and its first four tokens (a lowercase word,
+    /// or `None` for any other token).
+    current: Option<(usize, Vec<Option<String>>)>,
+    /// The token before this one, when it was a word.
+    previous_word: Option<String>,
+    /// Statements read: offset, leading words, whether a `;` ended it.
+    done: Vec<(usize, Vec<String>, bool)>,
+}
+
+impl Split {
+    /// Takes the token `token`, found at `offset`.
+    fn token(&mut self, token: &[u8], offset: usize) {
+        let word = match token {
+            [] | [b' ' | b'\t' | b'\n' | b'\r' | 0x0c] => return,
+            [b'-', b'-', ..] | [b'/', b'*', ..] => return,
+            [b';'] if self.paren_depth == 0 && self.atomic_depth == 0 => {
+                self.end(true);
+                return;
+            }
+            [first, ..]
+                if is_identifier_start(*first) && token.iter().all(|&b| is_identifier_part(b)) =>
+            {
+                Some(String::from_utf8_lossy(token).to_ascii_lowercase())
+            }
+            _ => None,
+        };
+        let (_, lead) = self.current.get_or_insert_with(|| (offset, Vec::new()));
+        if lead.len() < 4 {
+            lead.push(word.clone());
+        }
+        let in_routine = is_routine(lead);
+        match (token, word.as_deref()) {
+            (b"(", _) => self.paren_depth += 1,
+            (b")", _) => self.paren_depth = self.paren_depth.saturating_sub(1),
+            (_, Some(w)) if in_routine && self.paren_depth == 0 => {
+                let opens_body = w == "atomic" && self.previous_word.as_deref() == Some("begin");
+                if opens_body || (w == "case" && self.atomic_depth > 0) {
+                    self.atomic_depth += 1;
+                } else if w == "end" && self.atomic_depth > 0 {
+                    self.atomic_depth -= 1;
+                }
+            }
+            _ => {}
+        }
+        self.previous_word = word;
+    }
+
+    /// Ends the statement being read, if there is one.
+    fn end(&mut self, complete: bool) {
+        if let Some((offset, lead)) = self.current.take() {
+            let words = lead.into_iter().map_while(|token| token).collect();
+            self.done.push((offset, words, complete));
+        }
+        self.previous_word = None;
+    }
+
+    /// Every statement, the one left open at the end of the text included.
+    fn finish(mut self) -> Vec<(usize, Vec<String>, bool)> {
+        self.end(false);
+        self.done
+    }
+}
+
+/// Whether a statement starting with `lead` is `CREATE [OR REPLACE] FUNCTION|PROCEDURE`,
+/// whose body may be `BEGIN ATOMIC ... END` with `;` inside.
+fn is_routine(lead: &[Option<String>]) -> bool {
+    let word = |i: usize| lead.get(i).and_then(|w| w.as_deref());
+    let routine = |w: Option<&str>| matches!(w, Some("function" | "procedure"));
+    word(0) == Some("create")
+        && (routine(word(1))
+            || (word(1) == Some("or") && word(2) == Some("replace") && routine(word(3))))
 }
 
 /// The length of the UTF-8 character that starts with `first`.
@@ -542,8 +701,32 @@ mod tests {
 
     #[test]
     fn a_backslash_ends_nothing_in_a_standard_string() {
-        // With standard_conforming_strings on, `'\'` is a whole string.
-        assert_refused("SELECT '\\'; \\! id", 1, 13, meta("\\!"));
+        // With standard_conforming_strings on, `'\'` is a whole string (refused all the
+        // same: see the next test).
+        assert_eq!(
+            refusals("SELECT '\\'; \\! id"),
+            vec![(1, 9, Refusal::BackslashQuote), (1, 13, meta("\\!"))]
+        );
+    }
+
+    #[test]
+    fn a_backslash_before_a_quote_in_a_standard_string_is_refused() {
+        // Accepted before: a shell command once the file turns the setting off.
+        assert_refused(
+            "SET standard_conforming_strings = off;\nSELECT '\\' , ' \\! touch pwned\n';",
+            2,
+            9,
+            Refusal::BackslashQuote,
+        );
+        assert_refused("SELECT 'C:\\dir\\';", 1, 15, Refusal::BackslashQuote);
+        assert_refused("SELECT N'a\\''b';", 1, 11, Refusal::BackslashQuote);
+        assert_refused("SELECT 'a''\\';", 1, 12, Refusal::BackslashQuote);
+        // Read alike both ways: no backslash before a quote, or an even run of them.
+        assert_allowed(
+            "SELECT '^\\d+$', 'a\\\\', 'it''s', '\\n', 'x\\\\''y', E'\\'', B'1', X'F', U&'\\0041';",
+        );
+        // A backslash at the end of a line escapes nothing in E'...' either.
+        assert_allowed("SELECT 'a\\\n';");
     }
 
     #[test]
@@ -555,7 +738,10 @@ mod tests {
     #[test]
     fn an_e_that_ends_an_identifier_starts_no_escape_string() {
         // `somee'\'` is the identifier `somee` and the standard string `'\'`.
-        assert_refused("SELECT somee'\\' \\! ';", 1, 17, meta("\\!"));
+        assert_eq!(
+            refusals("SELECT somee'\\' \\! ';"),
+            vec![(1, 14, Refusal::BackslashQuote), (1, 17, meta("\\!"))]
+        );
     }
 
     #[test]
@@ -568,7 +754,7 @@ mod tests {
     #[test]
     fn other_prefixed_strings_end_at_a_quote() {
         assert_refused("SELECT U&'\\' \\! ';", 1, 14, meta("\\!"));
-        assert_allowed("SELECT B'1''0', X'1F', N'n''\\', U&\"a\\ \\!\";");
+        assert_allowed("SELECT B'1''0', X'1F', N'n''\\x', U&\"a\\ \\!\";");
     }
 
     #[test]
@@ -712,6 +898,83 @@ mod tests {
         let found = refusals(&text);
         assert_eq!(found.len(), MAX_PROBLEMS);
         assert_eq!(found[99], (100, 8, variable(":a")));
+    }
+
+    /// Each statement of `sql` as `(line, column, leading words, complete)`.
+    fn split(sql: &str) -> Vec<(usize, usize, String, bool)> {
+        statements(sql)
+            .into_iter()
+            .map(|s| (s.pos.line, s.pos.column, s.words.join(" "), s.complete))
+            .collect()
+    }
+
+    #[test]
+    fn statements_end_at_a_semicolon_outside_quotes_comments_and_parentheses() {
+        assert_eq!(
+            split(
+                "-- lead\nCREATE TABLE t (a int, CHECK (a > 0)); /* ; */ INSERT INTO t VALUES (1);\n\
+                 SELECT ';', \"a;b\", $x$ ; COMMIT; $x$ FROM t;\n  Commit Work;"
+            ),
+            vec![
+                (2, 1, "create table t".to_owned(), true),
+                (2, 48, "insert into t values".to_owned(), true),
+                (3, 1, "select".to_owned(), true),
+                (4, 3, "commit work".to_owned(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_begin_atomic_body_is_one_statement() {
+        let sql = "CREATE OR REPLACE FUNCTION f(x int) RETURNS int LANGUAGE sql\n\
+                   BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 END; SELECT 2; END;\nEND;";
+        assert_eq!(
+            split(sql),
+            vec![
+                (1, 1, "create or replace function".to_owned(), true),
+                (3, 1, "end".to_owned(), true),
+            ]
+        );
+        // A function named `begin` opens no body, unlike to psql (which then sends both
+        // statements at once, and the server runs the `COMMIT`).
+        assert_eq!(
+            split("CREATE FUNCTION begin() RETURNS int LANGUAGE sql RETURN 1; COMMIT;"),
+            vec![
+                (1, 1, "create function begin".to_owned(), true),
+                (1, 60, "commit".to_owned(), true),
+            ]
+        );
+        // Outside a routine, BEGIN ATOMIC means nothing to the split.
+        assert_eq!(split("SELECT begin atomic; END;").len(), 2);
+    }
+
+    #[test]
+    fn leading_words_stop_at_the_first_other_token() {
+        assert_eq!(
+            split("ROLLBACK TO SAVEPOINT s; \"commit\"; (COMMIT); E'x';"),
+            vec![
+                (1, 1, "rollback to savepoint s".to_owned(), true),
+                (1, 26, String::new(), true),
+                (1, 36, String::new(), true),
+                (1, 46, String::new(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_statement_without_a_semicolon_at_the_end_is_incomplete() {
+        assert_eq!(
+            split("SELECT 1;\nSELECT 2 -- no end\n"),
+            vec![
+                (1, 1, "select".to_owned(), true),
+                (2, 1, "select".to_owned(), false),
+            ]
+        );
+        assert!(!split("SELECT (1;").last().unwrap().3);
+        assert_eq!(
+            split("SELECT 1; -- done\n\n"),
+            vec![(1, 1, "select".to_owned(), true)]
+        );
     }
 
     #[test]

@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
+use crate::input::ServiceFile;
 use crate::load;
 use crate::names;
 use crate::path;
-use crate::validate::Design;
 use crate::validate::psql_lexer::{self, Opening, Problem, Refusal};
+use crate::validate::{Design, Typed};
+use crate::yaml::Seg;
 
-/// Loads every referenced file, which must exist, be UTF-8 and stay inside the inputs
-/// folder, both by path (`..`) and by symlink.
+/// Loads every referenced file (schema files and migrations), which must exist, be UTF-8
+/// and stay inside the inputs folder, both by path (`..`) and by symlink.
 pub(super) fn referenced_files_are_inside(
     design: &Design,
     dir: &Path,
@@ -20,41 +22,59 @@ pub(super) fn referenced_files_are_inside(
 ) -> BTreeMap<String, String> {
     let mut referenced = BTreeMap::new();
     for service in &design.services {
-        let Some(schema_file) = &service.value.database.schema_file else {
-            continue;
-        };
-        let at = path!["database", "schemaFile"];
-        let rel = match load::resolve_beside(&service.file.rel, schema_file) {
-            Ok(rel) => rel,
-            Err(problem) => {
-                out.push(
-                    service
-                        .at(at, problem.message)
-                        .found(format!("`{schema_file}`"))
-                        .maybe_hint(problem.hint),
-                );
-                continue;
-            }
-        };
-        match load::read_input_file(dir, &rel) {
-            Ok(text) => {
+        let db = &service.value.database;
+        let schema_file = db
+            .schema_file
+            .iter()
+            .map(|reference| (path!["database", "schemaFile"].to_vec(), reference));
+        let migrations = db
+            .migrations
+            .iter()
+            .enumerate()
+            .map(|(i, reference)| (path!["database", "migrations", i].to_vec(), reference));
+        for (at, reference) in schema_file.chain(migrations) {
+            if let Some((rel, text)) = load_referenced(service, &at, reference, dir, out) {
                 referenced.insert(rel, text);
-            }
-            Err(problem) if problem.pos.line > 1 || problem.pos.column > 1 => {
-                // Bad bytes inside the referenced file: point into that file.
-                out.push(problem.into_diagnostic(load::display(dir, &rel)));
-            }
-            Err(problem) => {
-                out.push(
-                    service
-                        .at(at, problem.message)
-                        .found(format!("`{schema_file}`"))
-                        .maybe_hint(problem.hint),
-                );
             }
         }
     }
     referenced
+}
+
+/// Reads the file that `reference`, at `at` in `service`, names: its path relative to the
+/// inputs folder and its text, or the problem reported.
+fn load_referenced(
+    service: &Typed<ServiceFile>,
+    at: &[Seg],
+    reference: &str,
+    dir: &Path,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(String, String)> {
+    let at_reference = |problem: load::FileProblem| {
+        service
+            .at(at, problem.message)
+            .found(format!("`{reference}`"))
+            .maybe_hint(problem.hint)
+    };
+    let rel = match load::resolve_beside(&service.file.rel, reference) {
+        Ok(rel) => rel,
+        Err(problem) => {
+            out.push(at_reference(problem));
+            return None;
+        }
+    };
+    match load::read_input_file(dir, &rel) {
+        Ok(text) => Some((rel, text)),
+        Err(problem) if problem.pos.line > 1 || problem.pos.column > 1 => {
+            // Bad bytes inside the referenced file: point into that file.
+            out.push(problem.into_diagnostic(load::display(dir, &rel)));
+            None
+        }
+        Err(problem) => {
+            out.push(at_reference(problem));
+            None
+        }
+    }
 }
 
 /// Schema files are applied by psql, pasted into `06-schema.psql`: psql reads them as
@@ -73,15 +93,20 @@ pub(super) fn schema_files_are_plain_sql(design: &Design, dir: &Path, out: &mut 
             continue;
         };
         for problem in psql_lexer::problems(text) {
-            out.push(diagnostic(load::display(dir, &rel), problem));
+            out.push(diagnostic(
+                load::display(dir, &rel),
+                problem,
+                "a schema file",
+            ));
         }
     }
 }
 
-/// The diagnostic for one thing psql would not read as plain SQL.
-fn diagnostic(file: String, problem: Problem) -> Diagnostic {
-    let diagnostic =
-        Diagnostic::new(file, problem.pos, message(&problem.refusal)).hint(hint(&problem.refusal));
+/// The diagnostic for one thing psql would not read as plain SQL, in `what` (`a schema
+/// file`, `a migration`).
+pub(super) fn diagnostic(file: String, problem: Problem, what: &str) -> Diagnostic {
+    let message = format!("{} in {what}", message(&problem.refusal));
+    let diagnostic = Diagnostic::new(file, problem.pos, message).hint(hint(&problem.refusal));
     match problem.refusal {
         Refusal::MetaCommand(_) | Refusal::PsqlEscape(_) | Refusal::Variable(_) => {
             diagnostic.expected("plain SQL statements")
@@ -93,26 +118,18 @@ fn diagnostic(file: String, problem: Problem) -> Diagnostic {
 fn message(refusal: &Refusal) -> String {
     match refusal {
         Refusal::MetaCommand(command) => {
-            format!(
-                "a psql meta-command (`{}`) in a schema file",
-                shown(command)
-            )
+            format!("a psql meta-command (`{}`)", shown(command))
         }
-        Refusal::PsqlEscape(c) => format!("a psql escape (`\\{c}`) in a schema file"),
-        Refusal::Variable(reference) => format!(
-            "a psql variable reference (`{}`) in a schema file",
-            shown(reference)
-        ),
-        Refusal::LetterAfterNumber(text) => format!(
-            "a number run into the next word (`{}`) in a schema file",
-            shown(text)
-        ),
-        Refusal::ControlCharacter(c) => format!(
-            "a control character (U+{:04X}) in a schema file",
-            u32::from(*c)
-        ),
+        Refusal::PsqlEscape(c) => format!("a psql escape (`\\{c}`)"),
+        Refusal::Variable(reference) => {
+            format!("a psql variable reference (`{}`)", shown(reference))
+        }
+        Refusal::LetterAfterNumber(text) => {
+            format!("a number run into the next word (`{}`)", shown(text))
+        }
+        Refusal::ControlCharacter(c) => format!("a control character (U+{:04X})", u32::from(*c)),
         Refusal::LoneCarriageReturn => {
-            "a carriage return that does not end a line (CR without LF) in a schema file".to_owned()
+            "a carriage return that does not end a line (CR without LF)".to_owned()
         }
         Refusal::Unterminated(opening) => {
             let what = match opening {
@@ -121,8 +138,9 @@ fn message(refusal: &Refusal) -> String {
                 Opening::DollarQuote(tag) => format!("a dollar quote (`{}`)", shown(tag)),
                 Opening::Comment => "a comment (`/*`)".to_owned(),
             };
-            format!("{what} that is never closed in a schema file")
+            format!("{what} that is never closed")
         }
+        Refusal::BackslashQuote => "a backslash before a quote in a `'...'` string".to_owned(),
     }
 }
 
@@ -150,7 +168,7 @@ fn hint(refusal: &Refusal) -> String {
              15 and later refuse it; put a space after the number"
             .to_owned(),
         Refusal::ControlCharacter(_) => {
-            "remove it; a schema file holds printable text, tabs and line ends (LF or CRLF)"
+            "remove it; a file of SQL holds printable text, tabs and line ends (LF or CRLF)"
                 .to_owned()
         }
         Refusal::LoneCarriageReturn => "psql splits its input at LF but reads a CR inside a \
@@ -162,6 +180,11 @@ fn hint(refusal: &Refusal) -> String {
                 "{with_psql} read on into the lines gen writes after the file (its `COMMIT`); close it"
             )
         }
+        Refusal::BackslashQuote => "a statement can turn standard_conforming_strings off, and \
+             psql then reads `'...'` as `E'...'`, where this quote does not end the string, so \
+             what follows would be read otherwise (a `\\!` in it would run); write the string \
+             as `E'...'` with each backslash doubled (`E'C:\\\\dir\\\\'`)"
+            .to_owned(),
     }
 }
 
@@ -249,12 +272,12 @@ mod tests {
 
     #[test]
     fn every_refusal_of_the_lexer_has_a_message_and_a_hint() {
-        let text = "SELECT 1e'x', 'a\u{7}', :x \\; \\q\nSELECT 'a'\r'b' /* open";
+        let text = "SELECT 1e'x', 'a\u{7}', :x \\; \\q\nSELECT 'a'\r'b', 'c\\' /* open";
         let diagnostics: Vec<_> = psql_lexer::problems(text)
             .into_iter()
-            .map(|p| diagnostic("a.psql".to_owned(), p))
+            .map(|p| diagnostic("a.psql".to_owned(), p, "a schema file"))
             .collect();
-        assert_eq!(diagnostics.len(), 7, "{diagnostics:#?}");
+        assert_eq!(diagnostics.len(), 8, "{diagnostics:#?}");
         for d in &diagnostics {
             assert!(d.message.ends_with("in a schema file"), "{}", d.message);
             assert!(d.hint.is_some(), "{d}");

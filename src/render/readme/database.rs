@@ -20,6 +20,10 @@ pub(super) struct DatabaseView {
     /// psql's `\dt` for each schema, its name quoted as psql reads a meta-command argument.
     list_tables: Vec<String>,
     schema_file: Option<String>,
+    /// Migration files, in run order.
+    migrations: Vec<String>,
+    /// The table that records them.
+    history: String,
     roles: Vec<RoleView>,
     seeds: Vec<SeedView>,
 }
@@ -228,6 +232,12 @@ pub(super) fn view(target: &Target) -> DatabaseView {
             .map(|quoted| format!("\\dt {quoted}.*"))
             .collect(),
         schema_file: db.schema_file.as_ref().map(|(rel, _)| rel.clone()),
+        migrations: db.migrations.iter().map(|m| m.path.clone()).collect(),
+        history: format!(
+            "{}.{}",
+            crate::migration_name::HISTORY_SCHEMA,
+            crate::migration_name::HISTORY_TABLE
+        ),
         roles: db
             .roles
             .iter()
