@@ -414,3 +414,44 @@ fn a_second_administrator_works_on_the_same_objects() {
         run_as("admin_one", &first);
     }
 }
+
+#[test]
+fn what_the_schema_file_creates_for_itself_survives_the_next_run() {
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        // A schema the design does not list, made by the schema file, and a seeded table
+        // whose key is a GENERATED ALWAYS identity column.
+        let own = design(&[
+            (
+                "sql/bill-inquiry.psql",
+                "CREATE TABLE IF NOT EXISTS customer_info (",
+                "CREATE SCHEMA IF NOT EXISTS reporting;\n\
+                 CREATE TABLE IF NOT EXISTS reporting.daily (id int);\n\
+                 CREATE TABLE IF NOT EXISTS public.codes (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label text);\n\
+                 CREATE TABLE IF NOT EXISTS customer_info (",
+            ),
+            (
+                "services/bill-inquiry.yaml",
+                "deployments:",
+                "    - table: codes\n      key: [id]\n      rows:\n        - { id: 7, label: seven }\ndeployments:",
+            ),
+        ]);
+        for run in 0..2 {
+            apply(&server, &own).unwrap_or_else(|e| panic!("PostgreSQL {major}, run {run}: {e}"));
+        }
+        assert_eq!(
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'"
+            ),
+            "1\n"
+        );
+        let next = sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "INSERT INTO public.codes (label) VALUES ('next') RETURNING id",
+        );
+        assert_eq!(next.lines().next(), Some("8"), "PostgreSQL {major}");
+    }
+}

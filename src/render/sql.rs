@@ -21,6 +21,8 @@ struct SqlView<'a> {
     script_lock_timeout_ms: u32,
     /// The comment that marks a login role as gen's for this database.
     role_marker: String,
+    /// The comment that marks a schema as one of the design's.
+    schema_marker: String,
     extensions: &'a [String],
     roles: Vec<RoleView<'a>>,
     schema_file: Option<SchemaFileView<'a>>,
@@ -83,8 +85,9 @@ struct SeedRowView {
     table: String,
     columns: Vec<(String, serde_json::Value)>,
     key: Vec<(String, serde_json::Value)>,
-    /// The columns an existing row gets set to the design's values (empty: keep the row).
-    updates: Vec<String>,
+    /// The columns, with the design's values, that an existing row gets (empty: keep the
+    /// row as it is).
+    updates: Vec<(String, serde_json::Value)>,
 }
 
 fn view(target: &Target) -> SqlView<'_> {
@@ -100,6 +103,7 @@ fn view(target: &Target) -> SqlView<'_> {
         lock_key: db.advisory_lock_key,
         script_lock_timeout_ms: db.script_lock_timeout_ms,
         role_marker: format!("gen: a login role of database {}", db.name),
+        schema_marker: format!("gen: a schema of the design of database {}", db.name),
         extensions: &db.extensions,
         roles: db
             .roles
@@ -137,9 +141,9 @@ fn view(target: &Target) -> SqlView<'_> {
                         .filter_map(|k| row.get(k).map(|v| (k.clone(), v.to_json())))
                         .collect(),
                     updates: row
-                        .keys()
-                        .filter(|c| update_existing && !seed.key.contains(c))
-                        .cloned()
+                        .iter()
+                        .filter(|(c, _)| update_existing && !seed.key.contains(c))
+                        .map(|(c, v)| (c.clone(), v.to_json()))
                         .collect(),
                 })
             })
