@@ -671,3 +671,24 @@ fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on(maj
     let failed = failed.expect("the schema step stopped");
     assert!(failed.contains("has no equivalent in encoding"), "{failed}");
 }
+
+#[test]
+fn a_database_another_role_owns_stops_step_1_with_what_to_do() {
+    let server = TestServer::start();
+    let admin_password = made_up_password("azure-admin");
+    server.admin_query(&format!(
+        "CREATE ROLE azure_admin LOGIN CREATEDB CREATEROLE PASSWORD '{admin_password}'"
+    ));
+    // As when the platform's superuser created the database before the administrator.
+    server.admin_query("CREATE DATABASE bill_inquiry_db");
+    let bill = sql::example_scripts("dev/bill-inquiry");
+    let admin = server.role_psql("azure_admin", &admin_password, "postgres");
+    let output = sql::run_script(&admin, bill.file("01-database.psql"), &[]);
+    let text = sql::output_text(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("postgres"), "{text}");
+    assert!(
+        text.contains("cannot give the database to bill_inquiry_db_owner"),
+        "{text}"
+    );
+}
