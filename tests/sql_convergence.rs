@@ -14,13 +14,12 @@ const MAJORS: [u32; 4] = [14, 15, 16, 17];
 
 const TARGET: &str = "dev/bill-inquiry";
 
-fn password(label: &str) -> String {
-    format!("Pw-{label}-{}", std::process::id())
-}
-
 /// Passwords for the roles of every design below, in their order in the service file.
 fn passwords() -> [String; 2] {
-    [password("app"), password("reader")]
+    [
+        sql::made_up_password("app"),
+        sql::made_up_password("reader"),
+    ]
 }
 
 /// The example's inputs with `edits` applied, kept alive with its folder.
@@ -41,15 +40,7 @@ fn design(edits: &[(&str, &str, &str)]) -> Design {
 fn apply(server: &TestServer, design: &Design) -> Result<String, String> {
     let scripts = sql::render_scripts(&design.inputs, TARGET);
     let pw = passwords();
-    let mut log = String::new();
-    for file in &scripts.files {
-        let output = sql::run_script(&server.admin_psql(), file, &[&pw[0], &pw[1]]);
-        log.push_str(&sql::output_text(&output));
-        if !output.status.success() {
-            return Err(format!("{}:\n{log}", file.display()));
-        }
-    }
-    Ok(log)
+    sql::try_run_all(&server.admin_psql(), &scripts, &[&pw[0], &pw[1]])
 }
 
 /// What the contract compares (a missing ACL is its default, written out): roles and
@@ -99,12 +90,7 @@ fn converges(major: u32, change: &str, a: &Design, b: &Design) {
     apply(&fresh, b).unwrap_or_else(|e| panic!("{change} on {major}: B failed: {e}"));
     let (got, want) = (catalog(&over), catalog(&fresh));
     if got != want {
-        let diff: Vec<_> = got
-            .lines()
-            .zip(want.lines())
-            .filter(|(g, w)| g != w)
-            .take(6)
-            .collect();
+        let diff = sql::first_differences(&got, &want);
         panic!("{change} on PostgreSQL {major}: B over A differs from B alone: {diff:?}");
     }
 }
@@ -358,7 +344,10 @@ fn a_rerun_never_holds_the_application_up_for_longer_than_its_lock_timeout() {
 fn a_second_administrator_works_on_the_same_objects() {
     for major in [15, 16] {
         let server = TestServer::start_major(major);
-        let [first, second] = [password("admin-1"), password("admin-2")];
+        let [first, second] = [
+            sql::made_up_password("admin-1"),
+            sql::made_up_password("admin-2"),
+        ];
         server.admin_query(&format!(
             "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
              CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \

@@ -126,12 +126,7 @@ fn sql_target_builds_both_example_databases_idempotently_with_the_designed_acces
         state(&server, "bill_inquiry_db"),
     );
     for (a, b) in [(&first.0, &second.0), (&first.1, &second.1)] {
-        let changed: Vec<_> = a
-            .lines()
-            .zip(b.lines())
-            .filter(|(x, y)| x != y)
-            .take(5)
-            .collect();
+        let changed = sql::first_differences(a, b);
         assert!(a == b, "a second run changed the database: {changed:?}");
     }
 

@@ -20,15 +20,6 @@ fn on_security_majors(check: fn(u32)) {
     }
 }
 
-/// A password made up for this run only: never committed, never printed by a passing test.
-fn made_up_password(label: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("Pw-{label}-{}-{nanos}", std::process::id())
-}
-
 /// A value as a YAML double-quoted scalar (JSON's string syntax is YAML's).
 fn yaml_quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap()
@@ -134,7 +125,7 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
     let cwd = tempfile::tempdir().unwrap();
     let mut admin = server.admin_psql();
     admin.current_dir(cwd.path()).env("PGCLIENTENCODING", "UHC");
-    let password = made_up_password("hostile");
+    let password = sql::made_up_password("hostile");
     for _ in 0..2 {
         sql::run_all(&admin, &scripts, &[&password]);
     }
@@ -221,12 +212,12 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058() {
 
 fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     let server = TestServer::start_major(major);
-    let password = made_up_password("app");
+    let password = sql::made_up_password("app");
     let bill = sql::example_scripts("dev/bill-inquiry");
     // PostgreSQL 14 and clusters upgraded from it let every role create in `public`.
     server.admin_query("GRANT CREATE ON SCHEMA public TO PUBLIC");
     sql::run_all(&server.admin_psql(), &bill, &[&password]);
-    let intruder_password = made_up_password("intruder");
+    let intruder_password = sql::made_up_password("intruder");
     server.admin_query(&format!(
         "CREATE ROLE intruder LOGIN PASSWORD '{intruder_password}'"
     ));
@@ -286,7 +277,7 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
         )],
     );
     let next = sql::render_scripts(&inputs, "dev/bill-inquiry");
-    let reader = made_up_password("reader");
+    let reader = sql::made_up_password("reader");
     sql::run_all(&server.admin_psql(), &next, &[&password, &reader]);
     nothing_ran("a run beside objects planted in database postgres");
     assert_eq!(
@@ -300,7 +291,8 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     server.admin_query("GRANT CONNECT ON DATABASE bill_inquiry_db TO intruder");
     sql::query_in(&server, "bill_inquiry_db", reopen);
     plant("intruder", &intruder_password, "bill_inquiry_db");
-    let stopped = run_until_failure(&server, &next, &[&password, &reader]);
+    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &reader])
+        .expect_err("every script succeeded");
     assert!(
         stopped.contains("function public.format is owned by intruder"),
         "{stopped}"
@@ -313,21 +305,11 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     sql::query_in(&server, "bill_inquiry_db", "DROP OWNED BY intruder");
     sql::query_in(&server, "bill_inquiry_db", reopen);
     plant("bill_inquiry_app", &password, "bill_inquiry_db");
-    let stopped = run_until_failure(&server, &next, &[&password, &reader]);
+    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &reader])
+        .expect_err("every script succeeded");
     assert!(stopped.contains("role bill_inquiry_app owns"), "{stopped}");
     assert!(stopped.contains("02-roles.psql"), "{stopped}");
     nothing_ran("a run after the app role planted objects");
-}
-
-/// Runs the scripts in order until one fails; the failing script's name and output.
-fn run_until_failure(server: &TestServer, scripts: &sql::Scripts, passwords: &[&str]) -> String {
-    for file in &scripts.files {
-        let output = sql::run_script(&server.admin_psql(), file, passwords);
-        if !output.status.success() {
-            return format!("{}\n{}", file.display(), sql::output_text(&output));
-        }
-    }
-    panic!("every script succeeded");
 }
 
 #[test]
@@ -339,9 +321,9 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output_on(major
     let auth = sql::example_scripts("prod/auth");
     let bill = sql::example_scripts("dev/bill-inquiry");
     let passwords = [
-        made_up_password("auth-user"),
-        made_up_password("monitor"),
-        made_up_password("bill-app"),
+        sql::made_up_password("auth-user"),
+        sql::made_up_password("monitor"),
+        sql::made_up_password("bill-app"),
     ];
     let (auth_pw, bill_pw) = (
         [passwords[0].as_str(), passwords[1].as_str()],
@@ -383,7 +365,7 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output_on(major
     // A non-superuser administrator with CREATEROLE and CREATEDB, as on Azure.
     let server = TestServer::start_major(major);
     sql::make_loud(&server);
-    let admin_password = made_up_password("azure-admin");
+    let admin_password = sql::made_up_password("azure-admin");
     server.admin_query(&format!(
         "CREATE ROLE azure_admin LOGIN CREATEDB CREATEROLE PASSWORD '{admin_password}'; \
          GRANT pg_monitor TO azure_admin WITH ADMIN OPTION"
@@ -471,7 +453,7 @@ fn a_design_role_that_holds_more_than_the_design_grants_stops_the_run_on(major: 
     let admin = server.admin_psql();
     let created = sql::run_script(&admin, bill.file("01-database.psql"), &[]);
     assert!(created.status.success(), "{}", sql::output_text(&created));
-    let password = made_up_password("app");
+    let password = sql::made_up_password("app");
     for (setup, expected) in [
         (
             "CREATE ROLE bill_inquiry_app LOGIN SUPERUSER",
@@ -524,7 +506,7 @@ fn a_revoke_that_cannot_take_effect_fails_the_run_on(major: u32) {
     let server = TestServer::start_major(major);
     let bill = sql::example_scripts("dev/bill-inquiry");
     let admin = server.admin_psql();
-    sql::run_all(&admin, &bill, &[&made_up_password("app")]);
+    sql::run_all(&admin, &bill, &[&sql::made_up_password("app")]);
     // Another role, holding the privileges with GRANT OPTION, gave them to PUBLIC: the
     // owner's REVOKE does not remove its grants.
     server.admin_query(
@@ -654,15 +636,8 @@ fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on(maj
     let cwd = tempfile::tempdir().unwrap();
     let mut admin = server.admin_psql();
     admin.current_dir(cwd.path());
-    let password = made_up_password("app");
-    let mut failed = None;
-    for file in &scripts.files {
-        let output = sql::run_script(&admin, file, &[&password]);
-        if !output.status.success() {
-            failed = Some(sql::output_text(&output));
-            break;
-        }
-    }
+    let password = sql::made_up_password("app");
+    let failed = sql::try_run_all(&admin, &scripts, &[&password]).err();
     assert!(
         std::fs::read_dir(cwd.path()).unwrap().next().is_none(),
         "a shell command ran"
@@ -675,7 +650,7 @@ fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on(maj
 #[test]
 fn a_database_another_role_owns_stops_step_1_with_what_to_do() {
     let server = TestServer::start();
-    let admin_password = made_up_password("azure-admin");
+    let admin_password = sql::made_up_password("azure-admin");
     server.admin_query(&format!(
         "CREATE ROLE azure_admin LOGIN CREATEDB CREATEROLE PASSWORD '{admin_password}'"
     ));

@@ -100,20 +100,43 @@ pub fn run_script(psql: &Command, file: &Path, passwords: &[&str]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// Runs every script in order; panics with psql's output when one fails.
-pub fn run_all(psql: &Command, scripts: &Scripts, passwords: &[&str]) -> String {
+/// Runs every script in order until one fails: Ok(every script's output), or Err(the
+/// failing script's name and output).
+pub fn try_run_all(
+    psql: &Command,
+    scripts: &Scripts,
+    passwords: &[&str],
+) -> Result<String, String> {
     let mut log = String::new();
     for file in &scripts.files {
         let output = run_script(psql, file, passwords);
         let text = output_text(&output);
-        assert!(
-            output.status.success(),
-            "{} failed:\n{text}",
-            file.display()
-        );
+        if !output.status.success() {
+            return Err(format!("{} failed:\n{text}", file.display()));
+        }
         log.push_str(&text);
     }
-    log
+    Ok(log)
+}
+
+/// Runs every script in order; panics with psql's output when one fails.
+pub fn run_all(psql: &Command, scripts: &Scripts, passwords: &[&str]) -> String {
+    try_run_all(psql, scripts, passwords).unwrap_or_else(|failure| panic!("{failure}"))
+}
+
+/// A password made up for this test process only: never committed, never printed by a
+/// passing test, and the same for the same label throughout the process.
+pub fn made_up_password(label: &str) -> String {
+    format!("Pw-{label}-{}", std::process::id())
+}
+
+/// The first few lines where two texts differ, for a failure message.
+pub fn first_differences<'a>(got: &'a str, want: &'a str) -> Vec<(&'a str, &'a str)> {
+    got.lines()
+        .zip(want.lines())
+        .filter(|(g, w)| g != w)
+        .take(6)
+        .collect()
 }
 
 /// psql's standard output and error, together.
