@@ -4,12 +4,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::day_two;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, FileKind};
 use crate::model::{self, Model};
 use crate::render::{self, Templates};
 use crate::schema::{SCHEMA_FILES, schema_text};
-use crate::validate;
+use crate::validate::{self, Design};
 use crate::write::{self, Scope, WriteError};
 
 /// The command that brings the output folder up to date, named by `--check`.
@@ -75,7 +76,8 @@ fn error(message: impl std::fmt::Display) -> Outcome {
     Outcome::Error
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+/// Prints each diagnostic: on stderr for people, as JSON lines on stdout for machines.
+fn print_each(diagnostics: &[Diagnostic], format: Format) {
     match format {
         Format::Human => {
             let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -87,11 +89,6 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
                     let _ = writeln!(err, "{d}");
                 }
             }
-            let _ = writeln!(
-                err,
-                "gen: {} problem(s) found; nothing was written",
-                diagnostics.len()
-            );
         }
         Format::Json => {
             let mut out = std::io::stdout().lock();
@@ -102,12 +99,34 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
+fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+    print_each(diagnostics, format);
+    if format == Format::Human {
+        say(format_args!(
+            "gen: {} problem(s) found; nothing was written",
+            diagnostics.len()
+        ));
+    }
+}
+
+/// Warns about the changes from the previous render under `out` that the SQL scripts
+/// refuse or only half make on a live database (see [`day_two`]).
+/// Returns how many there were.
+fn print_day_two_warnings(out: &Path, design: &Design, model: &Model, format: Format) -> usize {
+    let warnings = day_two::warnings(out, design, model);
+    print_each(&warnings, format);
+    warnings.len()
+}
+
 /// Loads, validates and builds the model; problems are printed.
-fn load_model(inputs: &Path, format: Format) -> Result<Model, Outcome> {
+fn load_model(inputs: &Path, format: Format) -> Result<(Design, Model), Outcome> {
     let mut diagnostics = Vec::new();
     let loaded = load::load(inputs, &mut diagnostics).map_err(|e| error(e.0))?;
     match validate::validate(loaded, diagnostics) {
-        Ok(design) => Ok(model::build(&design)),
+        Ok(design) => {
+            let model = model::build(&design);
+            Ok((design, model))
+        }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, format);
             Err(Outcome::Failure)
@@ -128,13 +147,18 @@ pub fn render_folder(inputs: &Path) -> Result<render::Files, String> {
     render::render(&model::build(&design), &Templates::new()).map_err(|e| e.0)
 }
 
-/// `gen validate`.
-pub fn validate(inputs: &Path, format: Format) -> Outcome {
+/// `gen validate`: the inputs, then the changes from the previous render under `out`.
+pub fn validate(inputs: &Path, out: &Path, format: Format) -> Outcome {
     match load_model(inputs, format) {
-        Ok(model) => {
+        Ok((design, model)) => {
+            let warnings = print_day_two_warnings(out, &design, &model, format);
             if format == Format::Human {
+                let warned = match warnings {
+                    0 => String::new(),
+                    n => format!(", {n} warning(s) about changes from {}", out.display()),
+                };
                 say(format_args!(
-                    "gen: {} is valid ({} targets)",
+                    "gen: {} is valid ({} targets{warned})",
                     inputs.display(),
                     model.targets.len()
                 ));
@@ -192,14 +216,17 @@ pub fn render(options: &RenderOptions) -> Outcome {
         return error(problem);
     }
     let templates = Templates::new();
-    let mut model = match load_model(&options.inputs, options.format) {
-        Ok(model) => model,
+    let (design, mut model) = match load_model(&options.inputs, options.format) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let scope = match select(&mut model, options) {
         Ok(scope) => scope,
         Err(outcome) => return outcome,
     };
+    // Before the write replaces the previous render: afterwards the change is no longer
+    // visible.
+    let _ = print_day_two_warnings(&options.out, &design, &model, options.format);
     let files = match render::render(&model, &templates) {
         Ok(files) => files,
         Err(e) => return error(e.0),
@@ -391,7 +418,7 @@ pub fn new_service(inputs: &Path, name: &str) -> Outcome {
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model(inputs, Format::Human) {
+    let (_, model) = match load_model(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };
@@ -420,7 +447,7 @@ pub fn new_environment(inputs: &Path, name: &str, platform: crate::input::Platfo
     if let Err(outcome) = check_new_name(name) {
         return outcome;
     }
-    let model = match load_model(inputs, Format::Human) {
+    let (_, model) = match load_model(inputs, Format::Human) {
         Ok(model) => model,
         Err(outcome) => return outcome,
     };

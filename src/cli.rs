@@ -103,6 +103,10 @@ struct ValidateArgs {
     /// The design inputs folder.
     #[arg(long, default_value = "inputs", value_name = "DIR")]
     inputs: PathBuf,
+    /// The output folder of the previous render, compared with the design to warn about
+    /// changes the SQL scripts refuse on a live database.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    out: PathBuf,
     /// How problems are printed.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
@@ -170,7 +174,7 @@ fn render_options(args: RenderArgs) -> RenderOptions {
 fn dispatch(command: Command) -> Outcome {
     match command {
         Command::Render(args) => app::render(&render_options(args)),
-        Command::Validate(args) => app::validate(&args.inputs, args.format.to_lib()),
+        Command::Validate(args) => app::validate(&args.inputs, &args.out, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
         Command::New { what } => match what {
             NewCommand::Project { name, inputs } => app::new_project(&inputs, name.as_deref()),

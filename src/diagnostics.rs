@@ -19,6 +19,28 @@ pub struct Diagnostic {
     pub found: Option<String>,
     /// How to fix it.
     pub hint: Option<String>,
+    /// An error stops the command; a warning is printed and the command goes on.
+    pub severity: Severity,
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Invalid input: nothing is written and the exit code is 1.
+    Error,
+    /// Valid input that will not do all the user may expect (a change the SQL scripts
+    /// refuse on a live database); the command goes on.
+    Warning,
+}
+
+impl Severity {
+    /// The word printed before the message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -31,7 +53,14 @@ impl Diagnostic {
             expected: None,
             found: None,
             hint: None,
+            severity: Severity::Error,
         }
+    }
+
+    /// The same diagnostic as a warning.
+    pub fn warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// What would have been accepted.
@@ -69,7 +98,7 @@ impl Diagnostic {
             "file": self.file,
             "line": self.pos.line,
             "column": self.pos.column,
-            "severity": "error",
+            "severity": self.severity.as_str(),
             "message": self.message,
             "expected": self.expected,
             "found": self.found,
@@ -80,7 +109,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: error: {}", self.location(), self.message)?;
+        write!(
+            f,
+            "{}: {}: {}",
+            self.location(),
+            self.severity.as_str(),
+            self.message
+        )?;
         if let Some(expected) = &self.expected {
             write!(f, "\n  expected: {expected}")?;
         }
@@ -97,12 +132,16 @@ impl fmt::Display for Diagnostic {
 /// The diagnostic for a person at a terminal: coloured, with the source line and a caret
 /// under the column. Pipes and files get the plain [`Display`](fmt::Display) form.
 pub fn for_terminal(d: &Diagnostic) -> String {
-    const RED: &str = "\x1b[1;31m";
     const BLUE: &str = "\x1b[1;34m";
     const RESET: &str = "\x1b[0m";
+    let colour = match d.severity {
+        Severity::Error => "\x1b[1;31m",
+        Severity::Warning => "\x1b[1;33m",
+    };
     let mut out = format!(
-        "{BLUE}{}{RESET}: {RED}error{RESET}: {}",
+        "{BLUE}{}{RESET}: {colour}{}{RESET}: {}",
         d.location(),
+        d.severity.as_str(),
         d.message
     );
     let line = std::fs::read_to_string(&d.file).ok().and_then(|text| {
@@ -119,7 +158,7 @@ pub fn for_terminal(d: &Diagnostic) -> String {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         out.push_str(&format!(
-            "\n{BLUE}{number} |{RESET} {line}\n{BLUE}{pad} |{RESET} {caret}{RED}^{RESET}"
+            "\n{BLUE}{number} |{RESET} {line}\n{BLUE}{pad} |{RESET} {caret}{colour}^{RESET}"
         ));
     }
     for (label, value) in [

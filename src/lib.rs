@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod day_two;
 pub mod diagnostics;
 pub mod duration;
 pub mod input;

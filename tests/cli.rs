@@ -158,6 +158,51 @@ fn validate_accepts_a_backslash_inside_a_dollar_quote_and_a_comment() {
 }
 
 #[test]
+fn validate_and_render_warn_about_changes_the_scripts_refuse_before_out_moves_on() {
+    let dir = workspace();
+    assert_eq!(run_gen_in(dir.path(), &["render"]).code, 0);
+    let service = dir.path().join("inputs/services/bill-inquiry.yaml");
+    let text = std::fs::read_to_string(&service).unwrap();
+    let edited = text
+        .replace("schemas: [cache, audit]", "schemas: [cache]")
+        .replace("name: bill_inquiry_app", "name: bill_inquiry_service");
+    assert_ne!(edited, text, "the example changed: update this test");
+    std::fs::write(&service, edited).unwrap();
+    let migration = dir
+        .path()
+        .join("inputs/sql/bill-inquiry/V1__add_inquiry_error_code.psql");
+    let mut sql = std::fs::read_to_string(&migration).unwrap();
+    sql.push_str("-- edited after it ran\n");
+    std::fs::write(&migration, sql).unwrap();
+
+    let validate = run_gen_in(dir.path(), &["validate"]);
+    assert_eq!(validate.code, 0, "a warning is not an error");
+    settings().bind(|| insta::assert_snapshot!("validate-day-two-warnings", transcript(&validate)));
+    let json = run_gen_in(dir.path(), &["validate", "--format", "json"]);
+    let severities: Vec<String> = json
+        .stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["severity"].to_string()
+        })
+        .collect();
+    assert_eq!(severities, ["\"warning\""; 3], "{}", json.stdout);
+
+    // The render warns too, before it replaces the state it compared with; after it, the
+    // design is the previous render and nothing is left to warn about.
+    let render = run_gen_in(dir.path(), &["render"]);
+    assert_eq!(render.code, 0);
+    assert_eq!(
+        render.stderr.matches(": warning: ").count(),
+        3,
+        "{}",
+        render.stderr
+    );
+    let again = run_gen_in(dir.path(), &["validate"]);
+    assert!(!again.stderr.contains("warning"), "{}", again.stderr);
+}
+
+#[test]
 fn completions_are_generated() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let run = run_gen(&["completions", shell]);

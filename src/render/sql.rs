@@ -31,6 +31,8 @@ struct SqlView<'a> {
     migrations: Vec<MigrationView<'a>>,
     history_schema: &'static str,
     history_table: &'static str,
+    /// What the scripts converge to, as the line the next render reads (see `day_two`).
+    design_state: String,
 }
 
 /// A seeded table: its conflict key, and every column a row sets (for the sequences of
@@ -193,6 +195,7 @@ fn view(target: &Target) -> SqlView<'_> {
             .collect(),
         history_schema: crate::migration_name::HISTORY_SCHEMA,
         history_table: crate::migration_name::HISTORY_TABLE,
+        design_state: crate::day_two::State::of(target).to_comment_line(),
     }
 }
 

@@ -1,0 +1,525 @@
+//! Day two: what a target's SQL scripts converge a database to, recorded in the output
+//! folder, and the warnings `gen validate` and `gen render` give when the design moves away
+//! from it in a way the scripts refuse or only half follow (the convergence contract of
+//! docs/sql-scripts.md). The record is one comment line of `sql/01-database.psql`, written
+//! by the render like every other byte, rather than a file of its own: a JSON file would
+//! be read by `kubectl apply -R` or by a loop over `sql/*`. It is read back only from the
+//! previous render, never from a server.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::Diagnostic;
+use crate::load::SourceFile;
+use crate::model::{Model, Target};
+use crate::validate::Design;
+use crate::yaml::Seg;
+
+/// The script that carries the record, inside a target's `sql/` folder.
+const STATE_SCRIPT: &str = "01-database.psql";
+
+/// What starts the record's line; the JSON follows on the same line.
+const STATE_PREFIX: &str = "-- gen-state: ";
+
+/// Bumped when a field changes meaning; a state of another format is not compared.
+const FORMAT: u32 = 1;
+
+/// What the scripts of one target converge its database to, in the terms of the
+/// convergence contract's refusals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// Database name.
+    pub database: String,
+    /// Server-side encoding.
+    pub encoding: String,
+    /// Locale, when the design sets one.
+    pub locale: Option<String>,
+    /// The NOLOGIN owner role.
+    pub owner_role: String,
+    /// Login roles.
+    pub roles: Vec<String>,
+    /// Schemas besides `public`.
+    pub schemas: Vec<String>,
+    /// Extensions.
+    pub extensions: Vec<String>,
+    /// Migrations in run order.
+    pub migrations: Vec<MigrationState>,
+}
+
+/// One migration as a run records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationState {
+    /// Version as recorded in the history.
+    pub version: String,
+    /// Path relative to the inputs folder.
+    pub path: String,
+    /// sha256 of the file, as recorded in the history.
+    pub checksum: String,
+}
+
+impl State {
+    /// The state the scripts of `target` converge to.
+    pub fn of(target: &Target) -> State {
+        let db = &target.service.database;
+        State {
+            format: FORMAT,
+            database: db.name.clone(),
+            encoding: db.encoding.clone(),
+            locale: db.locale.clone(),
+            owner_role: db.owner_role.clone(),
+            roles: db.roles.iter().map(|r| r.name.clone()).collect(),
+            schemas: db.schemas.clone(),
+            extensions: db.extensions.clone(),
+            migrations: db
+                .migrations
+                .iter()
+                .map(|m| MigrationState {
+                    version: m.version.clone(),
+                    path: m.path.clone(),
+                    checksum: m.checksum.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The record as the script carries it: compact JSON on one line, which serde_json
+    /// guarantees (it writes every control character as an escape), after the prefix.
+    pub fn to_comment_line(&self) -> String {
+        let json = serde_json::to_string(self).expect("a state always serializes");
+        format!("{STATE_PREFIX}{json}")
+    }
+
+    /// The record in a script's text, if the script carries one this gen can read.
+    fn from_script(text: &str) -> Option<State> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(STATE_PREFIX))
+            .and_then(|json| serde_json::from_str::<State>(json).ok())
+            .filter(|state| state.format == FORMAT)
+    }
+
+    /// The state a previous render left for `target` under `out`, if it left one that this
+    /// gen can read (an older gen wrote none; an unreadable one is not compared).
+    pub fn previous(out: &Path, target: &Target) -> Option<State> {
+        let path = out.join(target.dir()).join("sql").join(STATE_SCRIPT);
+        State::from_script(&std::fs::read_to_string(path).ok()?)
+    }
+}
+
+/// Warnings for every target whose previous render under `out` converged to something the
+/// new design cannot reach by running the scripts alone.
+pub fn warnings(out: &Path, design: &Design, model: &Model) -> Vec<Diagnostic> {
+    model
+        .targets
+        .iter()
+        .filter_map(|target| {
+            let before = State::previous(out, target)?;
+            let service = design
+                .services
+                .iter()
+                .find(|s| s.file.rel == target.service.source)?;
+            Some(changes(
+                &before,
+                &State::of(target),
+                &At {
+                    service: &service.file,
+                    target: target.dir(),
+                },
+            ))
+        })
+        .flatten()
+        .collect()
+}
+
+/// Where a warning about one target points: the service file, at the field that moved.
+struct At<'a> {
+    service: &'a SourceFile,
+    target: String,
+}
+
+impl At<'_> {
+    /// A warning at the key `field` of the service's `database` (at `database` when the
+    /// design takes the value from a default).
+    fn warn(&self, field: &str, message: String, hint: String) -> Diagnostic {
+        let database = [Seg::Key("database".to_owned())];
+        let root = &self.service.root;
+        let pos = root
+            .key_pos(&database, field)
+            .unwrap_or_else(|| root.pos_of(&database));
+        Diagnostic::new(
+            self.service.display.clone(),
+            pos,
+            format!("{}: {message}", self.target),
+        )
+        .hint(hint)
+        .warning()
+    }
+}
+
+/// The warnings for a move from `before` to `after`, in the order the scripts meet them.
+fn changes(before: &State, after: &State, at: &At<'_>) -> Vec<Diagnostic> {
+    if before.database != after.database {
+        // Every other comparison is about another database.
+        return vec![database_renamed(before, after, at)];
+    }
+    [
+        encoding_changed(before, after, at),
+        locale_changed(before, after, at),
+        owner_role_renamed(before, after, at),
+        roles_removed(before, after, at),
+        schemas_removed(before, after, at),
+        extensions_removed(before, after, at),
+        migrations_rewritten(before, after, at),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn database_renamed(before: &State, after: &State, at: &At<'_>) -> Diagnostic {
+    at.warn(
+        "name",
+        format!(
+            "database `{}` was `{}` in the previous render: the scripts create `{}` empty and leave `{}`, its data and its roles as they are",
+            after.database, before.database, after.database, before.database
+        ),
+        format!(
+            "to keep the data, move it with pg_dump/pg_restore; or keep `name: {}`",
+            before.database
+        ),
+    )
+}
+
+fn encoding_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    (!before.encoding.eq_ignore_ascii_case(&after.encoding)).then(|| {
+        at.warn(
+            "encoding",
+            format!(
+                "encoding `{}` was `{}` in the previous render: a database's encoding cannot change, so 01-database.psql will stop",
+                after.encoding, before.encoding
+            ),
+            "create a new database with the new encoding and move the data with pg_dump/pg_restore, or keep the old encoding".to_owned(),
+        )
+    })
+}
+
+fn locale_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let (Some(old), Some(new)) = (&before.locale, &after.locale) else {
+        // A locale set for the first time is compared by the script with what the
+        // server chose; from here that cannot be known.
+        return None;
+    };
+    (old != new).then(|| {
+        at.warn(
+            "locale",
+            format!(
+                "locale `{new}` was `{old}` in the previous render: a database's collation cannot change, so 01-database.psql will stop"
+            ),
+            "create a new database with the new locale and move the data with pg_dump/pg_restore, or keep the old locale".to_owned(),
+        )
+    })
+}
+
+fn owner_role_renamed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    (before.owner_role != after.owner_role).then(|| {
+        at.warn(
+            "ownerRole",
+            format!(
+                "owner role `{}` was `{}` in the previous render: step 1 creates `{}` and gives it the database, then 03-schemas.psql stops while the schemas and their objects belong to `{}`",
+                after.owner_role, before.owner_role, after.owner_role, before.owner_role
+            ),
+            format!(
+                "before the run, rename the role (ALTER ROLE {} RENAME TO {}), which keeps what it owns and its grants; or keep `ownerRole: {}`",
+                before.owner_role, after.owner_role, before.owner_role
+            ),
+        )
+    })
+}
+
+/// Names in `before` that `after` no longer lists.
+fn removed<'a>(before: &'a [String], after: &[String]) -> Vec<&'a str> {
+    before
+        .iter()
+        .filter(|name| !after.contains(name))
+        .map(String::as_str)
+        .collect()
+}
+
+fn roles_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let gone = removed(&before.roles, &after.roles);
+    (!gone.is_empty()).then(|| {
+        at.warn(
+            "roles",
+            format!(
+                "login role(s) {} left the design: 02-roles.psql will stop while they exist (roles are never dropped by the scripts)",
+                crate::diagnostics::list(&gone)
+            ),
+            format!(
+                "before the run, in database `{}`: DROP OWNED BY each role, then DROP ROLE it; or list it again",
+                after.database
+            ),
+        )
+    })
+}
+
+fn schemas_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let gone = removed(&before.schemas, &after.schemas);
+    (!gone.is_empty()).then(|| {
+        at.warn(
+            "schemas",
+            format!(
+                "schema(s) {} left the design: 03-schemas.psql drops each one that is empty and stops at one that still holds objects",
+                crate::diagnostics::list(&gone)
+            ),
+            "move or drop what must go first (DROP SCHEMA ... CASCADE by hand), or list the schema again".to_owned(),
+        )
+    })
+}
+
+fn extensions_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let gone = removed(&before.extensions, &after.extensions);
+    (!gone.is_empty()).then(|| {
+        at.warn(
+            "extensions",
+            format!(
+                "extension(s) {} left the design: 04-extensions.psql drops each one, and stops at one that other objects (an index, a column type) depend on",
+                crate::diagnostics::list(&gone)
+            ),
+            "drop or change the dependent objects in a migration first, or list the extension again".to_owned(),
+        )
+    })
+}
+
+/// Migrations that ran in the previous design and are now changed, removed or moved: the
+/// history refuses all three.
+fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let problems: Vec<String> = before
+        .migrations
+        .iter()
+        .filter_map(
+            |old| match after.migrations.iter().find(|m| m.version == old.version) {
+                None => Some(format!("version {} ({}) is gone", old.version, old.path)),
+                Some(new) if new.checksum != old.checksum => {
+                    Some(format!("version {} ({}) changed", old.version, new.path))
+                }
+                Some(_) => None,
+            },
+        )
+        .chain(highest(&before.migrations).into_iter().flat_map(|top| {
+            after
+                .migrations
+                .iter()
+                .filter(|m| {
+                    !before.migrations.iter().any(|old| old.version == m.version)
+                        && version_key(&m.version) < top
+                })
+                .map(|m| {
+                    format!(
+                        "version {} ({}) is new but below a version that may have run",
+                        m.version, m.path
+                    )
+                })
+                .collect::<Vec<_>>()
+        }))
+        .collect();
+    (!problems.is_empty()).then(|| {
+        at.warn(
+            "migrations",
+            format!(
+                "{}: where the previous migrations ran, 07-migrations.psql will stop",
+                problems.join("; ")
+            ),
+            "put every migration back as it was and make the change in a new migration with a version above all others".to_owned(),
+        )
+    })
+}
+
+/// A version's parts as numbers, for ordering (`2.10` after `2.9`).
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split('.')
+        .map(|part| part.parse().unwrap_or(u64::MAX))
+        .collect()
+}
+
+fn highest(migrations: &[MigrationState]) -> Option<Vec<u64>> {
+    migrations.iter().map(|m| version_key(&m.version)).max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            format: FORMAT,
+            database: "orders_db".to_owned(),
+            encoding: "UTF8".to_owned(),
+            locale: Some("C".to_owned()),
+            owner_role: "orders_db_owner".to_owned(),
+            roles: vec!["orders_app".to_owned(), "orders_reader".to_owned()],
+            schemas: vec!["audit".to_owned()],
+            extensions: vec!["pgcrypto".to_owned()],
+            migrations: vec![MigrationState {
+                version: "2".to_owned(),
+                path: "sql/V2__init.psql".to_owned(),
+                checksum: "aa".to_owned(),
+            }],
+        }
+    }
+
+    fn service() -> SourceFile {
+        let text = "name: orders\ndatabase:\n  name: orders_db\n  roles: []\n";
+        SourceFile {
+            rel: "services/orders.yaml".to_owned(),
+            display: "inputs/services/orders.yaml".to_owned(),
+            kind: crate::load::FileKind::Service,
+            root: crate::yaml::Node::parse(text).unwrap(),
+        }
+    }
+
+    fn messages(after: &State) -> Vec<String> {
+        let service = service();
+        let at = At {
+            service: &service,
+            target: "dev/orders".to_owned(),
+        };
+        changes(&state(), after, &at)
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn an_unchanged_or_growing_design_gives_no_warning() {
+        let mut after = state();
+        assert!(messages(&after).is_empty());
+        after.roles.push("orders_monitor".to_owned());
+        after.schemas.push("reports".to_owned());
+        after.migrations.push(MigrationState {
+            version: "3".to_owned(),
+            path: "sql/V3__more.psql".to_owned(),
+            checksum: "bb".to_owned(),
+        });
+        assert!(messages(&after).is_empty());
+    }
+
+    #[test]
+    fn a_removed_role_warns_at_the_roles_list() {
+        let mut after = state();
+        after.roles.pop();
+        let warnings = messages(&after);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("inputs/services/orders.yaml:4:3: warning: dev/orders: login role(s) `orders_reader`"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].contains("DROP ROLE"), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn removed_schemas_and_extensions_warn() {
+        let mut after = state();
+        after.schemas.clear();
+        after.extensions.clear();
+        let warnings = messages(&after).join("\n");
+        assert!(warnings.contains("schema(s) `audit` left"), "{warnings}");
+        assert!(
+            warnings.contains("extension(s) `pgcrypto` left"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn encoding_and_locale_changes_warn_that_step_one_stops() {
+        let mut after = state();
+        after.encoding = "LATIN1".to_owned();
+        after.locale = Some("POSIX".to_owned());
+        let warnings = messages(&after).join("\n");
+        assert!(
+            warnings.contains("encoding `LATIN1` was `UTF8`"),
+            "{warnings}"
+        );
+        assert!(warnings.contains("locale `POSIX` was `C`"), "{warnings}");
+        assert!(
+            warnings.contains("01-database.psql will stop"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn a_renamed_database_warns_once() {
+        let mut after = state();
+        after.database = "orders".to_owned();
+        after.roles.clear();
+        let warnings = messages(&after);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("leave `orders_db`"), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn a_renamed_owner_role_warns_with_the_rename() {
+        let mut after = state();
+        after.owner_role = "orders_owner".to_owned();
+        let warnings = messages(&after).join("\n");
+        assert!(
+            warnings.contains("ALTER ROLE orders_db_owner RENAME TO orders_owner"),
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn a_changed_removed_or_lower_migration_warns() {
+        let mut changed = state();
+        changed.migrations[0].checksum = "cc".to_owned();
+        assert!(
+            messages(&changed)
+                .join("\n")
+                .contains("version 2 (sql/V2__init.psql) changed")
+        );
+
+        let mut gone = state();
+        gone.migrations.clear();
+        assert!(
+            messages(&gone)
+                .join("\n")
+                .contains("version 2 (sql/V2__init.psql) is gone")
+        );
+
+        let mut lower = state();
+        lower.migrations.insert(
+            0,
+            MigrationState {
+                version: "1.5".to_owned(),
+                path: "sql/V1_5__late.psql".to_owned(),
+                checksum: "dd".to_owned(),
+            },
+        );
+        assert!(
+            messages(&lower)
+                .join("\n")
+                .contains("version 1.5 (sql/V1_5__late.psql) is new but below")
+        );
+    }
+
+    #[test]
+    fn the_record_survives_a_line_break_in_a_value_on_one_line() {
+        let mut hostile = state();
+        hostile.roles.push("a\nDROP ROLE x;\r\u{2028}".to_owned());
+        let line = hostile.to_comment_line();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        let script = format!("-- header\n{line}\nSELECT 1;\n");
+        assert_eq!(State::from_script(&script), Some(hostile));
+        assert_eq!(State::from_script("-- gen-state: {\"format\": 99}"), None);
+    }
+
+    #[test]
+    fn versions_order_as_numbers() {
+        assert!(version_key("2.10") > version_key("2.9"));
+        assert!(version_key("10") > version_key("9"));
+    }
+}
