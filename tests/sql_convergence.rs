@@ -444,3 +444,83 @@ fn what_the_schema_file_creates_for_itself_survives_the_next_run() {
         assert_eq!(next.lines().next(), Some("8"), "PostgreSQL {major}");
     }
 }
+
+/// The version of every catalog row the scripts manage: a row an unchanged run rewrites
+/// gets a new `xmin` (and bloats the catalog, and can collide with the application's DDL).
+fn catalog_row_versions(server: &TestServer) -> String {
+    let cluster = server.admin_query(
+        "SELECT 'database', datname, xmin::text FROM pg_database WHERE datname = 'bill_inquiry_db' \
+         UNION ALL SELECT 'role', rolname, xmin::text FROM pg_authid WHERE rolname LIKE 'bill\\_inquiry%' \
+         UNION ALL SELECT 'membership', roleid::regrole || ' > ' || member::regrole, xmin::text FROM pg_auth_members \
+         UNION ALL SELECT 'setting', setdatabase || '/' || setrole, xmin::text FROM pg_db_role_setting \
+         UNION ALL SELECT 'role comment', objoid::regrole::text, xmin::text FROM pg_shdescription \
+         ORDER BY 1, 2",
+    );
+    let database = sql::query_in(
+        server,
+        "bill_inquiry_db",
+        "SELECT 'relation', c.oid::regclass::text, c.xmin::text FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'cache', 'audit') \
+         UNION ALL SELECT 'schema', nspname, xmin::text FROM pg_namespace WHERE nspname IN ('public', 'cache', 'audit') \
+         UNION ALL SELECT 'default privileges', defaclrole::regrole || ' ' || defaclnamespace::regnamespace || ' ' || defaclobjtype::text, xmin::text FROM pg_default_acl \
+         UNION ALL SELECT 'extension', extname, xmin::text FROM pg_extension \
+         UNION ALL SELECT 'comment', classoid::regclass || ' ' || objoid, xmin::text FROM pg_description WHERE objoid >= 16384 \
+         ORDER BY 1, 2",
+    );
+    format!("{cluster}{database}")
+}
+
+#[test]
+fn an_unchanged_run_rewrites_no_catalog_row() {
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        let base = design(&[]);
+        apply(&server, &base).unwrap();
+        let before = catalog_row_versions(&server);
+        apply(&server, &base).unwrap();
+        let after = catalog_row_versions(&server);
+        assert!(
+            before == after,
+            "PostgreSQL {major}: an unchanged run rewrote {:?}",
+            sql::first_differences(&before, &after)
+        );
+    }
+}
+
+#[test]
+fn a_privilege_another_grantor_gave_stops_the_run_instead_of_surviving_it() {
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        let base = design(&[]);
+        apply(&server, &base).unwrap();
+        // A role trusted with a grant option hands DELETE on a table to the application
+        // role itself; the owner's REVOKE cannot take it back.
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE ROLE delegate NOLOGIN; \
+             GRANT USAGE ON SCHEMA public TO delegate; \
+             GRANT DELETE ON public.system_config TO delegate WITH GRANT OPTION; \
+             SET ROLE delegate; GRANT DELETE ON public.system_config TO bill_inquiry_app",
+        );
+        let read_only = design(&[(
+            "services/bill-inquiry.yaml",
+            ROLE,
+            "      access: read-only\n      connectionLimit: 80\n",
+        )]);
+        let stopped = apply(&server, &read_only).expect_err("a foreign DELETE survived");
+        assert!(stopped.contains("05-privileges.psql"), "{stopped}");
+        assert!(
+            stopped.contains("table public.system_config: role bill_inquiry_app holds"),
+            "{stopped}"
+        );
+        assert!(stopped.contains("DELETE from delegate"), "{stopped}");
+        // Once the grantor's grant is gone, the run converges.
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "SET ROLE delegate; REVOKE DELETE ON public.system_config FROM bill_inquiry_app",
+        );
+        apply(&server, &read_only).unwrap();
+    }
+}
