@@ -524,3 +524,49 @@ fn a_privilege_another_grantor_gave_stops_the_run_instead_of_surviving_it() {
         apply(&server, &read_only).unwrap();
     }
 }
+
+#[test]
+fn what_an_administrator_created_itself_moves_to_the_owner_role_unless_it_runs_with_its_rights() {
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        let base = design(&[]);
+        apply(&server, &base).unwrap();
+        // What a schema file run as the administrator (before the owner role) left behind.
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE TYPE public.mood AS ENUM ('calm'); \
+             CREATE DOMAIN cache.positive AS int CHECK (VALUE > 0); \
+             CREATE TYPE public.span AS RANGE (subtype = int4); \
+             CREATE FUNCTION public.same(int, int) RETURNS bool LANGUAGE sql AS 'SELECT $1 = $2'; \
+             CREATE OPERATOR public.=== (function = public.same, leftarg = int, rightarg = int); \
+             CREATE COLLATION \"audit\".\"Plain C\" FROM \"C\"",
+        );
+        apply(&server, &base).unwrap();
+        let owners = sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "SELECT t.typname, t.typowner::regrole FROM pg_type t WHERE t.typname IN ('mood', 'positive', 'span', '_mood', 'spanmultirange') \
+             UNION ALL SELECT o.oprname, o.oprowner::regrole FROM pg_operator o WHERE o.oprname = '===' \
+             UNION ALL SELECT c.collname, c.collowner::regrole FROM pg_collation c WHERE c.collname = 'Plain C' \
+             UNION ALL SELECT p.proname, p.proowner::regrole FROM pg_proc p WHERE p.proname = 'same' ORDER BY 1",
+        );
+        assert!(
+            owners
+                .lines()
+                .all(|line| line.ends_with("|bill_inquiry_db_owner")),
+            "PostgreSQL {major}: {owners}"
+        );
+        assert!(owners.lines().count() >= 7, "{owners}");
+
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE FUNCTION public.with_admin_rights() RETURNS int SECURITY DEFINER LANGUAGE sql AS 'SELECT 1'",
+        );
+        let stopped = apply(&server, &base).expect_err("a SECURITY DEFINER routine moved");
+        assert!(stopped.contains("03-schemas.psql"), "{stopped}");
+        assert!(stopped.contains("with_admin_rights()"), "{stopped}");
+        assert!(stopped.contains("SECURITY DEFINER"), "{stopped}");
+    }
+}
