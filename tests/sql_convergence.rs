@@ -570,3 +570,40 @@ fn what_an_administrator_created_itself_moves_to_the_owner_role_unless_it_runs_w
         assert!(stopped.contains("SECURITY DEFINER"), "{stopped}");
     }
 }
+
+#[test]
+fn the_seed_key_is_checked_on_the_server_before_any_row_is_written() {
+    let server = TestServer::start_major(17);
+    let key = "CONSTRAINT pk_system_config PRIMARY KEY (config_key),";
+    // A deferrable key cannot arbitrate ON CONFLICT.
+    let deferrable = design(&[(
+        "sql/bill-inquiry.psql",
+        key,
+        "CONSTRAINT pk_system_config PRIMARY KEY (config_key) DEFERRABLE,",
+    )]);
+    let stopped = apply(&server, &deferrable).expect_err("a deferrable key was accepted");
+    assert!(stopped.contains("08-seed-data.psql"), "{stopped}");
+    assert!(stopped.contains("not deferrable"), "{stopped}");
+
+    // INCLUDE columns are carried by the index, not part of its key.
+    let server = TestServer::start_major(17);
+    let include = design(&[(
+        "sql/bill-inquiry.psql",
+        key,
+        "CONSTRAINT pk_system_config PRIMARY KEY (config_key) INCLUDE (config_type),",
+    )]);
+    apply(&server, &include).unwrap();
+
+    // A seed table nothing creates is named as missing, not as keyless.
+    let server = TestServer::start_major(17);
+    let missing = design(&[(
+        "sql/bill-inquiry.psql",
+        "CREATE TABLE IF NOT EXISTS system_config (",
+        "CREATE TABLE IF NOT EXISTS system_settings (",
+    )]);
+    let stopped = apply(&server, &missing).expect_err("a missing seed table was accepted");
+    assert!(
+        stopped.contains("seed table public.system_config does not exist"),
+        "{stopped}"
+    );
+}
