@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Diagnostic;
 use crate::load::SourceFile;
-use crate::model::{Model, Target};
+use crate::model::{Model, Scalar, Target};
 use crate::validate::Design;
 use crate::yaml::Seg;
 
@@ -48,6 +48,18 @@ pub struct State {
     pub extensions: Vec<String>,
     /// Migrations in run order.
     pub migrations: Vec<MigrationState>,
+    /// The keys of the seed rows, by table.
+    #[serde(default)]
+    pub seed_keys: Vec<SeedKeys>,
+}
+
+/// The rows one seed table holds for the design, by key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedKeys {
+    /// Table as the design names it.
+    pub table: String,
+    /// Each row's key values, as text, in the order of the key's columns.
+    pub rows: Vec<Vec<String>>,
 }
 
 /// One migration as a run records it.
@@ -81,6 +93,25 @@ impl State {
                     version: m.version.clone(),
                     path: m.path.clone(),
                     checksum: m.checksum.clone(),
+                })
+                .collect(),
+            seed_keys: db
+                .seed_data
+                .iter()
+                .map(|seed| SeedKeys {
+                    table: seed.table.clone(),
+                    rows: seed
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            seed.key
+                                .iter()
+                                .map(|column| {
+                                    row.get(column).map(Scalar::to_text).unwrap_or_default()
+                                })
+                                .collect()
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -173,6 +204,7 @@ fn changes(before: &State, after: &State, at: &At<'_>) -> Vec<Diagnostic> {
         schemas_removed(before, after, at),
         extensions_removed(before, after, at),
         migrations_rewritten(before, after, at),
+        seed_rows_removed(before, after, at),
     ]
     .into_iter()
     .flatten()
@@ -337,6 +369,33 @@ fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Di
     })
 }
 
+/// Seed rows the design no longer lists: the scripts leave them in the table, where a
+/// fresh install would not have them (the application may have changed or referenced them
+/// since, so removing them is a person's call).
+fn seed_rows_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+    let gone: Vec<String> = before
+        .seed_keys
+        .iter()
+        .flat_map(|old| {
+            let kept = after.seed_keys.iter().find(|new| new.table == old.table);
+            old.rows
+                .iter()
+                .filter(move |key| kept.is_none_or(|new| !new.rows.contains(key)))
+                .map(move |key| format!("{} ({})", old.table, key.join(", ")))
+        })
+        .collect();
+    (!gone.is_empty()).then(|| {
+        at.warn(
+            "seedData",
+            format!(
+                "seed row(s) left the design and stay in the database: {}",
+                gone.join("; ")
+            ),
+            "delete them by hand or in a migration if they must go".to_owned(),
+        )
+    })
+}
+
 /// A version's parts as numbers, for ordering (`2.10` after `2.9`).
 fn version_key(version: &str) -> Vec<u64> {
     version
@@ -367,6 +426,10 @@ mod tests {
                 version: "2".to_owned(),
                 path: "sql/V2__init.psql".to_owned(),
                 checksum: "aa".to_owned(),
+            }],
+            seed_keys: vec![SeedKeys {
+                table: "settings".to_owned(),
+                rows: vec![vec!["a".to_owned()], vec!["b".to_owned()]],
             }],
         }
     }
@@ -515,6 +578,23 @@ mod tests {
         let script = format!("-- header\n{line}\nSELECT 1;\n");
         assert_eq!(State::from_script(&script), Some(hostile));
         assert_eq!(State::from_script("-- gen-state: {\"format\": 99}"), None);
+    }
+
+    #[test]
+    fn a_removed_seed_row_warns_that_it_stays() {
+        let mut after = state();
+        after.seed_keys[0].rows.remove(0);
+        let warnings = messages(&after).join("\n");
+        assert!(
+            warnings.contains("stay in the database: settings (a)"),
+            "{warnings}"
+        );
+        after.seed_keys.clear();
+        let warnings = messages(&after).join("\n");
+        assert!(
+            warnings.contains("settings (a); settings (b)"),
+            "{warnings}"
+        );
     }
 
     #[test]
