@@ -46,7 +46,7 @@ fn apply(server: &TestServer, design: &Design) -> Result<String, String> {
 /// What the contract compares (a missing ACL is its default, written out): roles and
 /// their attributes, memberships, per-role and
 /// database settings, schemas with owners and privileges, default privileges, relations'
-/// owners and privileges, extensions, the seed table.
+/// owners and privileges, extensions with their comment (gen's marker), the seed table.
 fn catalog(server: &TestServer) -> String {
     let cluster = [
         "SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolconnlimit, \
@@ -66,7 +66,7 @@ fn catalog(server: &TestServer) -> String {
         "SELECT c.relnamespace::regnamespace, c.relname, c.relkind, c.relowner::regrole, COALESCE(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)) FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1, 2",
-        "SELECT extname, extnamespace::regnamespace FROM pg_extension ORDER BY 1",
+        "SELECT extname, extnamespace::regnamespace, obj_description(oid, 'pg_extension') FROM pg_extension ORDER BY 1",
         "SELECT config_key, config_value, config_type, description FROM public.system_config ORDER BY 1",
     ];
     let mut out = String::new();
@@ -157,6 +157,15 @@ fn a_changed_design_converges_on_every_major() {
             design(&[]),
         ),
         (
+            "extension removed",
+            design(&[(
+                "services/bill-inquiry.yaml",
+                "extensions: [uuid-ossp, pg_stat_statements]",
+                "extensions: [uuid-ossp, pg_stat_statements, pgcrypto]",
+            )]),
+            design(&[]),
+        ),
+        (
             "seed value changed and row added",
             design(&[]),
             design(&[
@@ -224,6 +233,200 @@ fn a_change_the_scripts_cannot_make_safely_stops_with_what_to_do() {
             "0\n",
             "the table is still there"
         );
+
+        // An extension removed from the design that an index still uses; an extension
+        // created by hand (unmarked) beside it.
+        let server = TestServer::start_major(major);
+        let with_trgm = design(&[(
+            "services/bill-inquiry.yaml",
+            "extensions: [uuid-ossp, pg_stat_statements]",
+            "extensions: [uuid-ossp, pg_stat_statements, pg_trgm]",
+        )]);
+        apply(&server, &with_trgm).unwrap();
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE EXTENSION hstore SCHEMA public; SET ROLE bill_inquiry_db_owner; \
+             CREATE TABLE public.names (n text); \
+             CREATE INDEX names_trgm ON public.names USING gin (n public.gin_trgm_ops)",
+        );
+        let extensions = || {
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                "SELECT extname FROM pg_extension ORDER BY 1",
+            )
+        };
+        let before = extensions();
+        let stopped = apply(&server, &design(&[])).expect_err("an extension in use was dropped");
+        assert!(stopped.contains("04-extensions.psql"), "{stopped}");
+        assert!(stopped.contains("extension pg_trgm:"), "{stopped}");
+        assert!(stopped.contains("bill_inquiry_db"), "{stopped}");
+        assert!(stopped.contains("names_trgm depends on"), "{stopped}");
+        assert!(stopped.contains("drop those objects"), "{stopped}");
+        assert!(stopped.contains("database.extensions"), "{stopped}");
+        assert_eq!(extensions(), before, "PostgreSQL {major}: nothing dropped");
+        // Once the index is gone, the extension goes; the one created by hand stays.
+        sql::query_in(&server, "bill_inquiry_db", "DROP INDEX public.names_trgm");
+        apply(&server, &design(&[])).unwrap();
+        assert_eq!(
+            extensions(),
+            before.replace("pg_trgm\n", ""),
+            "PostgreSQL {major}"
+        );
+    }
+}
+
+/// The design's encoding (`LATIN1` needs the locale `C`) and locale, as edits.
+fn encoded(encoding: Option<&str>, locale: &str) -> Design {
+    let settings = match encoding {
+        Some(encoding) => format!("  encoding: {encoding}\n  locale: {locale}\n  schemaFile:"),
+        None => format!("  locale: {locale}\n  schemaFile:"),
+    };
+    design(&[("services/bill-inquiry.yaml", "  schemaFile:", &settings)])
+}
+
+#[test]
+fn a_changed_encoding_or_locale_stops_before_anything_changes() {
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        apply(&server, &encoded(None, "C")).unwrap();
+        let before = catalog(&server);
+
+        let stopped = apply(&server, &encoded(Some("LATIN1"), "C"))
+            .expect_err("a changed encoding was accepted");
+        for expected in [
+            "01-database.psql",
+            "database bill_inquiry_db has encoding UTF8; the design asks for LATIN1",
+            "cannot change",
+            "pg_dump",
+        ] {
+            assert!(stopped.contains(expected), "PostgreSQL {major}: {stopped}");
+        }
+        assert!(!stopped.contains("LC_COLLATE"), "{stopped}");
+
+        let stopped =
+            apply(&server, &encoded(None, "POSIX")).expect_err("a changed locale was accepted");
+        for expected in [
+            "01-database.psql",
+            "database bill_inquiry_db has locale (LC_COLLATE) C; the design asks for POSIX",
+            "pg_restore",
+        ] {
+            assert!(stopped.contains(expected), "PostgreSQL {major}: {stopped}");
+        }
+        assert_eq!(
+            catalog(&server),
+            before,
+            "PostgreSQL {major}: nothing changed"
+        );
+
+        // The Bicep deployment creates the database with the glibc spelling of the
+        // design's locale (C.UTF-8 as C.utf8): that is the design's locale.
+        let azure = TestServer::start_major(major);
+        azure.admin_query(
+            "CREATE DATABASE bill_inquiry_db ENCODING 'UTF8' LC_COLLATE 'C.utf8' LC_CTYPE 'C.utf8' TEMPLATE template0",
+        );
+        apply(&azure, &encoded(None, "C.UTF-8"))
+            .unwrap_or_else(|e| panic!("PostgreSQL {major}: {e}"));
+    }
+}
+
+/// Who granted `bill_inquiry_app` pg_monitor, and the rows' versions (`xmin`): a new or
+/// rewritten membership shows here.
+fn monitor_grants(server: &TestServer) -> String {
+    server.admin_query(
+        "SELECT grantor::regrole, xmin FROM pg_auth_members \
+         WHERE roleid = 'pg_monitor'::regrole AND member = 'bill_inquiry_app'::regrole ORDER BY 1",
+    )
+}
+
+#[test]
+fn pg_monitor_follows_the_access_level_whoever_granted_it() {
+    for major in [14, 16, 17] {
+        let server = TestServer::start_major(major);
+        let [first, second] = [
+            sql::made_up_password("admin-1"),
+            sql::made_up_password("admin-2"),
+        ];
+        server.admin_query(&format!(
+            "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
+             CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \
+             GRANT pg_monitor TO admin_one, admin_two WITH ADMIN OPTION"
+        ));
+        server.admin_query(
+            "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
+        );
+        sql::query_in(
+            &server,
+            "bill_inquiry_db",
+            "CREATE EXTENSION pg_stat_statements",
+        );
+        if major < 15 {
+            // Before 15 `public` is the bootstrap superuser's, which only a superuser can
+            // give to the owner role (step 3 stops otherwise).
+            sql::query_in(
+                &server,
+                "bill_inquiry_db",
+                "ALTER SCHEMA public OWNER TO admin_one",
+            );
+        }
+        let monitor = design(&[(
+            "services/bill-inquiry.yaml",
+            ROLE,
+            "      access: monitor\n      connectionLimit: 80\n",
+        )]);
+        let read_write = design(&[]);
+        let pw = passwords();
+        let run_as = |role: &str, secret: &str, design: &Design| {
+            let scripts = sql::render_scripts(&design.inputs, TARGET);
+            sql::try_run_all(
+                &server.role_psql(role, secret, "postgres"),
+                &scripts,
+                &[&pw[0], &pw[1]],
+            )
+        };
+
+        // An unchanged monitor design, run again, neither grants again nor warns.
+        run_as("admin_one", &first, &monitor).unwrap();
+        let granted = monitor_grants(&server);
+        assert!(
+            granted.starts_with("admin_one|"),
+            "PostgreSQL {major}: {granted}"
+        );
+        let again = run_as("admin_one", &first, &monitor).unwrap();
+        assert!(!again.contains("pg_monitor"), "PostgreSQL {major}: {again}");
+        assert_eq!(monitor_grants(&server), granted, "PostgreSQL {major}");
+
+        // A second administrator granted it too (a second membership from 16 on); the
+        // superuser's run adds none.
+        let output = server
+            .role_psql("admin_two", &second, "postgres")
+            .args(["-c", "GRANT pg_monitor TO bill_inquiry_app"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", sql::output_text(&output));
+        let granted = monitor_grants(&server);
+        apply(&server, &monitor).unwrap();
+        assert_eq!(monitor_grants(&server), granted, "PostgreSQL {major}");
+
+        if major >= 16 {
+            // The first administrator cannot revoke the second's grant: the run stops,
+            // naming it and the statement, and the memberships stay as they were.
+            let stopped = run_as("admin_one", &first, &read_write)
+                .expect_err("a pg_monitor membership was kept silently");
+            for expected in [
+                "02-roles.psql",
+                "role bill_inquiry_app was granted pg_monitor by admin_two",
+                "REVOKE pg_monitor FROM bill_inquiry_app GRANTED BY admin_two",
+                "still a member of pg_monitor",
+            ] {
+                assert!(stopped.contains(expected), "PostgreSQL {major}: {stopped}");
+            }
+            assert_eq!(monitor_grants(&server), granted, "PostgreSQL {major}");
+        }
+        // A read-write role loses pg_monitor, whoever granted it.
+        apply(&server, &read_write).unwrap_or_else(|e| panic!("PostgreSQL {major}: {e}"));
+        assert_eq!(monitor_grants(&server), "", "PostgreSQL {major}");
     }
 }
 

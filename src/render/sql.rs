@@ -23,6 +23,11 @@ struct SqlView<'a> {
     role_marker: String,
     /// The comment that marks a schema as one of the design's.
     schema_marker: String,
+    /// The comment that marks an extension as one of the design's.
+    extension_marker: String,
+    /// The spellings of the design's locale a database may have: as written, and as the
+    /// Bicep deployment creates it (`ko_KR.utf8`).
+    locale_spellings: Vec<String>,
     extensions: &'a [String],
     roles: Vec<RoleView<'a>>,
     schema_file: Option<SchemaFileView<'a>>,
@@ -106,6 +111,19 @@ fn view(target: &Target) -> SqlView<'_> {
         script_lock_timeout_ms: db.script_lock_timeout_ms,
         role_marker: format!("gen: a login role of database {}", db.name),
         schema_marker: format!("gen: a schema of the design of database {}", db.name),
+        extension_marker: format!("gen: an extension of the design of database {}", db.name),
+        locale_spellings: db
+            .locale
+            .iter()
+            .flat_map(|l| {
+                let glibc = super::bicep::collation(l);
+                if glibc == *l {
+                    vec![l.clone()]
+                } else {
+                    vec![l.clone(), glibc]
+                }
+            })
+            .collect(),
         extensions: &db.extensions,
         roles: db
             .roles
