@@ -675,18 +675,28 @@ fn catalog_row_versions(server: &TestServer) -> String {
 
 #[test]
 fn an_unchanged_run_rewrites_no_catalog_row() {
+    // The example, and a design with a monitor role (pg_monitor) and a read-only role.
+    let with_monitor = design(&[
+        ("services/bill-inquiry.yaml", "  seedData:", READER),
+        (
+            "services/bill-inquiry.yaml",
+            ROLE,
+            "      access: monitor\n      connectionLimit: 80\n",
+        ),
+    ]);
     for major in [14, 17] {
-        let server = TestServer::start_major(major);
-        let base = design(&[]);
-        apply(&server, &base).unwrap();
-        let before = catalog_row_versions(&server);
-        apply(&server, &base).unwrap();
-        let after = catalog_row_versions(&server);
-        assert!(
-            before == after,
-            "PostgreSQL {major}: an unchanged run rewrote {:?}",
-            sql::first_differences(&before, &after)
-        );
+        for base in [&design(&[]), &with_monitor] {
+            let server = TestServer::start_major(major);
+            apply(&server, base).unwrap();
+            let before = catalog_row_versions(&server);
+            apply(&server, base).unwrap();
+            let after = catalog_row_versions(&server);
+            assert!(
+                before == after,
+                "PostgreSQL {major}: an unchanged run rewrote {:?}",
+                sql::first_differences(&before, &after)
+            );
+        }
     }
 }
 
