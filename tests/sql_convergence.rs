@@ -820,3 +820,43 @@ fn the_seed_key_is_checked_on_the_server_before_any_row_is_written() {
         "{stopped}"
     );
 }
+
+#[test]
+fn a_setting_only_a_superuser_can_reset_stops_an_administrator_that_is_not_one() {
+    let server = TestServer::start_major(17);
+    let admin = sql::made_up_password("admin-1");
+    server.admin_query(&format!(
+        "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{admin}'; \
+         GRANT pg_monitor TO admin_one WITH ADMIN OPTION"
+    ));
+    // As on Azure: the database exists, and an extension only a superuser may create too.
+    server.admin_query(
+        "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
+    );
+    sql::query_in(
+        &server,
+        "bill_inquiry_db",
+        "CREATE EXTENSION pg_stat_statements",
+    );
+    let base = design(&[]);
+    let scripts = sql::render_scripts(&base.inputs, TARGET);
+    let pw = passwords();
+    let psql = server.role_psql("admin_one", &admin, "postgres");
+    sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1]]).unwrap();
+    // A superuser gives the application role a setting only a superuser may change.
+    server.admin_query("ALTER ROLE bill_inquiry_app SET log_statement = 'all'");
+    let psql = server.role_psql("admin_one", &admin, "postgres");
+    let stopped = sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1]])
+        .expect_err("a setting the administrator could not reset was kept silently");
+    assert!(stopped.contains("02-roles.psql"), "{stopped}");
+    assert!(
+        stopped.contains("role bill_inquiry_app keeps session settings"),
+        "{stopped}"
+    );
+    // As a superuser, the same step converges.
+    apply(&server, &base).unwrap();
+    let settings = server.admin_query(
+        "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'bill_inquiry_app'::regrole",
+    );
+    assert!(!settings.contains("log_statement"), "{settings}");
+}
