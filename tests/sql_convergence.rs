@@ -860,3 +860,34 @@ fn a_setting_only_a_superuser_can_reset_stops_an_administrator_that_is_not_one()
     );
     assert!(!settings.contains("log_statement"), "{settings}");
 }
+
+#[test]
+fn a_typed_seed_value_spelled_differently_from_the_servers_output_is_not_rewritten() {
+    let typed = design(&[
+        (
+            "sql/bill-inquiry.psql",
+            "CREATE TABLE IF NOT EXISTS customer_info (",
+            "CREATE TABLE IF NOT EXISTS typed_config (k varchar(20) PRIMARY KEY, amount numeric(10,2), \
+             starts timestamptz, doc jsonb, raw json, enabled boolean);\n\
+             CREATE TABLE IF NOT EXISTS customer_info (",
+        ),
+        (
+            "services/bill-inquiry.yaml",
+            "deployments:\n",
+            "    - table: typed_config\n      key: [k]\n      rows:\n        - { k: a, amount: 4, starts: \"2024-01-01 00:00:00+00\", doc: '{\"a\":1}', raw: '{\"a\":1}', enabled: \"yes\" }\ndeployments:\n",
+        ),
+    ]);
+    for major in [14, 17] {
+        let server = TestServer::start_major(major);
+        apply(&server, &typed).unwrap();
+        let row = "SELECT xmin, amount, doc, raw, enabled FROM typed_config";
+        let before = sql::query_in(&server, "bill_inquiry_db", row);
+        assert!(before.contains("|4.00|{\"a\": 1}|{\"a\":1}|t"), "{before}");
+        apply(&server, &typed).unwrap();
+        let after = sql::query_in(&server, "bill_inquiry_db", row);
+        assert_eq!(
+            before, after,
+            "PostgreSQL {major}: an unchanged row was rewritten"
+        );
+    }
+}
