@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Diagnostic;
 use crate::load::SourceFile;
+use crate::migration_name::Version;
 use crate::model::{Model, Scalar, Target};
+use crate::render::collation;
 use crate::validate::Design;
 use crate::yaml::Seg;
 
@@ -226,7 +228,7 @@ fn database_renamed(before: &State, after: &State, at: &At<'_>) -> Diagnostic {
 }
 
 fn encoding_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
-    (!before.encoding.eq_ignore_ascii_case(&after.encoding)).then(|| {
+    (encoding_name(&before.encoding) != encoding_name(&after.encoding)).then(|| {
         at.warn(
             "encoding",
             format!(
@@ -238,21 +240,35 @@ fn encoding_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagno
     })
 }
 
+/// An encoding name as the server reads it (`pg_char_to_encoding`): letters and digits
+/// only, case ignored, so `UTF-8`, `utf8` and `UTF8` are one.
+fn encoding_name(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 fn locale_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
-    let (Some(old), Some(new)) = (&before.locale, &after.locale) else {
-        // A locale set for the first time is compared by the script with what the
-        // server chose; from here that cannot be known.
-        return None;
-    };
-    (old != new).then(|| {
-        at.warn(
+    let new = after.locale.as_deref()?;
+    match before.locale.as_deref() {
+        // Step 1 accepts the design's spelling and the server's (`ko_KR.utf8`).
+        Some(old) if old == new || collation(old) == collation(new) => None,
+        Some(old) => Some(at.warn(
             "locale",
             format!(
                 "locale `{new}` was `{old}` in the previous render: a database's collation cannot change, so 01-database.psql will stop"
             ),
             "create a new database with the new locale and move the data with pg_dump/pg_restore, or keep the old locale".to_owned(),
-        )
-    })
+        )),
+        None => Some(at.warn(
+            "locale",
+            format!(
+                "locale `{new}` is new: the database has the collation it was created with (the server's default), and 01-database.psql will stop unless that is `{new}`"
+            ),
+            "check the database's collation (psql: \\l); if it differs, create a new database with the new locale and move the data with pg_dump/pg_restore, or leave the locale out".to_owned(),
+        )),
+    }
 }
 
 fn owner_role_renamed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
@@ -290,7 +306,7 @@ fn roles_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnosti
                 crate::diagnostics::list(&gone)
             ),
             format!(
-                "before the run, in database `{}`: DROP OWNED BY each role, then DROP ROLE it; or list it again",
+                "before the run, in database `{}`: DROP OWNED BY each role, then DROP ROLE it, as a superuser or the administrator that created it (from PostgreSQL 16 on, after GRANT <role> TO CURRENT_USER WITH INHERIT TRUE); or list it again",
                 after.database
             ),
         )
@@ -346,7 +362,7 @@ fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Di
                 .iter()
                 .filter(|m| {
                     !before.migrations.iter().any(|old| old.version == m.version)
-                        && version_key(&m.version) < top
+                        && version_key(&m.version).is_some_and(|v| v < top)
                 })
                 .map(|m| {
                     format!(
@@ -396,16 +412,17 @@ fn seed_rows_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagn
     })
 }
 
-/// A version's parts as numbers, for ordering (`2.10` after `2.9`).
-fn version_key(version: &str) -> Vec<u64> {
-    version
-        .split('.')
-        .map(|part| part.parse().unwrap_or(u64::MAX))
-        .collect()
+/// A recorded version, ordered as the history orders it (`2.10` after `2.9`, parts of any
+/// length); one that does not read as a version sorts first.
+fn version_key(version: &str) -> Option<Version> {
+    Version::parse(version)
 }
 
-fn highest(migrations: &[MigrationState]) -> Option<Vec<u64>> {
-    migrations.iter().map(|m| version_key(&m.version)).max()
+fn highest(migrations: &[MigrationState]) -> Option<Version> {
+    migrations
+        .iter()
+        .filter_map(|m| version_key(&m.version))
+        .max()
 }
 
 #[cfg(test)]
@@ -601,5 +618,43 @@ mod tests {
     fn versions_order_as_numbers() {
         assert!(version_key("2.10") > version_key("2.9"));
         assert!(version_key("10") > version_key("9"));
+        assert!(version_key("100000000000000000000000") > version_key("99999999999999999999999"));
+    }
+
+    #[test]
+    fn spellings_the_server_reads_as_one_do_not_warn() {
+        let mut after = state();
+        after.encoding = "utf-8".to_owned();
+        after.locale = Some("C".to_owned());
+        assert!(messages(&after).is_empty());
+        let mut before = state();
+        before.locale = Some("ko_KR.UTF-8".to_owned());
+        let mut after = before.clone();
+        after.locale = Some("ko_KR.utf8".to_owned());
+        let service = service();
+        let at = At {
+            service: &service,
+            target: "dev/orders".to_owned(),
+        };
+        assert!(changes(&before, &after, &at).is_empty());
+    }
+
+    #[test]
+    fn a_locale_set_for_the_first_time_warns_to_check_the_collation() {
+        let mut before = state();
+        before.locale = None;
+        let service = service();
+        let at = At {
+            service: &service,
+            target: "dev/orders".to_owned(),
+        };
+        let warnings: Vec<String> = changes(&before, &state(), &at)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            warnings.join("\n").contains("locale `C` is new"),
+            "{warnings:?}"
+        );
     }
 }

@@ -753,7 +753,9 @@ fn what_an_administrator_created_itself_moves_to_the_owner_role_unless_it_runs_w
              CREATE TYPE public.span AS RANGE (subtype = int4); \
              CREATE FUNCTION public.same(int, int) RETURNS bool LANGUAGE sql AS 'SELECT $1 = $2'; \
              CREATE OPERATOR public.=== (function = public.same, leftarg = int, rightarg = int); \
-             CREATE COLLATION \"audit\".\"Plain C\" FROM \"C\"",
+             CREATE COLLATION \"audit\".\"Plain C\" FROM \"C\"; \
+             CREATE TYPE public.pair AS (a int, b int); \
+             CREATE STATISTICS public.config_pairs ON config_key, config_type FROM public.system_config",
         );
         apply(&server, &base).unwrap();
         let owners = sql::query_in(
@@ -762,7 +764,9 @@ fn what_an_administrator_created_itself_moves_to_the_owner_role_unless_it_runs_w
             "SELECT t.typname, t.typowner::regrole FROM pg_type t WHERE t.typname IN ('mood', 'positive', 'span', '_mood', 'spanmultirange') \
              UNION ALL SELECT o.oprname, o.oprowner::regrole FROM pg_operator o WHERE o.oprname = '===' \
              UNION ALL SELECT c.collname, c.collowner::regrole FROM pg_collation c WHERE c.collname = 'Plain C' \
-             UNION ALL SELECT p.proname, p.proowner::regrole FROM pg_proc p WHERE p.proname = 'same' ORDER BY 1",
+             UNION ALL SELECT p.proname, p.proowner::regrole FROM pg_proc p WHERE p.proname = 'same' \
+             UNION ALL SELECT c.relname, c.relowner::regrole FROM pg_class c WHERE c.relname = 'pair' \
+             UNION ALL SELECT x.stxname, x.stxowner::regrole FROM pg_statistic_ext x WHERE x.stxname = 'config_pairs' ORDER BY 1",
         );
         assert!(
             owners
@@ -770,7 +774,7 @@ fn what_an_administrator_created_itself_moves_to_the_owner_role_unless_it_runs_w
                 .all(|line| line.ends_with("|bill_inquiry_db_owner")),
             "PostgreSQL {major}: {owners}"
         );
-        assert!(owners.lines().count() >= 7, "{owners}");
+        assert!(owners.lines().count() >= 9, "{owners}");
 
         sql::query_in(
             &server,

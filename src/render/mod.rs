@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::model::{Deployment, Model, Target};
 
+/// The server's spelling of a locale, as the Bicep deployment creates a database with it.
+pub(crate) use bicep::collation;
+
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
