@@ -231,7 +231,10 @@ pub fn render(options: &RenderOptions) -> Outcome {
         Ok(files) => files,
         Err(e) => return error(e.0),
     };
-    for note in render::alerts::notes(&model) {
+    for note in render::alerts::notes(&model)
+        .into_iter()
+        .chain(render::kubernetes::notes(&model))
+    {
         say(format_args!("gen: note: {note}"));
     }
     if options.check {

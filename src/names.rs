@@ -98,6 +98,44 @@ pub fn is_key_vault_secret_name(name: &str) -> bool {
     (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Whether `name` is a Kubernetes label name, or a label value other than the empty one:
+/// at most 63 characters, letters, digits, `-`, `_` and `.`, starting and ending with a
+/// letter or digit (the API server's `IsQualifiedName` and `IsValidLabelValue`).
+pub fn is_label_name(name: &str) -> bool {
+    name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Whether `value` can be a Kubernetes label value: empty, or as [`is_label_name`].
+pub fn is_label_value(value: &str) -> bool {
+    value.is_empty() || is_label_name(value)
+}
+
+/// Whether `key` can be a Kubernetes label key: a name ([`is_label_name`]), optionally
+/// after a prefix and `/`; the prefix is a DNS subdomain of at most 253 characters.
+pub fn is_label_key(key: &str) -> bool {
+    match key.split_once('/') {
+        Some((prefix, name)) => {
+            !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(is_dns_label)
+                && is_label_name(name)
+        }
+        None => is_label_name(key),
+    }
+}
+
+/// What a diagnostic expects of a label key.
+pub const LABEL_KEY_FORM: &str = "a name of 1–63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, optionally after a DNS subdomain prefix of at most 253 characters and `/` (`app.kubernetes.io/name`)";
+
+/// What a diagnostic expects of a label value.
+pub const LABEL_VALUE_FORM: &str =
+    "empty, or 1–63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
+
 /// At most this many `*` stand for a masked value.
 const MASK_WIDTH: usize = 16;
 
@@ -131,6 +169,60 @@ mod tests {
         }
         assert_eq!(identifier_problem("요금_db"), None);
         assert_eq!(printable("a\nb\u{2028}c\td"), "a\\nb\\u{2028}c\\td");
+    }
+
+    #[test]
+    fn label_keys_and_values_follow_kubernetes() {
+        for key in [
+            "app",
+            "App_1.x-y",
+            "app.kubernetes.io/part-of",
+            "a/b",
+            &"n".repeat(63),
+            &format!(
+                "{}/x",
+                [
+                    "a".repeat(63),
+                    "b".repeat(63),
+                    "c".repeat(63),
+                    "d".repeat(61)
+                ]
+                .join(".")
+            ),
+        ] {
+            assert!(is_label_key(key), "{key}");
+        }
+        for key in [
+            "",
+            "-app",
+            "app-",
+            "a b",
+            "/name",
+            "prefix/",
+            "Upper.Case/name",
+            "a/b/c",
+            "a..b/name",
+            "-a.b/name",
+            &"n".repeat(64),
+            &format!(
+                "{}/x",
+                [
+                    "a".repeat(63),
+                    "b".repeat(63),
+                    "c".repeat(63),
+                    "d".repeat(62)
+                ]
+                .join(".")
+            ),
+        ] {
+            assert!(!is_label_key(key), "{key}");
+        }
+        for value in ["", "14", "14.15.0-debian-12-r3", "A_b", &"v".repeat(63)] {
+            assert!(is_label_value(value), "{value}");
+        }
+        for value in ["-x", "x.", "a/b", "a b", "ä", &"v".repeat(64)] {
+            assert!(!is_label_value(value), "{value}");
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod fuzz_seeds;
 mod inputs_doc;
 mod kubernetes;
 mod kubernetes_job;
+mod kubernetes_objects;
+mod kubernetes_server;
 mod limits;
 mod mermaid;
 mod postgres_majors;

@@ -30,6 +30,61 @@ pub const DATABASE_COMPONENT: &str = "database";
 /// [`COMPONENT_LABEL`] of the schema Job's pods.
 pub const SCHEMA_COMPONENT: &str = "schema";
 
+/// The storage classes every AKS cluster has for Azure Disks (the Azure Disk CSI driver):
+/// `default` and `managed-csi` (Standard SSD), `managed-csi-premium` (Premium SSD). Source:
+/// "Built-in storage classes for dynamic PVs with Azure Disks",
+/// <https://learn.microsoft.com/azure/aks/create-volume-azure-disk>. Other classes (Premium
+/// SSD v2, Ultra Disk, a class of one's own) are accepted: the cluster must define them.
+pub const AKS_STORAGE_CLASSES: &[&str] = &["default", "managed-csi", "managed-csi-premium"];
+
+/// The key of the label, with value `"true"`, that makes a pod a client of one database:
+/// `postgresql.gen/client-of-<StatefulSet name>` (at most 57 characters after the `/`, under
+/// the 63 of a label name). The design's `aks.clients` labels narrow it further. gen puts it
+/// on none of its own pods, so no database and no schema Job is a client of a database.
+pub const CLIENT_LABEL_PREFIX: &str = "postgresql.gen/client-of-";
+
+/// The prefix of gen's own label keys, which a project label may not use (it would put the
+/// client label on gen's pods).
+pub const GEN_LABEL_PREFIX: &str = "postgresql.gen";
+
+/// A field of a StatefulSet's `spec` that the API server never lets an update change: only
+/// `replicas`, `ordinals`, `template`, `updateStrategy`, `revisionHistoryLimit`,
+/// `persistentVolumeClaimRetentionPolicy` and `minReadySeconds` may change, any other change
+/// is refused with "spec: Forbidden: updates to statefulset spec for fields other than ...
+/// are forbidden" (source: kubernetes/kubernetes, pkg/apis/apps/validation/validation.go,
+/// `ValidateStatefulSetUpdate`; the StatefulSetSpec reference,
+/// <https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/stateful-set-v1/>).
+#[derive(Debug, Clone, Copy)]
+pub struct ImmutableField {
+    /// The key under the StatefulSet's `spec`.
+    pub field: &'static str,
+    /// The only design values the rendered field may read: a change of any of them needs a
+    /// new StatefulSet, so nothing else (the image tag, the project's labels) may reach it.
+    pub depends_on: &'static str,
+}
+
+/// The immutable fields of [`ImmutableField`] that the StatefulSet gen renders sets. A test
+/// renders the example twice, with another image tag and other project labels, and finds
+/// each of them byte for byte the same.
+pub const STATEFUL_SET_IMMUTABLE_FIELDS: &[ImmutableField] = &[
+    ImmutableField {
+        field: "selector",
+        depends_on: "`statefulSet.name`",
+    },
+    ImmutableField {
+        field: "serviceName",
+        depends_on: "`statefulSet.name`",
+    },
+    ImmutableField {
+        field: "podManagementPolicy",
+        depends_on: "nothing (always `OrderedReady`)",
+    },
+    ImmutableField {
+        field: "volumeClaimTemplates",
+        depends_on: "`statefulSet.name`, `statefulSet.storage.size` and `aks.storageClass`",
+    },
+];
+
 /// The AKS cluster and namespace an environment's databases run in.
 #[derive(Debug, Clone)]
 pub struct Aks {
@@ -137,6 +192,8 @@ pub struct ObjectNames {
     pub service_host: String,
     /// The same name without the cluster domain, which the certificate also covers.
     pub service_host_short: String,
+    /// The label key ([`CLIENT_LABEL_PREFIX`]) a client pod carries, with value `"true"`.
+    pub client_label: String,
 }
 
 impl ObjectNames {
@@ -155,6 +212,7 @@ impl ObjectNames {
             rule_group: format!("{name}-alerts"),
             service_host: format!("{service_host_short}.cluster.local"),
             service_host_short,
+            client_label: format!("{CLIENT_LABEL_PREFIX}{name}"),
         }
     }
 }
@@ -243,5 +301,6 @@ mod tests {
         assert_eq!(names.job_prefix, "pg-schema-");
         assert_eq!(names.rule_group, "pg-alerts");
         assert_eq!(names.service_host, "pg.ns.svc.cluster.local");
+        assert_eq!(names.client_label, "postgresql.gen/client-of-pg");
     }
 }

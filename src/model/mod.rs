@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use aks::{
-    Aks, COMPONENT_LABEL, DATA_VOLUME, DATABASE_COMPONENT, INSTANCE_LABEL, Image, ObjectNames,
-    Quantities, Resources, SCHEMA_COMPONENT, StatefulSet,
+    AKS_STORAGE_CLASSES, Aks, CLIENT_LABEL_PREFIX, COMPONENT_LABEL, DATA_VOLUME,
+    DATABASE_COMPONENT, GEN_LABEL_PREFIX, INSTANCE_LABEL, Image, ImmutableField, ObjectNames,
+    Quantities, Resources, SCHEMA_COMPONENT, STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet,
 };
 pub use alerting::{
     ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,

@@ -7,8 +7,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, INSTANCE_LABEL, Image, ObjectNames,
-    SCHEMA_COMPONENT, StatefulSet, Target,
+    AKS_STORAGE_CLASSES, Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, INSTANCE_LABEL,
+    Image, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet, Target,
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -30,6 +30,10 @@ struct KubernetesView<'a> {
     namespace_labels: Labels,
     database_labels: Labels,
     database_selector: Labels,
+    /// Labels of the volume claim template, which is immutable: the selector and
+    /// `managed-by` only, never the image tag or a project label (see
+    /// [`STATEFUL_SET_IMMUTABLE_FIELDS`](crate::model::STATEFUL_SET_IMMUTABLE_FIELDS)).
+    claim_labels: Labels,
     schema_labels: Labels,
     schema_selector: Labels,
     clients: Labels,
@@ -119,17 +123,6 @@ fn image(image: &Image) -> ImageView {
         },
         pinned: image.pinned(),
     }
-}
-
-/// Whether `value` can be a Kubernetes label value (the image tag may not be).
-fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric())
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
 }
 
 fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Labels {
@@ -305,12 +298,23 @@ fn view<'a>(
         database_labels: object_labels(
             target,
             &database_selector,
-            is_label_value(tag).then_some(tag),
+            crate::names::is_label_value(tag).then_some(tag),
         ),
         schema_labels: object_labels(target, &schema_selector, None),
+        claim_labels: labels(
+            database_selector
+                .iter()
+                .cloned()
+                .chain([("app.kubernetes.io/managed-by".into(), "gen".into())]),
+        ),
         database_selector,
         schema_selector,
-        clients: labels(aks.clients.clone()),
+        clients: labels(
+            aks.clients
+                .clone()
+                .into_iter()
+                .chain([(set.names.client_label.clone(), "true".to_owned())]),
+        ),
         monitoring_namespace: &aks.monitoring_namespace,
         postgres,
         exporter,
@@ -414,17 +418,33 @@ pub fn render(
         .collect()
 }
 
+/// What `gen render` notes about the aks targets: a storage class that is not one of those
+/// AKS has built in ([`AKS_STORAGE_CLASSES`]). It is accepted (a cluster may define its own),
+/// but a claim of a class the cluster lacks stays `Pending`.
+pub fn notes(model: &Model) -> Vec<String> {
+    model
+        .targets
+        .iter()
+        .filter_map(|target| {
+            let aks = target.env.aks.as_ref()?;
+            let Deployment::Aks(_) = &target.deployment else {
+                return None;
+            };
+            (!AKS_STORAGE_CLASSES.contains(&aks.storage_class.as_str())).then(|| {
+                format!(
+                    "{}: storage class `{}` is not built into AKS ({}): the data volume claim stays Pending unless the cluster defines it",
+                    target.dir(),
+                    aks.storage_class,
+                    AKS_STORAGE_CLASSES.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn label_values_are_checked() {
-        assert!(is_label_value("14"));
-        assert!(is_label_value("14.15.0-debian-12-r3"));
-        assert!(!is_label_value("-x"));
-        assert!(!is_label_value(&"a".repeat(64)));
-    }
 
     #[test]
     fn data_digests_follow_the_reference_encoding() {

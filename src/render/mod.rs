@@ -4,7 +4,7 @@
 pub mod alerts;
 mod bicep;
 pub mod filters;
-mod kubernetes;
+pub mod kubernetes;
 mod readme;
 mod sql;
 

@@ -8,7 +8,11 @@ use crate::diagnostics::Diagnostic;
 use crate::input::{
     AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
 };
-use crate::names::{fits_conf_line, is_conf_name, is_dns_label, printable};
+use crate::model::GEN_LABEL_PREFIX;
+use crate::names::{
+    LABEL_KEY_FORM, LABEL_VALUE_FORM, fits_conf_line, is_conf_name, is_dns_label, is_label_key,
+    is_label_value, printable,
+};
 use crate::path;
 use crate::validate::majors::{self, is_tested, tag_major};
 use crate::validate::{Design, Typed};
@@ -52,6 +56,7 @@ const OWNED_PARAMETERS: &[&str] = &[
 /// Runs every aks rule.
 pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     environment_names_are_valid(design, out);
+    labels_are_kubernetes_labels(design, out);
     image_major_is_tested(design, out);
     locales_ship_with_the_image(design, out);
     quantities_parse_and_requests_fit_limits(design, out);
@@ -176,6 +181,77 @@ fn environment_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+/// The project's labels go onto every Kubernetes object, and `aks.clients.matchLabels` into
+/// the NetworkPolicy's client selector: the API server refuses a key or value outside the
+/// label syntax, a key under gen's own prefix would give gen's pods the client label (or
+/// fight it), and an empty selector would admit every pod of the namespace.
+fn labels_are_kubernetes_labels(design: &Design, out: &mut Vec<Diagnostic>) {
+    if aks_environments(design).next().is_some() {
+        for (key, value) in &design.project.value.labels {
+            label_problems(&design.project, path!["labels"], key, value, out);
+        }
+    }
+    for (env, aks) in aks_environments(design) {
+        let at = path!["aks", "clients", "matchLabels"];
+        if aks.clients.match_labels.is_empty() {
+            out.push(
+                env.at(at, "an empty client selector")
+                    .expected("at least one label that the client pods carry, e.g. `app.kubernetes.io/part-of: <system>`")
+                    .found("`{}`")
+                    .hint("a podSelector without labels admits every pod of the namespace"),
+            );
+        }
+        for (key, value) in &aks.clients.match_labels {
+            label_problems(env, at, key, value, out);
+        }
+    }
+}
+
+/// The problems of one label `key: value` of the mapping at `at`.
+fn label_problems<T>(
+    file: &Typed<T>,
+    at: &[Seg],
+    key: &str,
+    value: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if !is_label_key(key) {
+        out.push(
+            file.at_key(
+                at,
+                key,
+                format!("`{}` is not a Kubernetes label key", printable(key)),
+            )
+            .expected(LABEL_KEY_FORM)
+            .found(format!("`{}`", printable(key))),
+        );
+    } else if key
+        .split_once('/')
+        .is_some_and(|(prefix, _)| prefix == GEN_LABEL_PREFIX)
+    {
+        out.push(
+            file.at_key(at, key, format!("`{key}` is one of gen's own labels"))
+                .expected(format!("a key outside `{GEN_LABEL_PREFIX}/`"))
+                .hint("gen adds the label `postgresql.gen/client-of-<StatefulSet name>: \"true\"` to each database's client selector itself"),
+        );
+    }
+    if !is_label_value(value) {
+        let mut path = at.to_vec();
+        path.push(Seg::from(key));
+        out.push(
+            file.at(
+                &path,
+                format!(
+                    "the value of label `{}` is not a Kubernetes label value",
+                    printable(key)
+                ),
+            )
+            .expected(LABEL_VALUE_FORM)
+            .found(format!("`{}`", printable(value))),
+        );
     }
 }
 
@@ -654,7 +730,7 @@ mod tests {
         );
         let found = validate_example_with(
             "environments/dev.yaml",
-            "storageClass: managed-standard",
+            "storageClass: managed-csi",
             "storageClass: Managed",
         );
         assert_one(
@@ -672,6 +748,105 @@ mod tests {
             "services/bill-inquiry.yaml:13:23",
             "not a key a Kubernetes Secret can hold",
         );
+    }
+
+    #[test]
+    fn an_empty_client_selector_is_refused() {
+        let found = validate_example_with(
+            "environments/dev.yaml",
+            "    matchLabels:\n      app.kubernetes.io/part-of: phonebill\n",
+            "    matchLabels: {}\n",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:16:18",
+            "an empty client selector",
+        );
+    }
+
+    #[test]
+    fn client_labels_follow_the_kubernetes_label_syntax() {
+        const DEV: &str = "environments/dev.yaml";
+        let found = validate_example_with(
+            DEV,
+            "app.kubernetes.io/part-of: phonebill",
+            "app.kubernetes.io/part of: phonebill",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:17:7",
+            "not a Kubernetes label key",
+        );
+        let found = validate_example_with(
+            DEV,
+            "app.kubernetes.io/part-of: phonebill",
+            "App.Kubernetes.io/part-of: phonebill",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:17:7",
+            "not a Kubernetes label key",
+        );
+        let found = validate_example_with(
+            DEV,
+            "app.kubernetes.io/part-of: phonebill",
+            "app.kubernetes.io/part-of: phone bill",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:17:34",
+            "the value of label `app.kubernetes.io/part-of` is not a Kubernetes label value",
+        );
+        let long = format!("app.kubernetes.io/part-of: p{}", "x".repeat(63));
+        let found = validate_example_with(DEV, "app.kubernetes.io/part-of: phonebill", &long);
+        assert_one(
+            &found,
+            "environments/dev.yaml:17:34",
+            "not a Kubernetes label value",
+        );
+        let found = validate_example_with(
+            DEV,
+            "app.kubernetes.io/part-of: phonebill",
+            "postgresql.gen/client-of-postgresql-bill-inquiry: \"false\"",
+        );
+        assert_one(
+            &found,
+            "environments/dev.yaml:17:7",
+            "one of gen's own labels",
+        );
+        // Empty values and prefixes without dots are labels too.
+        let found = validate_example_with(
+            DEV,
+            "app.kubernetes.io/part-of: phonebill",
+            "app.kubernetes.io/part-of: phonebill\n      tier: \"\"\n      example/role: client",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn project_labels_follow_the_kubernetes_label_syntax() {
+        let found = validate_example_with(
+            "project.yaml",
+            "owner: phonebill-platform",
+            "owner: phonebill platform",
+        );
+        assert_one(
+            &found,
+            "project.yaml:6:10",
+            "the value of label `owner` is not a Kubernetes label value",
+        );
+        let found = validate_example_with(
+            "project.yaml",
+            "owner: phonebill-platform",
+            "cost/center/x: cc",
+        );
+        assert_one(&found, "project.yaml:6:3", "not a Kubernetes label key");
+        let found = validate_example_with(
+            "project.yaml",
+            "owner: phonebill-platform",
+            "postgresql.gen/client-of-postgresql-bill-inquiry: \"true\"",
+        );
+        assert_one(&found, "project.yaml:6:3", "one of gen's own labels");
     }
 
     #[test]

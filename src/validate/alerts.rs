@@ -27,6 +27,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     durations_are_durations(&placed, out);
     azure_windows_are_accepted(&placed, out);
     thresholds_fit_signals(&placed, out);
+    connection_thresholds_can_fire(design, &placed, out);
     rule_names_are_usable(&placed, out);
     service_rules_do_not_repeat_environment_rules(design, out);
     short_names_fit(design, out);
@@ -42,6 +43,8 @@ struct Placed<'a> {
     at: Vec<Seg>,
     rule: &'a AlertRule,
     platforms: Vec<Platform>,
+    /// The targets it applies to, each (service, environment).
+    targets: Vec<(&'a str, &'a str)>,
 }
 
 impl Placed<'_> {
@@ -66,6 +69,12 @@ fn at(file: &SourceFile, path: &[Seg], message: impl Into<String>) -> Diagnostic
 fn placed_rules(design: &Design) -> Vec<Placed<'_>> {
     let mut placed = Vec::new();
     for env in &design.environments {
+        let targets: Vec<(&str, &str)> = design
+            .services
+            .iter()
+            .filter(|s| s.value.deployments.contains_key(&env.value.name))
+            .map(|s| (s.value.name.as_str(), env.value.name.as_str()))
+            .collect();
         for (i, rule) in env
             .value
             .alerting
@@ -77,6 +86,7 @@ fn placed_rules(design: &Design) -> Vec<Placed<'_>> {
                 at: path!["alerting", "rules", i].to_vec(),
                 rule,
                 platforms: vec![env.value.platform],
+                targets: targets.clone(),
             });
         }
     }
@@ -89,6 +99,12 @@ fn placed_rules(design: &Design) -> Vec<Placed<'_>> {
             .map(|env| env.value.platform)
             .collect();
         platforms.dedup();
+        let targets: Vec<(&str, &str)> = service
+            .value
+            .deployments
+            .keys()
+            .map(|env| (service.value.name.as_str(), env.as_str()))
+            .collect();
         for (i, rule) in service
             .value
             .alerting
@@ -100,6 +116,7 @@ fn placed_rules(design: &Design) -> Vec<Placed<'_>> {
                 at: path!["alerting", "rules", i].to_vec(),
                 rule,
                 platforms: platforms.clone(),
+                targets: targets.clone(),
             });
         }
     }
@@ -193,6 +210,58 @@ fn thresholds_fit_signals(placed: &[Placed], out: &mut Vec<Diagnostic>) {
             ),
             _ => {}
         }
+    }
+}
+
+/// A `connections` rule fires when the connections exceed `above`, and clients can open at
+/// most `max_connections` minus the connections kept for administrators (on aks
+/// `superuser_reserved_connections`, default 3; on azure-flexible-server 15): a threshold
+/// at or above that never fires, so the rule would stay silent exactly when the server is
+/// full. Checked for every target the rule applies to (an environment's rule on each
+/// service deployed there, a service's rule in each environment), reported once, with the
+/// tightest target.
+fn connection_thresholds_can_fire(design: &Design, placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        let (Signal::Connections, Some(above)) = (p.rule.signal, p.rule.above) else {
+            continue;
+        };
+        let tightest = p
+            .targets
+            .iter()
+            .filter_map(|&(service_name, env_name)| {
+                let service = design
+                    .services
+                    .iter()
+                    .find(|s| s.value.name == service_name)?;
+                let budget = super::connections::target_budget(design, &service.value, env_name)?;
+                Some((budget, service_name, env_name))
+            })
+            .min_by_key(|(budget, _, _)| budget.available());
+        let Some((budget, service_name, env_name)) = tightest else {
+            continue;
+        };
+        let available = budget.available();
+        if above < available as f64 {
+            continue;
+        }
+        out.push(
+            p.at(
+                "above",
+                format!(
+                    "rule `{}` can never fire on service `{service_name}` in `{env_name}`: its clients can open at most {available} connections",
+                    p.rule.name
+                ),
+            )
+            .expected(format!(
+                "below {available} (max_connections {} minus {} reserved for administrators)",
+                budget.max, budget.reserved
+            ))
+            .found(above.to_string())
+            .hint(format!(
+                "lower `above` (e.g. to {}, 80% of {available}) or raise max_connections",
+                available * 4 / 5
+            )),
+        );
     }
 }
 
@@ -418,7 +487,9 @@ fn aks_rules_need_a_workspace(design: &Design, placed: &[Placed], out: &mut Vec<
 
 #[cfg(test)]
 mod tests {
-    use crate::validate::testing::{assert_one, validate_example_with};
+    use crate::validate::testing::{
+        assert_one, validate_example_with, validate_example_with_edits,
+    };
 
     const DEV: &str = "environments/dev.yaml";
     const PROD: &str = "environments/prod.yaml";
@@ -431,7 +502,7 @@ mod tests {
 
     #[test]
     fn azure_windows_are_the_accepted_ones() {
-        let found = validate_example_with(PROD, "above: 85, for: 1m", "above: 85, for: 2m");
+        let found = validate_example_with(PROD, "above: 80, for: 1m", "above: 80, for: 2m");
         assert_one(
             &found,
             "environments/prod.yaml:49:70",
@@ -469,6 +540,66 @@ mod tests {
         assert_one(&found, "environments/prod.yaml:47:64", "is a percentage");
         let found = validate_example_with(PROD, "above: 5,", "above: -5,");
         assert_one(&found, "environments/prod.yaml:51:68", "never negative");
+    }
+
+    #[test]
+    fn a_connections_threshold_the_clients_cannot_pass_is_refused() {
+        const RULE: &str = "signal: connections, above: 80";
+        // aks: max_connections 100 minus 3 for superusers.
+        let found = validate_example_with(DEV, RULE, "signal: connections, above: 97");
+        assert_one(
+            &found,
+            "environments/dev.yaml:29:61",
+            "rule `connections-high` can never fire on service `bill-inquiry` in `dev`",
+        );
+        let expected = found[0].expected.as_deref().unwrap();
+        assert!(
+            expected.contains("below 97 (max_connections 100 minus 3 reserved"),
+            "{expected}"
+        );
+        let found = validate_example_with(DEV, RULE, "signal: connections, above: 96");
+        assert!(found.is_empty(), "{found:#?}");
+        // The case: `above: 60` with `max_connections: 60`.
+        let found = validate_example_with_edits(&[
+            (DEV, RULE, "signal: connections, above: 60"),
+            (
+                "services/bill-inquiry.yaml",
+                "max_connections: 100",
+                "max_connections: 60",
+            ),
+            (
+                "services/bill-inquiry.yaml",
+                "connectionLimit: 80",
+                "connectionLimit: 50",
+            ),
+        ]);
+        assert_one(
+            &found,
+            "environments/dev.yaml:29:61",
+            "at most 57 connections",
+        );
+        // azure-flexible-server: max_connections 100 minus the 15 Azure keeps.
+        let found = validate_example_with(
+            PROD,
+            "signal: connections, above: 80",
+            "signal: connections, above: 85",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:49:61",
+            "can never fire on service `auth` in `prod`",
+        );
+        // A service's own rule, in the environment it is deployed to.
+        let found = validate_example_with(
+            "services/bill-inquiry.yaml",
+            "deployments:\n",
+            "alerting:\n  rules:\n    - { name: bill-connections, signal: connections, above: 100, for: 5m, severity: info, notify: [dev-team] }\ndeployments:\n",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:23:61",
+            "rule `bill-connections` can never fire",
+        );
     }
 
     #[test]

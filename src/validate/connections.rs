@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostic;
-use crate::input::{Platform, ScalarValue};
+use crate::input::{Platform, ScalarValue, ServiceFile};
 use crate::path;
 use crate::validate::Design;
 
@@ -18,10 +18,44 @@ pub fn int_parameter(parameters: &BTreeMap<String, ScalarValue>, name: &str) -> 
 }
 
 /// Connections kept for administrators on each platform, and the default limit.
-struct ConnectionBudget {
-    max: i64,
-    reserved: i64,
-    max_is_default: bool,
+pub(super) struct ConnectionBudget {
+    /// `max_connections`, set or the platform's default.
+    pub max: i64,
+    /// The connections only administrators may use.
+    pub reserved: i64,
+    /// Whether `max` is the default (no `max_connections` parameter).
+    pub max_is_default: bool,
+}
+
+impl ConnectionBudget {
+    /// What the clients (and the roles' limits) may open together.
+    pub fn available(&self) -> i64 {
+        self.max - self.reserved
+    }
+}
+
+/// The connection budget of `service` deployed to environment `env_name`, when the
+/// deployment matches the environment's platform and the budget is known (a Flexible
+/// Server SKU gen cannot read has no default).
+pub(super) fn target_budget(
+    design: &Design,
+    service: &ServiceFile,
+    env_name: &str,
+) -> Option<ConnectionBudget> {
+    let env = design.environment(env_name)?;
+    let deployment = service.deployments.get(env_name)?;
+    let (sku, parameters) = match (
+        env.value.platform,
+        &deployment.stateful_set,
+        &deployment.server,
+    ) {
+        (Platform::Aks, Some(set), _) => (None, &set.parameters),
+        (Platform::AzureFlexibleServer, _, Some(server)) => {
+            (Some(server.sku.as_str()), &server.parameters)
+        }
+        _ => return None,
+    };
+    connection_budget(env.value.platform, sku, parameters)
 }
 
 fn connection_budget(
@@ -77,25 +111,15 @@ pub(super) fn connection_limits_fit(design: &Design, out: &mut Vec<Diagnostic>) 
             .iter()
             .map(|r| i64::from(r.connection_limit))
             .sum();
-        for (env_name, deployment) in &service.value.deployments {
-            let Some(env) = design.environment(env_name) else {
+        for env_name in service.value.deployments.keys() {
+            let Some(budget) = target_budget(design, &service.value, env_name) else {
                 continue;
             };
-            let (shape, sku, parameters) = match (
-                env.value.platform,
-                &deployment.stateful_set,
-                &deployment.server,
-            ) {
-                (Platform::Aks, Some(set), _) => ("statefulSet", None, &set.parameters),
-                (Platform::AzureFlexibleServer, _, Some(server)) => {
-                    ("server", Some(server.sku.as_str()), &server.parameters)
-                }
-                _ => continue,
-            };
-            let Some(budget) = connection_budget(env.value.platform, sku, parameters) else {
-                continue;
-            };
-            let available = budget.max - budget.reserved;
+            let on_aks = design
+                .environment(env_name)
+                .is_some_and(|e| e.value.platform == Platform::Aks);
+            let shape = if on_aks { "statefulSet" } else { "server" };
+            let available = budget.available();
             if total > available {
                 let at = if budget.max_is_default {
                     path!["database", "roles"].to_vec()

@@ -32,7 +32,11 @@ pub(super) struct AksView {
     builtin_storage_class: bool,
     credentials_secret: String,
     tls_secret: String,
+    /// The client selector, `key=value` each: the environment's `aks.clients` and the
+    /// database's own client label.
     clients: Vec<String>,
+    /// The same labels as pairs, for the YAML the README shows.
+    client_labels: Vec<(String, String)>,
     monitoring_namespace: String,
     database_selector: String,
     job_selector: String,
@@ -44,9 +48,6 @@ pub(super) struct AksView {
     rule_group: String,
     legacy_image: bool,
 }
-
-/// Storage classes every AKS cluster has (Azure Disk CSI).
-const AKS_STORAGE_CLASSES: &[&str] = &["default", "managed-csi", "managed-csi-premium"];
 
 /// A regular expression matching exactly `text`.
 fn regex_exactly(text: &str) -> String {
@@ -77,13 +78,21 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         limits_memory: set.resources.limits.memory.clone(),
         storage_size: set.storage_size.clone(),
         storage_class: aks.storage_class.clone(),
-        builtin_storage_class: AKS_STORAGE_CLASSES.contains(&aks.storage_class.as_str()),
+        builtin_storage_class: crate::model::AKS_STORAGE_CLASSES
+            .contains(&aks.storage_class.as_str()),
         credentials_secret: set.credentials_secret.clone(),
         tls_secret: set.tls_secret.clone(),
         clients: aks
             .clients
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
+            .chain([format!("{}=true", names.client_label)])
+            .collect(),
+        client_labels: aks
+            .clients
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain([(names.client_label.clone(), "true".to_owned())])
             .collect(),
         monitoring_namespace: aks.monitoring_namespace.clone(),
         database_selector: component(DATABASE_COMPONENT),

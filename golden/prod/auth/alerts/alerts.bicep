@@ -212,13 +212,13 @@ resource alert_memory_exhausted 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-// connection-limit: signal connections, above 85, for 1m, critical.
+// connection-limit: signal connections, above 80, for 1m, critical.
 resource alert_connection_limit 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   name: 'phonebill-auth-postgresql-prod-connection-limit'
   location: 'global'
   tags: tags
   properties: {
-    description: 'connection-limit (connections): active_connections Average > 85 over 1m on phonebill-auth-postgresql-prod.'
+    description: 'connection-limit (connections): active_connections Average > 80 over 1m on phonebill-auth-postgresql-prod.'
     severity: 0
     enabled: true
     scopes: [
@@ -236,7 +236,7 @@ resource alert_connection_limit 'Microsoft.Insights/metricAlerts@2018-03-01' = {
           metricName: 'active_connections'
           timeAggregation: 'Average'
           operator: 'GreaterThan'
-          threshold: 85
+          threshold: 80
         }
       ]
     }
