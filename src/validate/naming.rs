@@ -161,6 +161,7 @@ pub(super) fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
         );
     }
     stateful_sets_are_unique_per_environment(design, out);
+    servers_are_unique_across_deployments(design, out);
 }
 
 /// Two services' StatefulSets in one environment share a namespace, so their names clash.
@@ -189,10 +190,82 @@ fn stateful_sets_are_unique_per_environment(design: &Design, out: &mut Vec<Diagn
     }
 }
 
+/// A server or replica name is a host name under `postgres.database.azure.com`, unique in
+/// all of Azure: two deployments (of two services, or of one service in two environments)
+/// that name the same server would deploy over each other. Repeats inside one deployment
+/// are reported by `names_are_unique`.
+fn servers_are_unique_across_deployments(design: &Design, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for service in &design.services {
+        for (env, deployment) in &service.value.deployments {
+            let Some(server) = &deployment.server else {
+                continue;
+            };
+            let here = (service.value.name.as_str(), env.as_str());
+            let names = std::iter::once((
+                server.name.as_str(),
+                path!["deployments", env, "server", "name"].to_vec(),
+            ))
+            .chain(server.replicas.iter().enumerate().map(|(i, r)| {
+                (
+                    r.name.as_str(),
+                    path!["deployments", env, "server", "replicas", i, "name"].to_vec(),
+                )
+            }));
+            for (name, at) in names {
+                match seen.get(name) {
+                    Some(&(other_service, other_env)) if (other_service, other_env) != here => {
+                        out.push(
+                            service
+                                .at(
+                                    &at,
+                                    format!(
+                                        "server `{name}` is also deployed by service `{other_service}` in `{other_env}`"
+                                    ),
+                                )
+                                .hint("a server name is a host name under postgres.database.azure.com, unique in Azure; two deployments of it would write to one server"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, here);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::validate::testing::{assert_one, validate_example_with};
+
+    #[test]
+    fn a_server_name_is_one_deployments_only() {
+        // A new service copied from auth keeps auth's server and replica names.
+        let payment = include_str!("../../inputs/services/auth.yaml")
+            .replacen("name: auth\n", "name: payment\n", 1)
+            .replace("phonebill_auth", "phonebill_payment");
+        let found = crate::validate::testing::validate_example_with_edits(&[(
+            "services/payment.yaml",
+            "",
+            &payment,
+        )]);
+        let clashes: Vec<_> = found
+            .iter()
+            .filter(|d| {
+                d.message
+                    .contains("is also deployed by service `auth` in `prod`")
+            })
+            .collect();
+        assert_eq!(clashes.len(), 3, "{found:#?}");
+        assert!(
+            clashes.iter().all(|d| d.file == "services/payment.yaml"),
+            "{clashes:#?}"
+        );
+        assert_eq!(clashes[0].location(), "services/payment.yaml:20:13");
+    }
 
     #[test]
     fn a_name_must_match_its_file() {
