@@ -112,6 +112,14 @@ fn the_variants_render_what_their_inputs_ask_for() {
         "{param}"
     );
     assert!(!param.contains("readEnvironmentVariable"), "{param}");
+    // The alerts' webhook URLs come from the same vault, in the same subscription.
+    let alerts =
+        std::fs::read_to_string(public.path().join("prod/auth/alerts/alerts.bicepparam")).unwrap();
+    assert!(
+        alerts.contains("az.getSecret('00000000-0000-0000-0000-000000000001', "),
+        "{alerts}"
+    );
+    assert!(!alerts.contains("AZURE_SUBSCRIPTION_ID"), "{alerts}");
 
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();

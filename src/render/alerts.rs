@@ -51,6 +51,9 @@ struct WebhookParamView {
 struct KeyVaultView {
     name: String,
     resource_group: String,
+    /// The vault's subscription, when the design names one; else the deploying shell's
+    /// `AZURE_SUBSCRIPTION_ID`.
+    subscription_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -466,6 +469,7 @@ fn view(target: &Target) -> AlertsView {
         key_vault: target.env.azure.as_ref().map(|a| KeyVaultView {
             name: a.key_vault.name.clone(),
             resource_group: a.key_vault.resource_group.clone(),
+            subscription_id: a.key_vault.subscription_id.clone(),
         }),
         webhook_params: params,
         action_groups: groups,
