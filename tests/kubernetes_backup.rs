@@ -1060,3 +1060,94 @@ fn the_readme_restore_manifests_pass_kubernetes_validate_strict_and_the_crd() {
         json!({"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot", "name": "postgresql-bill-inquiry-20290101-030000"})
     );
 }
+
+/// The example with `backup` replaced by `with` (an empty text removes it): the kinds of its
+/// dev manifests and its README.
+fn variant(with: &str) -> (Vec<String>, String) {
+    const BACKUP: &str = "      backup:\n        timeZone: Asia/Seoul\n        snapshots:\n          schedule: \"0 3 * * *\"\n          keep: 7\n          snapshotClass: csi-azuredisk-vsc\n        dumps: { schedule: \"30 3 * * *\", keep: 7, storage: { size: 10Gi } }\n";
+    let work = tempfile::tempdir().unwrap();
+    let inputs = crate::support::harness::edited_example(
+        work.path(),
+        &[("services/bill-inquiry.yaml", BACKUP, with)],
+    );
+    let files = gen_lib::app::render_folder(&inputs).unwrap();
+    let mut kinds = Vec::new();
+    let mut readme = String::new();
+    for (path, bytes) in files {
+        let text = String::from_utf8(bytes).unwrap();
+        if path.starts_with("dev/bill-inquiry/kubernetes/") {
+            kinds.push(
+                Node::parse(&text).unwrap().to_json()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        } else if path == "dev/bill-inquiry/README.md" {
+            readme = text;
+        }
+    }
+    kinds.sort();
+    (kinds, readme)
+}
+
+#[test]
+fn each_kind_of_backup_renders_only_its_own_objects_and_none_renders_nothing() {
+    let count = |kinds: &[String], kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    let (none, readme) = variant("");
+    assert_eq!(
+        count(&none, "CronJob") + count(&none, "Role") + count(&none, "PersistentVolumeClaim"),
+        0
+    );
+    assert!(
+        readme.contains("No backup is rendered") && !readme.contains("## 8. Backups"),
+        "{readme}"
+    );
+
+    let (snapshots, readme) = variant("      backup:\n        snapshots: {}\n");
+    assert_eq!(
+        (
+            count(&snapshots, "CronJob"),
+            count(&snapshots, "Role"),
+            count(&snapshots, "RoleBinding"),
+            count(&snapshots, "PersistentVolumeClaim")
+        ),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(
+        snapshots.len(),
+        none.len() + 6,
+        "NetworkPolicy, ServiceAccount, Role, RoleBinding, ConfigMap, CronJob"
+    );
+    assert!(
+        readme.contains("### Snapshots of the data volume")
+            && !readme.contains("### Logical dumps")
+    );
+    assert!(
+        readme.contains("schedule `0 3 * * *` (the controller's time zone, UTC on AKS)"),
+        "the defaults: {readme}"
+    );
+    assert!(!readme.contains("No backup is rendered"));
+
+    let (dumps, readme) = variant(
+        "      backup:\n        dumps: { storage: { size: 5Gi, storageClass: managed-csi } }\n",
+    );
+    assert_eq!(
+        (
+            count(&dumps, "CronJob"),
+            count(&dumps, "Role"),
+            count(&dumps, "PersistentVolumeClaim")
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(
+        dumps.len(),
+        none.len() + 5,
+        "two NetworkPolicies, ConfigMap, PersistentVolumeClaim, CronJob"
+    );
+    assert!(readme.contains("### Logical dumps") && !readme.contains("### Snapshots"));
+    assert!(readme.contains("| PersistentVolumeClaim (dumps) | `postgresql-bill-inquiry-dumps` | 5Gi, storage class `managed-csi`"), "{readme}");
+
+    // An empty backup section asks for nothing.
+    let (empty, _) = variant("      backup: {}\n");
+    assert_eq!(empty, none);
+}
