@@ -3,6 +3,7 @@
 # Usage: scripts/install-test-deps.sh   (scripts/test runs it; CI runs it as root, CI=true, no stdin)
 #
 #   Debian:  postgresql-15 (server + contrib), locales en_US.UTF-8 + ko_KR.UTF-8, prometheus (promtool),
+#            jq (the backup CronJob's snapshot script runs with it, as in the kubectl image),
 #            chromium (Mermaid rendering), openssl, time (GNU time: the peak memory of one gen
 #            run); and what the steps below need when missing: python3-venv, nodejs, npm.
 #            No service is started or left enabled by the install.
@@ -64,7 +65,7 @@ started=$SECONDS
 # --- What is missing (decided before anything slow) ------------------------------------------------
 command -v dpkg-query >/dev/null || die "this script installs with apt-get: run it on Debian or install by hand what it lists"
 apt_missing=()
-for pkg in postgresql-15 postgresql-client-15 locales prometheus chromium openssl time; do
+for pkg in postgresql-15 postgresql-client-15 locales prometheus chromium openssl time jq; do
   installed "$pkg" || apt_missing+=("$pkg")
 done
 # The venv needs an interpreter >= 3.11 that can make venvs (Debian splits ensurepip into python3-venv).

@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+mod backup;
+pub use backup::{DumpBackup, DumpStorage, SnapshotBackup, StatefulSetBackup};
+
 /// `project.yaml`: the system every other file belongs to.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -105,6 +108,8 @@ pub struct AksEnvironment {
     /// Namespace of the Prometheus scraper allowed to reach the exporter (default `kube-system`,
     /// where Azure Monitor's ama-metrics runs).
     pub monitoring_namespace: Option<String>,
+    /// kubectl image of the snapshot CronJob; default `registry.k8s.io/kubectl:v1.35.0`.
+    pub kubectl_image: Option<ContainerImage>,
 }
 
 /// A container image reference.
@@ -612,6 +617,8 @@ pub struct StatefulSetDeployment {
     /// `postgresql.conf` parameters.
     #[serde(default)]
     pub parameters: BTreeMap<String, ScalarValue>,
+    /// Scheduled backups: volume snapshots and logical dumps; none by default.
+    pub backup: Option<StatefulSetBackup>,
 }
 
 /// Container resources.

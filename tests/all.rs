@@ -14,6 +14,7 @@ mod escaping;
 mod fuzz_seeds;
 mod inputs_doc;
 mod kubernetes;
+mod kubernetes_backup;
 mod kubernetes_job;
 mod kubernetes_objects;
 mod kubernetes_server;

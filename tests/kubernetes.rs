@@ -17,16 +17,22 @@ const ALLOWED_SKIPS: &[(&str, &str)] = &[
     // The example pins no image digest.
     ("StatefulSet", "CKV_K8S_43"),
     ("Job", "CKV_K8S_43"),
+    // The backup CronJobs' images (kubectl, PostgreSQL) have no digest in the example.
+    ("CronJob", "CKV_K8S_43"),
 ];
 
 const KINDS: &[&str] = &[
     "Namespace",
     "NetworkPolicy",
     "ServiceAccount",
+    "Role",
+    "RoleBinding",
     "ConfigMap",
     "Service",
+    "PersistentVolumeClaim",
     "StatefulSet",
     "Job",
+    "CronJob",
 ];
 
 /// Every `kubernetes/` folder of the rendered example.

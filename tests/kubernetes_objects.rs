@@ -138,9 +138,14 @@ fn selects(selector: &Value, labels: &Value) -> bool {
 /// the `app.kubernetes.io/instance` it belongs to.
 fn pod_templates(objects: &BTreeMap<String, Value>) -> Vec<(String, &Value)> {
     let mut pods = Vec::new();
-    for kind in ["StatefulSet", "Job"] {
+    for kind in ["StatefulSet", "Job", "CronJob"] {
         for (path, object) in of_kind(objects, kind) {
-            let labels = &object["spec"]["template"]["metadata"]["labels"];
+            let template = if kind == "CronJob" {
+                &object["spec"]["jobTemplate"]["spec"]["template"]
+            } else {
+                &object["spec"]["template"]
+            };
+            let labels = &template["metadata"]["labels"];
             assert!(labels.is_object(), "{path}: no pod labels");
             pods.push((format!("{kind} {path}"), labels));
         }
@@ -164,13 +169,18 @@ fn two_databases_in_dev() -> BTreeMap<String, Value> {
     objects(&inputs)
 }
 
-/// A database admits on 5432 the pods of its client selector and its own schema Job: no pod
-/// gen renders (another database, another database's Job, or itself) is one of its clients.
+/// A database admits on 5432 the pods of its client selector, its own schema Job and its own
+/// dump CronJob: no other pod gen renders (another database, another database's Job or
+/// CronJob, or itself) is one of its clients.
 #[test]
 fn no_pod_gen_renders_matches_a_client_selector() {
     let objects = two_databases_in_dev();
     let pods = pod_templates(&objects);
-    assert_eq!(pods.len(), 4, "two StatefulSets and two Jobs: {pods:#?}");
+    assert_eq!(
+        pods.len(),
+        8,
+        "two StatefulSets, two schema Jobs, two snapshot and two dump CronJobs: {pods:#?}"
+    );
     let policies = of_kind(&objects, "NetworkPolicy");
     let mut client_selectors = 0;
     for (path, policy) in &policies {
@@ -191,9 +201,10 @@ fn no_pod_gen_renders_matches_a_client_selector() {
                     .filter(|(_, labels)| selects(selector, labels))
                     .map(|(pod, _)| pod)
                     .collect();
-                // The only gen pod a database admits is its own schema Job's.
+                // The only gen pods a database admits are its own schema Job's and backup
+                // CronJob's.
                 let own_job = |pod: &String| {
-                    pod.starts_with("Job ")
+                    (pod.starts_with("Job ") || pod.starts_with("CronJob "))
                         && pods.iter().any(|(p, labels)| {
                             p == pod && &labels["app.kubernetes.io/instance"] == instance
                         })

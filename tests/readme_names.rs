@@ -213,6 +213,9 @@ fn kind_of_row(resource: &str) -> Kind {
         "ConfigMap",
         "Service",
         "StatefulSet",
+        "CronJob",
+        "Role",
+        "PersistentVolumeClaim",
     ];
     match resource {
         r if r.starts_with("Job") => Kind::JobPrefix,
@@ -285,6 +288,32 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
                 (Kind::Secret, set.tls_secret.clone()),
                 (Kind::Azure, n.rule_group.clone()),
             ]);
+            if let Some(backup) = &set.backup {
+                let b = &backup.names;
+                names.push((Kind::Kubernetes("ConfigMap"), b.config_map.clone()));
+                if backup.snapshots.is_some() {
+                    for kind in [
+                        "CronJob",
+                        "ServiceAccount",
+                        "Role",
+                        "RoleBinding",
+                        "NetworkPolicy",
+                    ] {
+                        names.push((Kind::Kubernetes(kind), b.snapshot.clone()));
+                    }
+                }
+                if backup.dumps.is_some() {
+                    names.extend([
+                        (Kind::Kubernetes("CronJob"), b.dump.clone()),
+                        (Kind::Kubernetes("NetworkPolicy"), b.dump.clone()),
+                        (Kind::Kubernetes("NetworkPolicy"), b.dump_access.clone()),
+                        (
+                            Kind::Kubernetes("PersistentVolumeClaim"),
+                            b.dump_claim.clone(),
+                        ),
+                    ]);
+                }
+            }
         }
         Deployment::FlexibleServer(server) => {
             names.push((Kind::Azure, server.name.clone()));

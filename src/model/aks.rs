@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::input;
+use crate::model::backup::{self, Backup, DEFAULT_KUBECTL};
 use crate::model::database::{Scalar, scalars};
 
 /// The exporter sidecar when the environment names none (upstream image; the Bitnami one
@@ -104,6 +105,8 @@ pub struct Aks {
     pub clients: BTreeMap<String, String>,
     /// Namespace of the Prometheus scraper allowed to reach the exporter.
     pub monitoring_namespace: String,
+    /// kubectl image of the snapshot CronJob, the default one when the environment names none.
+    pub kubectl_image: Image,
 }
 
 /// A container image and the reference a pod spec pulls it by.
@@ -163,6 +166,8 @@ pub struct StatefulSet {
     pub tls_secret: String,
     /// `postgresql.conf` parameters.
     pub parameters: BTreeMap<String, Scalar>,
+    /// Scheduled backups, when the design asks for any.
+    pub backup: Option<Box<Backup>>,
 }
 
 /// The objects of an aks target besides the ones named like the StatefulSet. The README
@@ -262,6 +267,10 @@ pub fn environment(aks: &input::AksEnvironment) -> Aks {
             .monitoring_namespace
             .clone()
             .unwrap_or_else(|| DEFAULT_MONITORING_NAMESPACE.to_owned()),
+        kubectl_image: aks.kubectl_image.as_ref().map_or_else(
+            || Image::new(DEFAULT_KUBECTL.0, DEFAULT_KUBECTL.1, None),
+            Image::from,
+        ),
     }
 }
 
@@ -278,6 +287,7 @@ pub fn stateful_set(set: &input::StatefulSetDeployment, aks: &Aks) -> StatefulSe
         credentials_secret: set.credentials_secret.clone(),
         tls_secret: set.tls.certificate_secret.clone(),
         parameters: scalars(&set.parameters),
+        backup: backup::build(set.backup.as_ref(), &set.name, aks).map(Box::new),
     }
 }
 

@@ -8,6 +8,7 @@
 mod aks;
 mod alerting;
 mod azure;
+pub mod backup;
 pub mod database;
 mod parameters;
 
@@ -26,6 +27,7 @@ pub use azure::{
     Administrator, Azure, FirewallRule, HighAvailability, KeyVault, Network, PrivateEndpoint,
     Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
 };
+pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};
 
 use crate::input::{self, DatabaseDefaults, EnvironmentFile, ServiceFile};

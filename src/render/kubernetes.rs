@@ -12,6 +12,8 @@ use crate::model::{
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
+pub mod backup;
+
 /// Where the TLS Secret is mounted in the database container.
 const CERTS_DIR: &str = "/opt/bitnami/postgresql/certs";
 
@@ -408,14 +410,16 @@ pub fn render(
     let mut view = view(target, aks, set, scripts, templates)?;
     name_job(&mut view, &head, templates)?;
     let context = super::context(&view);
-    files(set.name.as_str())
+    let mut rendered = files(set.name.as_str())
         .into_iter()
         .map(|(template, file)| {
             let body =
                 templates.render_context(&format!("kubernetes/{template}.yaml.j2"), &context)?;
             Ok((file, format!("{head}{body}")))
         })
-        .collect()
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    rendered.extend(backup::render(target, aks, set, &head, templates)?);
+    Ok(rendered)
 }
 
 /// What `gen render` notes about the aks targets: a storage class that is not one of those

@@ -14,6 +14,7 @@
 mod aks;
 mod alerts;
 mod azure;
+mod backup;
 mod connections;
 mod database;
 pub mod majors;
@@ -183,6 +184,7 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     database::timezones_are_names(design, out);
     azure::check_all(design, out);
     aks::check_all(design, out);
+    backup::check_all(design, out);
     alerts::check_all(design, out);
 }
 

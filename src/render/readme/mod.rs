@@ -9,6 +9,7 @@
 mod aks;
 mod alerts;
 mod azure;
+mod backup;
 mod database;
 
 use serde::Serialize;
@@ -29,9 +30,15 @@ struct ReadmeView {
     alerts: alerts::AlertsView,
     aks: Option<aks::AksView>,
     azure: Option<azure::AzureView>,
+    /// The aks target's backups, when the design asks for any.
+    backup: Option<backup::BackupView>,
 }
 
 fn view(target: &Target) -> ReadmeView {
+    let backup = match (&target.deployment, &target.env.aks) {
+        (Deployment::Aks(set), Some(aks)) => backup::view(target, aks, set),
+        _ => None,
+    };
     let (aks, azure, replicas) = match (&target.deployment, &target.env.aks, &target.env.azure) {
         (Deployment::Aks(set), Some(aks), _) => (Some(aks::view(target, aks, set)), None, 0),
         (Deployment::FlexibleServer(server), _, Some(azure)) => (
@@ -52,6 +59,7 @@ fn view(target: &Target) -> ReadmeView {
         alerts: alerts::view(target, replicas),
         aks,
         azure,
+        backup,
     }
 }
 
