@@ -72,8 +72,8 @@ fn a_namespace_gen_owns_enforces_restricted_and_the_pods_comply() {
         work.path(),
         &[(
             "environments/dev.yaml",
-            "manageNamespace: false",
-            "manageNamespace: true",
+            "  namespace: phonebill-dev",
+            "  manageNamespace: true\n  namespace: phonebill-dev",
         )],
     );
     let out = render(&inputs);
