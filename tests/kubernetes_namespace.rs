@@ -102,7 +102,7 @@ fn a_namespace_gen_owns_enforces_restricted_and_the_pods_comply() {
         .expect("the plan applies the namespace first");
     assert!(apply < readme.find("kubectl create secret").unwrap());
 
-    // Every pod template complies with Pod Security "restricted" (v1.30).
+    // Every pod template complies with Pod Security "restricted" (v1.32, the version the Namespace pins).
     let mut pods = 0;
     for file in std::fs::read_dir(&dir).unwrap() {
         let file = file.unwrap().path();
@@ -122,17 +122,19 @@ fn a_namespace_gen_owns_enforces_restricted_and_the_pods_comply() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let output = Command::new(tools::venv_bin("kubernetes-validate"))
-        .args(["--strict", "-k", "1.30.0"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "kubernetes-validate: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    for version in crate::kubernetes::KUBERNETES_VERSIONS {
+        let output = Command::new(tools::venv_bin("kubernetes-validate"))
+            .args(["--strict", "-k", version])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "kubernetes-validate: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 /// The checks of the Pod Security Standards' `restricted` profile on a pod spec.
