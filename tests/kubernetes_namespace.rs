@@ -201,3 +201,19 @@ fn restricted(spec: &serde_json::Value, what: &str) {
         }
     }
 }
+
+#[test]
+fn the_secrets_reach_kubectl_on_stdin_in_a_bash_block() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(README)).unwrap();
+    assert!(
+        !readme.contains("--from-literal"),
+        "a password on kubectl's command line is visible to every user (ps)"
+    );
+    let block = readme
+        .split("```")
+        .find(|b| b.contains("read -rsp"))
+        .expect("the plan reads the passwords");
+    assert!(block.starts_with("bash\n"), "read -s needs bash: {block}");
+    assert!(block.contains("--from-env-file=/dev/stdin"), "{block}");
+}
