@@ -96,6 +96,10 @@ pub struct AksEnvironment {
     pub resource_group: String,
     /// Namespace every database of this environment runs in.
     pub namespace: String,
+    /// Whether gen owns the namespace (default `false`): when `true` it renders the Namespace,
+    /// enforcing Pod Security `restricted`; when `false` the namespace must exist and the
+    /// install plan checks it first.
+    pub manage_namespace: Option<bool>,
     /// Storage class of the data volume claims.
     pub storage_class: String,
     /// PostgreSQL container image.

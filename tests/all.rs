@@ -16,6 +16,7 @@ mod inputs_doc;
 mod kubernetes;
 mod kubernetes_backup;
 mod kubernetes_job;
+mod kubernetes_namespace;
 mod kubernetes_objects;
 mod kubernetes_server;
 mod limits;

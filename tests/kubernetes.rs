@@ -1,5 +1,5 @@
 //! The AKS target, checked by the real tools: every manifest passes
-//! `kubernetes-validate --strict` against Kubernetes 1.30 and checkov finds nothing, with
+//! `kubernetes-validate --strict` against Kubernetes 1.32 and 1.37 and checkov finds nothing, with
 //! exactly the skips listed here; each file is one object of a known kind; the Job's
 //! ConfigMap carries the SQL target's scripts byte for byte.
 
@@ -89,20 +89,30 @@ fn documents(file: &Path) -> Vec<serde_json::Value> {
     serde_json::from_str(&json).unwrap()
 }
 
+/// The Kubernetes versions the manifests are validated against: the oldest AKS still
+/// supports on 2026-12-04 (1.32, with long-term support until Mar 2027; 1.31's LTS ended in
+/// Nov 2026, and the oldest in standard support is 1.35) and the newest AKS offers (1.37), from
+/// <https://learn.microsoft.com/azure/aks/supported-kubernetes-versions> (release calendar and
+/// LTS versions). Update when a version leaves support.
+pub const KUBERNETES_VERSIONS: &[&str] = &["1.32.0", "1.37.0"];
+
 #[test]
 fn every_manifest_passes_kubernetes_validate_strict() {
     let out = tools::render_example();
-    for dir in kubernetes_dirs(out.path()) {
+    for (dir, version) in kubernetes_dirs(out.path())
+        .into_iter()
+        .flat_map(|d| KUBERNETES_VERSIONS.iter().map(move |v| (d.clone(), *v)))
+    {
         let files = files_of(&dir);
         let output = Command::new(tools::venv_bin("kubernetes-validate"))
-            .args(["--strict", "-k", "1.30.0"])
+            .args(["--strict", "-k", version])
             .args(&files)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
-            "kubernetes-validate failed on {}:\n{stdout}{}",
+            "kubernetes-validate {version} failed on {}:\n{stdout}{}",
             dir.display(),
             String::from_utf8_lossy(&output.stderr)
         );

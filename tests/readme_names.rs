@@ -68,6 +68,8 @@ enum Kind {
     Claim,
     /// A Secret the manifests mount (created by hand, so named nowhere else).
     Secret,
+    /// A namespace gen does not render (`aks.manageNamespace: false`): the manifests' own.
+    ExistingNamespace,
     /// An Azure resource of `main.bicep` or `alerts.bicep`.
     Azure,
 }
@@ -79,6 +81,7 @@ struct Deployed {
     pods: BTreeSet<String>,
     claims: BTreeSet<String>,
     secrets: BTreeSet<String>,
+    namespaces: BTreeSet<String>,
     azure: BTreeSet<String>,
 }
 
@@ -111,6 +114,9 @@ impl Deployed {
             if let Some(secret) = line.trim().strip_prefix("secretName: ") {
                 self.secrets.insert(unquote(secret));
             }
+            if let Some(namespace) = line.strip_prefix("  namespace: ") {
+                self.namespaces.insert(unquote(namespace));
+            }
         }
         self.kubernetes.insert((kind, name));
     }
@@ -125,6 +131,7 @@ impl Deployed {
             Kind::Pod => self.pods.contains(name),
             Kind::Claim => self.claims.contains(name),
             Kind::Secret => self.secrets.contains(name),
+            Kind::ExistingNamespace => self.namespaces.contains(name),
             Kind::Azure => self.azure.contains(name),
         }
     }
@@ -222,6 +229,7 @@ fn kind_of_row(resource: &str) -> Kind {
         r if r.starts_with("Container") => Kind::Pod,
         "PersistentVolumeClaim" => Kind::Claim,
         r if r.starts_with("Secret") => Kind::Secret,
+        "Namespace (not rendered)" => Kind::ExistingNamespace,
         r => kubernetes
             .into_iter()
             .find(|k| r.split([' ', '(']).next() == Some(k))

@@ -95,6 +95,8 @@ pub struct Aks {
     pub resource_group: String,
     /// Namespace every database of this environment runs in.
     pub namespace: String,
+    /// Whether gen renders the Namespace (`aks.manageNamespace`, default `false`).
+    pub manage_namespace: bool,
     /// Storage class of the data volume claims.
     pub storage_class: String,
     /// PostgreSQL container image.
@@ -259,6 +261,7 @@ pub fn environment(aks: &input::AksEnvironment) -> Aks {
         cluster: aks.cluster.clone(),
         resource_group: aks.resource_group.clone(),
         namespace: aks.namespace.clone(),
+        manage_namespace: aks.manage_namespace.unwrap_or(false),
         storage_class: aks.storage_class.clone(),
         image: Image::from(&aks.image),
         exporter_image: exporter,

@@ -412,6 +412,7 @@ pub fn render(
     let context = super::context(&view);
     let mut rendered = files(set.name.as_str())
         .into_iter()
+        .filter(|(template, _)| aks.manage_namespace || *template != "00-namespace")
         .map(|(template, file)| {
             let body =
                 templates.render_context(&format!("kubernetes/{template}.yaml.j2"), &context)?;

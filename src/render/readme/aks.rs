@@ -44,6 +44,8 @@ pub(super) struct AksView {
     parameters: Vec<(String, String)>,
     /// `podannotationnamespaceregex` value that admits exactly this namespace.
     namespace_regex: String,
+    /// Whether gen renders the Namespace (else it must exist, and step 3 checks it).
+    manage_namespace: bool,
     workspace: Option<String>,
     rule_group: String,
     legacy_image: bool,
@@ -104,6 +106,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
             .map(|(k, v)| (k.clone(), v.to_text()))
             .collect(),
         namespace_regex: regex_exactly(&aks.namespace),
+        manage_namespace: aks.manage_namespace,
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),
         legacy_image: aks.image.repository.contains("bitnamilegacy/"),
