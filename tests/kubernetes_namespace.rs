@@ -203,7 +203,7 @@ fn restricted(spec: &serde_json::Value, what: &str) {
 }
 
 #[test]
-fn the_secrets_reach_kubectl_on_stdin_in_a_bash_block() {
+fn the_secrets_reach_kubectl_through_pipes_in_a_bash_block() {
     let out = tools::render_example();
     let readme = std::fs::read_to_string(out.path().join(README)).unwrap();
     assert!(
@@ -215,5 +215,21 @@ fn the_secrets_reach_kubectl_on_stdin_in_a_bash_block() {
         .find(|b| b.contains("read -rsp"))
         .expect("the plan reads the passwords");
     assert!(block.starts_with("bash\n"), "read -s needs bash: {block}");
-    assert!(block.contains("--from-env-file=/dev/stdin"), "{block}");
+    assert!(
+        block.contains("--from-file=postgres-password=<(printf %s \"$POSTGRES_PASSWORD\")"),
+        "{block}"
+    );
+    // kubectl's env files read a value starting with `"` as a multi-line value.
+    assert!(!block.contains("--from-env-file"), "{block}");
+    // The block is bash that parses, and each password reaches its file name unchanged.
+    let script = block.trim_start_matches("bash\n");
+    let check = std::process::Command::new("bash")
+        .args(["-n", "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
