@@ -81,6 +81,30 @@ fn catalog(server: &TestServer) -> String {
     out
 }
 
+/// Two administrators as on Azure: not superusers, with CREATEDB, CREATEROLE and pg_monitor
+/// WITH ADMIN OPTION; the database exists, owned by the first, with pg_stat_statements,
+/// which only a superuser may create. Returns their passwords.
+fn azure_like_administrators(server: &TestServer) -> [String; 2] {
+    let [first, second] = [
+        sql::made_up_password("admin-1"),
+        sql::made_up_password("admin-2"),
+    ];
+    server.admin_query(&format!(
+        "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
+         CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \
+         GRANT pg_monitor TO admin_one, admin_two WITH ADMIN OPTION"
+    ));
+    server.admin_query(
+        "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
+    );
+    sql::query_in(
+        server,
+        "bill_inquiry_db",
+        "CREATE EXTENSION pg_stat_statements",
+    );
+    [first, second]
+}
+
 /// Builds `a`, applies `b` over it, and compares with `b` applied to an empty server.
 fn converges(major: u32, change: &str, a: &Design, b: &Design) {
     let over = TestServer::start_major(major);
@@ -344,23 +368,7 @@ fn monitor_grants(server: &TestServer) -> String {
 fn pg_monitor_follows_the_access_level_whoever_granted_it() {
     for major in [14, 16, 17] {
         let server = TestServer::start_major(major);
-        let [first, second] = [
-            sql::made_up_password("admin-1"),
-            sql::made_up_password("admin-2"),
-        ];
-        server.admin_query(&format!(
-            "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
-             CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \
-             GRANT pg_monitor TO admin_one, admin_two WITH ADMIN OPTION"
-        ));
-        server.admin_query(
-            "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
-        );
-        sql::query_in(
-            &server,
-            "bill_inquiry_db",
-            "CREATE EXTENSION pg_stat_statements",
-        );
+        let [first, second] = azure_like_administrators(&server);
         if major < 15 {
             // Before 15 `public` is the bootstrap superuser's, which only a superuser can
             // give to the owner role (step 3 stops otherwise).
@@ -547,23 +555,7 @@ fn a_rerun_never_holds_the_application_up_for_longer_than_its_lock_timeout() {
 fn a_second_administrator_works_on_the_same_objects() {
     for major in [15, 16] {
         let server = TestServer::start_major(major);
-        let [first, second] = [
-            sql::made_up_password("admin-1"),
-            sql::made_up_password("admin-2"),
-        ];
-        server.admin_query(&format!(
-            "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{first}'; \
-             CREATE ROLE admin_two LOGIN CREATEDB CREATEROLE PASSWORD '{second}'; \
-             GRANT pg_monitor TO admin_one, admin_two WITH ADMIN OPTION"
-        ));
-        server.admin_query(
-            "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
-        );
-        sql::query_in(
-            &server,
-            "bill_inquiry_db",
-            "CREATE EXTENSION pg_stat_statements",
-        );
+        let [first, second] = azure_like_administrators(&server);
         let base = design(&[]);
         let scripts = sql::render_scripts(&base.inputs, TARGET);
         let pw = passwords();
@@ -828,20 +820,7 @@ fn the_seed_key_is_checked_on_the_server_before_any_row_is_written() {
 #[test]
 fn a_setting_only_a_superuser_can_reset_stops_an_administrator_that_is_not_one() {
     let server = TestServer::start_major(17);
-    let admin = sql::made_up_password("admin-1");
-    server.admin_query(&format!(
-        "CREATE ROLE admin_one LOGIN CREATEDB CREATEROLE PASSWORD '{admin}'; \
-         GRANT pg_monitor TO admin_one WITH ADMIN OPTION"
-    ));
-    // As on Azure: the database exists, and an extension only a superuser may create too.
-    server.admin_query(
-        "CREATE DATABASE bill_inquiry_db OWNER admin_one ENCODING 'UTF8' TEMPLATE template0",
-    );
-    sql::query_in(
-        &server,
-        "bill_inquiry_db",
-        "CREATE EXTENSION pg_stat_statements",
-    );
+    let [admin, _] = azure_like_administrators(&server);
     let base = design(&[]);
     let scripts = sql::render_scripts(&base.inputs, TARGET);
     let pw = passwords();
