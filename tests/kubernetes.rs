@@ -63,26 +63,10 @@ fn files_of(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Runs a Python snippet of the test venv over `args`, returning its stdout.
-fn python(script: &str, args: &[&Path]) -> String {
-    let output = Command::new(tools::venv_bin("python"))
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "python failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// Each file as JSON: the list of its YAML documents, read by PyYAML (as kubectl's
 /// YAML 1.1 reader would).
 fn documents(file: &Path) -> Vec<serde_json::Value> {
-    let json = python(
+    let json = tools::python(
         "import json, sys, yaml\nprint(json.dumps(list(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8')))))",
         &[file],
     );

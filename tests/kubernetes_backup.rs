@@ -113,29 +113,13 @@ fn set_env(env: &mut Vec<(String, String)>, name: &str, value: &str) {
     env.push((name.to_owned(), value.to_owned()));
 }
 
-/// Runs a Python snippet of the test venv over `args`, returning its stdout.
-fn python(script: &str, args: &[&Path]) -> String {
-    let output = Command::new(tools::venv_bin("python"))
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "python failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// A CRD of the reference data, read by PyYAML.
 fn crd(file: &str) -> Value {
     let path = tools::reference_dir()
         .join("crds/external-snapshotter-8.6.0")
         .join(file);
     assert!(path.exists(), "{} is missing", path.display());
-    let json = python(
+    let json = tools::python(
         "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
         &[&path],
     );

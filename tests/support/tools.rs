@@ -76,3 +76,19 @@ pub fn render_example() -> tempfile::TempDir {
     }
     dir
 }
+
+/// Runs a Python snippet of the test venv over `args`, returning its stdout.
+pub fn python(script: &str, args: &[&Path]) -> String {
+    let output = Command::new(venv_bin("python"))
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
