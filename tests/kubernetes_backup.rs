@@ -365,11 +365,7 @@ fn the_snapshot_script_creates_a_valid_volume_snapshot_and_deletes_only_the_olde
         .env("STUB_DIR", stub.path())
         .output()
         .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let log = sql::output_text(&output);
     assert!(
         output.status.success(),
         "the snapshot script failed:\n{log}"
@@ -587,11 +583,7 @@ fn run_dump_script(
         .envs(env.iter().cloned())
         .output()
         .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let log = sql::output_text(&output);
     if output.status.success() {
         Ok(log)
     } else {

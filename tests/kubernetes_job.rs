@@ -117,11 +117,7 @@ impl JobRun {
             .envs(self.env.iter().cloned())
             .output()
             .unwrap();
-        let log = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let log = sql::output_text(&output);
         if output.status.success() {
             Ok(log)
         } else {
