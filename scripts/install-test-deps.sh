@@ -3,6 +3,7 @@
 # Usage: scripts/install-test-deps.sh   (scripts/test runs it; CI runs it as root, CI=true, no stdin)
 #
 #   Debian:  postgresql-15 (server + contrib), locales en_US.UTF-8 + ko_KR.UTF-8, prometheus (promtool),
+#            prometheus-postgres-exporter (the AKS target's exporter sidecar, run against PostgreSQL 15),
 #            jq (the backup CronJob's snapshot script runs with it, as in the kubectl image),
 #            chromium (Mermaid rendering), openssl, time (GNU time: the peak memory of one gen
 #            run); and what the steps below need when missing: python3-venv, nodejs, npm.
@@ -65,7 +66,7 @@ started=$SECONDS
 # --- What is missing (decided before anything slow) ------------------------------------------------
 command -v dpkg-query >/dev/null || die "this script installs with apt-get: run it on Debian or install by hand what it lists"
 apt_missing=()
-for pkg in postgresql-15 postgresql-client-15 locales prometheus chromium openssl time jq; do
+for pkg in postgresql-15 postgresql-client-15 locales prometheus prometheus-postgres-exporter chromium openssl time jq; do
   installed "$pkg" || apt_missing+=("$pkg")
 done
 # The venv needs an interpreter >= 3.11 that can make venvs (Debian splits ensurepip into python3-venv).
@@ -104,7 +105,7 @@ apt_stage() {
   logged apt-install as_root apt-get install -y --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${apt_missing[@]}"
   # Nothing we just installed may run now or at boot.
-  for svc in prometheus postgresql; do
+  for svc in prometheus prometheus-postgres-exporter postgresql; do
     case " ${apt_missing[*]} " in *" $svc "* | *" $svc-15 "*) ;; *) continue ;; esac
     if [ -d /run/systemd/system ]; then
       as_root systemctl disable --now "$svc.service" >/dev/null 2>&1 || true

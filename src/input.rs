@@ -114,6 +114,19 @@ pub struct AksEnvironment {
     pub monitoring_namespace: Option<String>,
     /// kubectl image of the snapshot CronJob; default `registry.k8s.io/kubectl:v1.35.0`.
     pub kubectl_image: Option<ContainerImage>,
+    /// How Azure Monitor managed Prometheus finds the exporters (default `podMonitor`).
+    pub metrics_scrape: Option<MetricsScrape>,
+}
+
+/// How Azure Monitor managed Prometheus (ama-metrics) finds a database's exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum MetricsScrape {
+    /// A namespaced `azmonitoring.coreos.com/v1` PodMonitor rendered beside the StatefulSet.
+    PodMonitor,
+    /// The pod's `prometheus.io/*` annotations, which ama-metrics reads only in namespaces
+    /// that the cluster-wide `ama-metrics-settings-configmap` lists.
+    PodAnnotations,
 }
 
 /// A container image reference.

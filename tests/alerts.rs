@@ -101,8 +101,12 @@ fn pycep_parses_every_alerts_file() {
 }
 
 fn example_model() -> Model {
+    model_of(&repo().join("inputs"))
+}
+
+fn model_of(inputs: &Path) -> Model {
     let mut diagnostics = Vec::new();
-    let inputs = gen_lib::load::load(&repo().join("inputs"), &mut diagnostics).unwrap();
+    let inputs = gen_lib::load::load(inputs, &mut diagnostics).unwrap();
     let design = gen_lib::validate::validate(inputs, diagnostics).unwrap();
     gen_lib::model::build(&design)
 }
@@ -139,6 +143,8 @@ struct Aks {
     cpu_cores: f64,
     memory_bytes: f64,
     size_bytes: f64,
+    /// Whether a PodMonitor (else pod annotations) makes managed Prometheus scrape the exporter.
+    pod_monitor: bool,
 }
 
 type Labels = Vec<(&'static str, String)>;
@@ -155,6 +161,8 @@ impl Aks {
             cpu_cores: gen_lib::quantity::cores(&limits.cpu).unwrap(),
             memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
             size_bytes: gen_lib::quantity::bytes(&set.storage_size).unwrap() as f64,
+            pod_monitor: target.env.aks.as_ref().unwrap().metrics_scrape
+                == gen_lib::model::MetricsScrape::PodMonitor,
         })
     }
 
@@ -167,14 +175,40 @@ impl Aks {
         format!("{}-other-0", self.sts)
     }
 
+    /// The labels of the exporter's series as the scraper writes them, from its own sources:
+    /// a PodMonitor's target (prometheus-operator's `generatePodMonitorConfig`, which the
+    /// ama-metrics target allocator runs) or the add-on's `kubernetes-pods` annotation job
+    /// (`podannotationsDefault.yml`, which also copies the pod's labels).
     fn exporter(&self, pod: Option<String>, ns: Option<&str>) -> Labels {
-        vec![
-            ("job", "kubernetes-pods".into()),
-            ("instance", "10.244.0.10:9187".into()),
-            ("kubernetes_namespace", ns.unwrap_or(&self.namespace).into()),
-            ("kubernetes_pod_name", pod.unwrap_or_else(|| self.pod0())),
-            ("app_kubernetes_io_instance", self.sts.clone()),
-        ]
+        let ns = ns.unwrap_or(&self.namespace).to_owned();
+        let pod = pod.unwrap_or_else(|| self.pod0());
+        if self.pod_monitor {
+            vec![
+                ("job", format!("{}/{}", self.namespace, self.sts)),
+                ("instance", "10.244.0.10:9187".into()),
+                ("namespace", ns),
+                ("pod", pod),
+                ("container", "metrics".into()),
+                ("endpoint", "http-metrics".into()),
+            ]
+        } else {
+            vec![
+                ("job", "kubernetes-pods".into()),
+                ("instance", "10.244.0.10:9187".into()),
+                ("kubernetes_namespace", ns),
+                ("kubernetes_pod_name", pod),
+                ("app_kubernetes_io_instance", self.sts.clone()),
+            ]
+        }
+    }
+
+    /// The equality matchers of the exporter selector, which `absent()` keeps as labels.
+    fn exporter_absent_labels(&self) -> Value {
+        if self.pod_monitor {
+            json!({"job": format!("{}/{}", self.namespace, self.sts), "namespace": self.namespace})
+        } else {
+            json!({"job": "kubernetes-pods", "kubernetes_namespace": self.namespace})
+        }
     }
 
     fn cadvisor(&self, pod: Option<String>, container: &str, ns: Option<&str>) -> Labels {
@@ -209,6 +243,7 @@ impl Aks {
             Signal::StoragePercent => {
                 json!({"namespace": self.namespace, "persistentvolumeclaim": format!("data-{}", self.pod0())})
             }
+            _ if self.pod_monitor => json!({"namespace": self.namespace, "pod": self.pod0()}),
             _ => {
                 json!({"kubernetes_namespace": self.namespace, "kubernetes_pod_name": self.pod0()})
             }
@@ -372,10 +407,7 @@ fn database_down_tests(t: &Aks, f: u32, alert: &str, rule: &Value) -> Vec<Value>
     let decoy_up = up(1.0, Some(t.decoy_pod()));
     let fires_for_pod = expected_alert(t.firing_labels(Signal::DatabaseDown), rule);
     // absent() keeps the selector's equality matchers as labels.
-    let fires_absent = expected_alert(
-        json!({"job": "kubernetes-pods", "kubernetes_namespace": t.namespace}),
-        rule,
-    );
+    let fires_absent = expected_alert(t.exporter_absent_labels(), rule);
     let fires_at_f = |expected: Value| {
         vec![
             check(alert, f - STEP_MIN, vec![]),
@@ -565,11 +597,46 @@ fn mutants(rules: &Value) -> Vec<(String, Value)> {
 #[test]
 fn aks_rules_pass_promtool_and_their_tests_can_fail() {
     let out = render_example();
-    let model = example_model();
+    let checked = check_aks_rules(&example_model(), out.path());
+    assert!(checked > 0, "the example has an aks target");
+}
+
+/// The same rules with the exporter scraped through its pod annotations: other labels.
+#[test]
+fn aks_rules_select_the_annotation_scraped_exporter_too() {
+    let work = tempfile::tempdir().unwrap();
+    let inputs = harness::edited_example(
+        work.path(),
+        &[(
+            "environments/dev.yaml",
+            "  clients:\n",
+            "  metricsScrape: podAnnotations\n  clients:\n",
+        )],
+    );
+    let out = work.path().join("out");
+    for (path, bytes) in gen_lib::app::render_folder(&inputs).unwrap() {
+        let file = out.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, bytes).unwrap();
+    }
+    let model = model_of(&inputs);
+    assert!(
+        model
+            .targets
+            .iter()
+            .filter_map(Aks::of)
+            .all(|t| !t.pod_monitor)
+    );
+    assert!(check_aks_rules(&model, &out) > 0);
+}
+
+/// Runs promtool's rule check and the synthesized unit tests on every aks target's rule group
+/// under `out`, and makes sure the tests catch each mutant; returns how many targets it checked.
+fn check_aks_rules(model: &Model, out: &Path) -> usize {
     let mut checked = 0;
     for target in &model.targets {
         let Some(t) = Aks::of(target) else { continue };
-        let bicep = out.path().join(target.dir()).join("alerts/alerts.bicep");
+        let bicep = out.join(target.dir()).join("alerts/alerts.bicep");
         let group = rendered_rule_group(&bicep);
         let work = tempfile::tempdir().unwrap();
         let rules = rules_file(&group);
@@ -598,7 +665,7 @@ fn aks_rules_pass_promtool_and_their_tests_can_fail() {
         );
         checked += 1;
     }
-    assert!(checked > 0, "the example has an aks target");
+    checked
 }
 
 #[test]

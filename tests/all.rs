@@ -15,6 +15,7 @@ mod fuzz_seeds;
 mod inputs_doc;
 mod kubernetes;
 mod kubernetes_backup;
+mod kubernetes_exporter;
 mod kubernetes_job;
 mod kubernetes_namespace;
 mod kubernetes_objects;

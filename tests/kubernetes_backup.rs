@@ -94,7 +94,7 @@ fn pod_spec(cron_job: &Value) -> &Value {
 }
 
 /// The container's env as (name, value) pairs.
-fn env_of(container: &Value) -> Vec<(String, String)> {
+pub(crate) fn env_of(container: &Value) -> Vec<(String, String)> {
     container["env"]
         .as_array()
         .unwrap()
@@ -113,11 +113,14 @@ fn set_env(env: &mut Vec<(String, String)>, name: &str, value: &str) {
     env.push((name.to_owned(), value.to_owned()));
 }
 
-/// A CRD of the reference data, read by PyYAML.
+/// A CRD of external-snapshotter in the reference data, read by PyYAML.
 fn crd(file: &str) -> Value {
-    let path = tools::reference_dir()
-        .join("crds/external-snapshotter-8.6.0")
-        .join(file);
+    crd_in("external-snapshotter-8.6.0", file)
+}
+
+/// A CRD of the reference data's `crds/<folder>`, read by PyYAML.
+pub(crate) fn crd_in(folder: &str, file: &str) -> Value {
+    let path = tools::reference_dir().join("crds").join(folder).join(file);
     assert!(path.exists(), "{} is missing", path.display());
     let json = tools::python(
         "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
@@ -147,7 +150,7 @@ fn object_meta_schema() -> Value {
 /// the API server prunes and, with `kubectl --validate=strict` (the default), refuses them:
 /// every object schema with `properties` and without `x-kubernetes-preserve-unknown-fields`
 /// gets `additionalProperties: false`; `x-kubernetes-int-or-string` allows both types.
-fn structural(crd: &Value, version: &str) -> Value {
+pub(crate) fn structural(crd: &Value, version: &str) -> Value {
     fn walk(schema: &mut Value) {
         let Some(map) = schema.as_object_mut() else {
             return;
@@ -184,7 +187,7 @@ fn structural(crd: &Value, version: &str) -> Value {
 }
 
 /// Every CEL rule (`x-kubernetes-validations[].rule`) of a schema.
-fn cel_rules(schema: &Value, found: &mut BTreeSet<String>) {
+pub(crate) fn cel_rules(schema: &Value, found: &mut BTreeSet<String>) {
     match schema {
         Value::Object(map) => {
             if let Some(Value::Array(rules)) = map.get("x-kubernetes-validations") {
@@ -597,7 +600,8 @@ fn server_with_the_example() -> (postgres::TestServer, String) {
     let server = postgres::TestServer::start();
     let scripts = sql::example_scripts(TARGET);
     let app = sql::made_up_password("bill-inquiry-app");
-    sql::run_all(&server.admin_psql(), &scripts, &[&app]);
+    let monitor = sql::made_up_password("bill-inquiry-monitor");
+    sql::run_all(&server.admin_psql(), &scripts, &[&app, &monitor]);
     let admin = sql::made_up_password("backup-admin");
     server.admin_query(&format!("ALTER ROLE postgres PASSWORD '{admin}'"));
     (server, admin)

@@ -73,6 +73,12 @@ impl JobRun {
         server.admin_query(&format!("ALTER ROLE postgres PASSWORD '{admin_password}'"));
         std::fs::write(secrets.join("postgres-password"), &admin_password).unwrap();
         std::fs::write(secrets.join("bill-inquiry-app-password"), &app_password).unwrap();
+        let monitor_password = format!("monitor-{nonce}");
+        std::fs::write(
+            secrets.join("bill-inquiry-monitor-password"),
+            &monitor_password,
+        )
+        .unwrap();
         std::fs::copy(server.tls_certificate(), tls.join("ca.crt")).unwrap();
 
         // The Job's mounts, moved under the temporary folder.
@@ -80,17 +86,7 @@ impl JobRun {
             .replace("/sql/", &format!("{}/", sql.display()))
             .replace("/secrets/", &format!("{}/", secrets.display()))
             .replace("/tls/", &format!("{}/", tls.display()));
-        let mut env: Vec<(String, String)> = container["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["name"].as_str().unwrap().to_owned(),
-                    e["value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
+        let mut env = crate::kubernetes_backup::env_of(container);
         for (name, value) in &mut env {
             match name.as_str() {
                 "PGHOST" => *value = "localhost".to_owned(),

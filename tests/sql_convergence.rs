@@ -15,9 +15,12 @@ const MAJORS: [u32; 4] = [14, 15, 16, 17];
 const TARGET: &str = "dev/bill-inquiry";
 
 /// Passwords for the roles of every design below, in their order in the service file.
-fn passwords() -> [String; 2] {
+/// The roles' passwords in the order of the design: the app, the monitor role, and the reader
+/// some designs add.
+fn passwords() -> [String; 3] {
     [
         sql::made_up_password("app"),
+        sql::made_up_password("monitor"),
         sql::made_up_password("reader"),
     ]
 }
@@ -40,7 +43,7 @@ fn design(edits: &[(&str, &str, &str)]) -> Design {
 fn apply(server: &TestServer, design: &Design) -> Result<String, String> {
     let scripts = sql::render_scripts(&design.inputs, TARGET);
     let pw = passwords();
-    sql::try_run_all(&server.admin_psql(), &scripts, &[&pw[0], &pw[1]])
+    sql::try_run_all(&server.admin_psql(), &scripts, &[&pw[0], &pw[1], &pw[2]])
 }
 
 /// What the contract compares (a missing ACL is its default, written out): roles and
@@ -390,7 +393,7 @@ fn pg_monitor_follows_the_access_level_whoever_granted_it() {
             sql::try_run_all(
                 &server.role_psql(role, secret, "postgres"),
                 &scripts,
-                &[&pw[0], &pw[1]],
+                &[&pw[0], &pw[1], &pw[2]],
             )
         };
 
@@ -563,7 +566,7 @@ fn a_second_administrator_works_on_the_same_objects() {
             sql::run_all(
                 &server.role_psql(role, secret, "postgres"),
                 &scripts,
-                &[&pw[0], &pw[1]],
+                &[&pw[0], &pw[1], &pw[2]],
             );
         };
         run_as("admin_one", &first);
@@ -825,11 +828,11 @@ fn a_setting_only_a_superuser_can_reset_stops_an_administrator_that_is_not_one()
     let scripts = sql::render_scripts(&base.inputs, TARGET);
     let pw = passwords();
     let psql = server.role_psql("admin_one", &admin, "postgres");
-    sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1]]).unwrap();
+    sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1], &pw[2]]).unwrap();
     // A superuser gives the application role a setting only a superuser may change.
     server.admin_query("ALTER ROLE bill_inquiry_app SET log_statement = 'all'");
     let psql = server.role_psql("admin_one", &admin, "postgres");
-    let stopped = sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1]])
+    let stopped = sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1], &pw[2]])
         .expect_err("a setting the administrator could not reset was kept silently");
     assert!(stopped.contains("02-roles.psql"), "{stopped}");
     assert!(

@@ -134,7 +134,9 @@ fn assert_ran(output: &Output) -> String {
 
 fn migrations_apply_once_in_order(server: &TestServer) {
     let password = format!("pw-{}-{:?}", std::process::id(), std::time::Instant::now());
-    let passwords = [password.as_str()];
+    let monitor = sql::made_up_password("monitor");
+    // The app role's, then the monitor role's.
+    let passwords = [password.as_str(), monitor.as_str()];
     let admin = server.admin_psql();
     let mut design = Design::new();
 

@@ -16,6 +16,7 @@ fn passwords() -> BTreeMap<&'static str, String> {
         "PHONEBILL_AUTH_USER_PASSWORD",
         "PHONEBILL_MONITOR_PASSWORD",
         "BILL_INQUIRY_APP_PASSWORD",
+        "BILL_INQUIRY_MONITOR_PASSWORD",
     ]
     .into_iter()
     .map(|var| (var, format!("pw'{var}\"{nonce}")))
@@ -26,7 +27,7 @@ fn passwords() -> BTreeMap<&'static str, String> {
 fn role_passwords<'a>(target: &str, env: &'a BTreeMap<&'static str, String>) -> Vec<&'a str> {
     let vars: &[&str] = match target {
         "prod/auth" => &["PHONEBILL_AUTH_USER_PASSWORD", "PHONEBILL_MONITOR_PASSWORD"],
-        "dev/bill-inquiry" => &["BILL_INQUIRY_APP_PASSWORD"],
+        "dev/bill-inquiry" => &["BILL_INQUIRY_APP_PASSWORD", "BILL_INQUIRY_MONITOR_PASSWORD"],
         _ => panic!("no passwords for {target}"),
     };
     vars.iter().map(|v| env[v].as_str()).collect()

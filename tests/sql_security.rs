@@ -126,8 +126,9 @@ fn hostile_names_and_values_run_as_data_and_never_as_psql_or_shell_commands_on(m
     let mut admin = server.admin_psql();
     admin.current_dir(cwd.path()).env("PGCLIENTENCODING", "UHC");
     let password = sql::made_up_password("hostile");
+    let monitor = sql::made_up_password("monitor");
     for _ in 0..2 {
-        sql::run_all(&admin, &scripts, &[&password]);
+        sql::run_all(&admin, &scripts, &[&password, &monitor]);
     }
     assert!(
         std::fs::read_dir(cwd.path()).unwrap().next().is_none(),
@@ -216,7 +217,8 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     let bill = sql::example_scripts("dev/bill-inquiry");
     // PostgreSQL 14 and clusters upgraded from it let every role create in `public`.
     server.admin_query("GRANT CREATE ON SCHEMA public TO PUBLIC");
-    sql::run_all(&server.admin_psql(), &bill, &[&password]);
+    let monitor = sql::made_up_password("monitor");
+    sql::run_all(&server.admin_psql(), &bill, &[&password, &monitor]);
     let intruder_password = sql::made_up_password("intruder");
     server.admin_query(&format!(
         "CREATE ROLE intruder LOGIN PASSWORD '{intruder_password}'"
@@ -278,7 +280,7 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     );
     let next = sql::render_scripts(&inputs, "dev/bill-inquiry");
     let reader = sql::made_up_password("reader");
-    sql::run_all(&server.admin_psql(), &next, &[&password, &reader]);
+    sql::run_all(&server.admin_psql(), &next, &[&password, &monitor, &reader]);
     nothing_ran("a run beside objects planted in database postgres");
     assert_eq!(
         server.admin_query("SELECT count(*) FROM pg_roles WHERE rolname = 'bill_inquiry_reader'"),
@@ -291,7 +293,7 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     server.admin_query("GRANT CONNECT ON DATABASE bill_inquiry_db TO intruder");
     sql::query_in(&server, "bill_inquiry_db", reopen);
     plant("intruder", &intruder_password, "bill_inquiry_db");
-    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &reader])
+    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &monitor, &reader])
         .expect_err("every script succeeded");
     assert!(
         stopped.contains("function public.format is owned by intruder"),
@@ -305,7 +307,7 @@ fn functions_planted_in_public_are_never_called_cve_2018_1058_on(major: u32) {
     sql::query_in(&server, "bill_inquiry_db", "DROP OWNED BY intruder");
     sql::query_in(&server, "bill_inquiry_db", reopen);
     plant("bill_inquiry_app", &password, "bill_inquiry_db");
-    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &reader])
+    let stopped = sql::try_run_all(&server.admin_psql(), &next, &[&password, &monitor, &reader])
         .expect_err("every script succeeded");
     assert!(stopped.contains("role bill_inquiry_app owns"), "{stopped}");
     assert!(stopped.contains("02-roles.psql"), "{stopped}");
@@ -324,10 +326,11 @@ fn no_password_reaches_the_server_log_pg_stat_statements_or_psql_output_on(major
         sql::made_up_password("auth-user"),
         sql::made_up_password("monitor"),
         sql::made_up_password("bill-app"),
+        sql::made_up_password("bill-monitor"),
     ];
     let (auth_pw, bill_pw) = (
         [passwords[0].as_str(), passwords[1].as_str()],
-        [passwords[2].as_str()],
+        [passwords[2].as_str(), passwords[3].as_str()],
     );
     let psqlrc = tempfile::NamedTempFile::new().unwrap();
     // A caller's psqlrc that would echo every query and change what the scripts do.
@@ -428,6 +431,7 @@ fn assert_logins(server: &TestServer, passwords: &[String]) {
         ("phonebill_auth_user", &passwords[0], "phonebill_auth"),
         ("phonebill_monitor", &passwords[1], "phonebill_auth"),
         ("bill_inquiry_app", &passwords[2], "bill_inquiry_db"),
+        ("bill_inquiry_monitor", &passwords[3], "bill_inquiry_db"),
     ] {
         let output = server
             .role_psql(role, password, database)
@@ -485,7 +489,8 @@ fn a_design_role_that_holds_more_than_the_design_grants_stops_the_run_on(major: 
         ),
     ] {
         server.admin_query(setup);
-        let output = sql::run_script(&admin, bill.file("02-roles.psql"), &[&password]);
+        let monitor = sql::made_up_password("monitor");
+        let output = sql::run_script(&admin, bill.file("02-roles.psql"), &[&password, &monitor]);
         let text = sql::output_text(&output);
         assert!(
             !output.status.success(),
@@ -506,7 +511,11 @@ fn a_revoke_that_cannot_take_effect_fails_the_run_on(major: u32) {
     let server = TestServer::start_major(major);
     let bill = sql::example_scripts("dev/bill-inquiry");
     let admin = server.admin_psql();
-    sql::run_all(&admin, &bill, &[&sql::made_up_password("app")]);
+    let passwords = [
+        sql::made_up_password("app"),
+        sql::made_up_password("monitor"),
+    ];
+    sql::run_all(&admin, &bill, &[&passwords[0], &passwords[1]]);
     // Another role, holding the privileges with GRANT OPTION, gave them to PUBLIC: the
     // owner's REVOKE does not remove its grants.
     server.admin_query(
@@ -637,7 +646,8 @@ fn a_schema_file_that_changes_the_session_cannot_change_how_psql_reads_it_on(maj
     let mut admin = server.admin_psql();
     admin.current_dir(cwd.path());
     let password = sql::made_up_password("app");
-    let failed = sql::try_run_all(&admin, &scripts, &[&password]).err();
+    let monitor = sql::made_up_password("monitor");
+    let failed = sql::try_run_all(&admin, &scripts, &[&password, &monitor]).err();
     assert!(
         std::fs::read_dir(cwd.path()).unwrap().next().is_none(),
         "a shell command ran"

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::input;
 use crate::model::backup::{self, Backup, DEFAULT_KUBECTL};
-use crate::model::database::{Scalar, scalars};
+use crate::model::database::{Access, Database, Scalar, scalars};
 
 /// The exporter sidecar when the environment names none (upstream image; the Bitnami one
 /// left docker.io/bitnami).
@@ -109,6 +109,69 @@ pub struct Aks {
     pub monitoring_namespace: String,
     /// kubectl image of the snapshot CronJob, the default one when the environment names none.
     pub kubectl_image: Image,
+    /// How managed Prometheus finds the exporters (`aks.metricsScrape`, default PodMonitor).
+    pub metrics_scrape: MetricsScrape,
+}
+
+/// How Azure Monitor managed Prometheus (ama-metrics) finds a database's exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MetricsScrape {
+    /// An `azmonitoring.coreos.com/v1` PodMonitor in the database's namespace: nothing
+    /// cluster-wide to edit.
+    PodMonitor,
+    /// The pod's `prometheus.io/*` annotations, scraped only in the namespaces that
+    /// `podannotationnamespaceregex` of the cluster-wide `ama-metrics-settings-configmap` admits.
+    PodAnnotations,
+}
+
+impl From<input::MetricsScrape> for MetricsScrape {
+    fn from(scrape: input::MetricsScrape) -> MetricsScrape {
+        match scrape {
+            input::MetricsScrape::PodMonitor => MetricsScrape::PodMonitor,
+            input::MetricsScrape::PodAnnotations => MetricsScrape::PodAnnotations,
+        }
+    }
+}
+
+/// The labels that tell one exporter's series apart in the Azure Monitor workspace: the alert
+/// rules select by them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExporterSeries {
+    /// Value of `job`.
+    pub job: String,
+    /// Name of the label holding the pod's namespace.
+    pub namespace_label: &'static str,
+    /// Name of the label holding the pod's name.
+    pub pod_label: &'static str,
+}
+
+impl MetricsScrape {
+    /// The exporter's series labels for the StatefulSet `name` in `namespace`.
+    ///
+    /// - PodMonitor: ama-metrics' target allocator builds scrape jobs with prometheus-operator's
+    ///   config generator (Azure/prometheus-collector,
+    ///   `otelcollector/otel-allocator/internal/watcher/promOperator.go`), which sets `job` to
+    ///   `<namespace>/<PodMonitor name>` and adds `namespace`, `pod`, `container` and `endpoint`
+    ///   (prometheus-operator, `pkg/prometheus/promcfg.go`, `generatePodMonitorConfig`). The
+    ///   PodMonitor is named like the StatefulSet.
+    /// - Pod annotations: the add-on's built-in job `kubernetes-pods`, which relabels to
+    ///   `kubernetes_namespace` and `kubernetes_pod_name` (Azure/prometheus-collector,
+    ///   `otelcollector/configmapparser/default-prom-configs/podannotationsDefault.yml`).
+    pub fn series(self, namespace: &str, name: &str) -> ExporterSeries {
+        match self {
+            MetricsScrape::PodMonitor => ExporterSeries {
+                job: format!("{namespace}/{name}"),
+                namespace_label: "namespace",
+                pod_label: "pod",
+            },
+            MetricsScrape::PodAnnotations => ExporterSeries {
+                job: "kubernetes-pods".to_owned(),
+                namespace_label: "kubernetes_namespace",
+                pod_label: "kubernetes_pod_name",
+            },
+        }
+    }
 }
 
 /// A container image and the reference a pod spec pulls it by.
@@ -168,8 +231,56 @@ pub struct StatefulSet {
     pub tls_secret: String,
     /// `postgresql.conf` parameters.
     pub parameters: BTreeMap<String, Scalar>,
+    /// How the exporter sidecar logs in.
+    pub exporter: ExporterLogin,
     /// Scheduled backups, when the design asks for any.
     pub backup: Option<Box<Backup>>,
+}
+
+/// How the exporter sidecar logs in: as the service's first role with `access: monitor`
+/// (`pg_monitor`, never table contents), to the service database, so the per-table statistics
+/// of that database are collected; its password is that role's key of the credentials Secret.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExporterLogin {
+    /// The role (`DATA_SOURCE_USER`).
+    pub role: String,
+    /// Key of the credentials Secret holding the role's password.
+    pub password_key: String,
+    /// `DATA_SOURCE_URI`: `127.0.0.1:5432/<database>?sslmode=require`, the database name
+    /// percent-encoded, as the exporter puts it after `postgresql://user:password@`.
+    pub data_source_uri: String,
+}
+
+impl ExporterLogin {
+    /// The login of `database`'s first monitor role; `None` when it has none, which
+    /// validation refuses on aks.
+    fn of(database: &Database) -> Option<ExporterLogin> {
+        let role = database
+            .roles
+            .iter()
+            .find(|r| r.access == Access::Monitor)?;
+        Some(ExporterLogin {
+            role: role.name.clone(),
+            password_key: role.password_secret.clone(),
+            data_source_uri: format!(
+                "127.0.0.1:5432/{}?sslmode=require",
+                percent_encode_path_segment(&database.name)
+            ),
+        })
+    }
+}
+
+/// Escapes every byte of `text` but RFC 3986's unreserved characters, so that a database name
+/// with `/`, `?`, `#`, `%` or `@` stays one path segment of the exporter's URL.
+fn percent_encode_path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The objects of an aks target besides the ones named like the StatefulSet. The README
@@ -274,11 +385,18 @@ pub fn environment(aks: &input::AksEnvironment) -> Aks {
             || Image::new(DEFAULT_KUBECTL.0, DEFAULT_KUBECTL.1, None),
             Image::from,
         ),
+        metrics_scrape: aks
+            .metrics_scrape
+            .map_or(MetricsScrape::PodMonitor, MetricsScrape::from),
     }
 }
 
 /// The StatefulSet of one aks target in the cluster `aks`, with the names of its objects.
-pub fn stateful_set(set: &input::StatefulSetDeployment, aks: &Aks) -> StatefulSet {
+pub fn stateful_set(
+    set: &input::StatefulSetDeployment,
+    aks: &Aks,
+    database: &Database,
+) -> StatefulSet {
     StatefulSet {
         name: set.name.clone(),
         names: ObjectNames::of(&set.name, &aks.namespace),
@@ -290,6 +408,8 @@ pub fn stateful_set(set: &input::StatefulSetDeployment, aks: &Aks) -> StatefulSe
         credentials_secret: set.credentials_secret.clone(),
         tls_secret: set.tls.certificate_secret.clone(),
         parameters: scalars(&set.parameters),
+        exporter: ExporterLogin::of(database)
+            .expect("validation requires a role with access: monitor on aks"),
         backup: backup::build(set.backup.as_ref(), &set.name, aks).map(Box::new),
     }
 }
@@ -304,6 +424,29 @@ mod tests {
         let pinned = Image::new("r", "1", Some("sha256:00"));
         assert_eq!(pinned.reference, "r:1@sha256:00");
         assert!(pinned.pinned());
+    }
+
+    #[test]
+    fn the_exporter_url_keeps_a_hostile_database_name_in_its_path() {
+        assert_eq!(percent_encode_path_segment("bill_db-1.x~"), "bill_db-1.x~");
+        assert_eq!(
+            percent_encode_path_segment("a/b?sslmode=disable#@%"),
+            "a%2Fb%3Fsslmode%3Ddisable%23%40%25"
+        );
+        assert_eq!(percent_encode_path_segment("요금"), "%EC%9A%94%EA%B8%88");
+    }
+
+    #[test]
+    fn exporter_series_follow_the_scrape_route() {
+        let monitor = MetricsScrape::PodMonitor.series("ns", "pg");
+        assert_eq!(monitor.job, "ns/pg");
+        assert_eq!(
+            (monitor.namespace_label, monitor.pod_label),
+            ("namespace", "pod")
+        );
+        let annotations = MetricsScrape::PodAnnotations.series("ns", "pg");
+        assert_eq!(annotations.job, "kubernetes-pods");
+        assert_eq!(annotations.pod_label, "kubernetes_pod_name");
     }
 
     #[test]

@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 pub use aks::{
     AKS_STORAGE_CLASSES, Aks, CLIENT_LABEL_PREFIX, COMPONENT_LABEL, DATA_VOLUME,
-    DATABASE_COMPONENT, GEN_LABEL_PREFIX, INSTANCE_LABEL, Image, ImmutableField, ObjectNames,
-    Quantities, Resources, SCHEMA_COMPONENT, STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet,
+    DATABASE_COMPONENT, ExporterLogin, ExporterSeries, GEN_LABEL_PREFIX, INSTANCE_LABEL, Image,
+    ImmutableField, MetricsScrape, ObjectNames, Quantities, Resources, SCHEMA_COMPONENT,
+    STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet,
 };
 pub use alerting::{
     ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,
@@ -327,7 +328,9 @@ fn deployment(
         &env.azure,
     );
     match shape {
-        (Platform::Aks, Some(set), _, Some(aks), _) => Deployment::Aks(aks::stateful_set(set, aks)),
+        (Platform::Aks, Some(set), _, Some(aks), _) => {
+            Deployment::Aks(aks::stateful_set(set, aks, database))
+        }
         (Platform::AzureFlexibleServer, _, Some(server), _, Some(azure)) => {
             let scope = azure::Scope {
                 project: &project.name,

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 use crate::model::{
-    ActionGroup, AlertRule, DATA_VOLUME, Deployment, Model, Server, Signal, StatefulSet, Target,
-    Unobservable, alert_name,
+    ActionGroup, AlertRule, DATA_VOLUME, Deployment, MetricsScrape, Model, Server, Signal,
+    StatefulSet, Target, Unobservable, alert_name,
 };
 use crate::quantity;
 use crate::render::{CommentStyle, RenderError, Templates, header};
@@ -139,6 +139,12 @@ struct AksView {
     memory_limit: String,
     memory_bytes: serde_json::Value,
     rule_group: String,
+    /// Whether the exporter is scraped through a PodMonitor (else pod annotations).
+    pod_monitor: bool,
+    /// `job` of the exporter's series, and the names of its namespace and pod labels.
+    exporter_job: String,
+    exporter_namespace_label: &'static str,
+    exporter_pod_label: &'static str,
     rules: Vec<PrometheusRuleView>,
 }
 
@@ -395,6 +401,7 @@ fn azure_view(
 fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> AksView {
     let aks = target.env.aks.as_ref().expect("aks environment");
     let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
+    let series = aks.metrics_scrape.series(&aks.namespace, &set.name);
     let limits = &set.resources.limits;
     // Validation guarantees both limits parse and are positive.
     let cpu_cores = quantity::cores(&limits.cpu)
@@ -421,6 +428,10 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
             .map(serde_json::Value::from)
             .unwrap_or(serde_json::Value::Null),
         rule_group: set.names.rule_group.clone(),
+        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
+        exporter_job: series.job,
+        exporter_namespace_label: series.namespace_label,
+        exporter_pod_label: series.pod_label,
         rules: target
             .alert_rules()
             .filter(|r| target.unobservable(r).is_none())

@@ -344,14 +344,31 @@ pub fn bicep_promql_str(value: &Value) -> Result<Value, Error> {
     Ok(safe(bicep_inner_str(&promql_str(text))))
 }
 
+/// `[a-zA-Z_][a-zA-Z0-9_]*`: a Bicep identifier and a Prometheus label name alike.
+fn is_plain_identifier(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `promql_label` filter: a label name in a PromQL selector, `[a-zA-Z_][a-zA-Z0-9_]*`
+/// (Prometheus data model), which needs no quoting in PromQL nor in a Bicep string.
+pub fn promql_label(value: &Value) -> Result<Value, Error> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("promql_label takes text"))?;
+    if is_plain_identifier(text) {
+        Ok(safe(text.to_owned()))
+    } else {
+        Err(invalid(format!("`{text}` is not a Prometheus label name")))
+    }
+}
+
 /// `bicep_ident` filter: a Bicep identifier (symbolic or parameter name), checked.
 pub fn bicep_ident(value: &Value) -> Result<Value, Error> {
     let text = value
         .as_str()
         .ok_or_else(|| invalid("bicep_ident takes text"))?;
-    let ok = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ok {
+    if is_plain_identifier(text) {
         Ok(safe(text.to_owned()))
     } else {
         Err(invalid(format!("`{text}` is not a Bicep identifier")))

@@ -7,8 +7,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    AKS_STORAGE_CLASSES, Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, INSTANCE_LABEL,
-    Image, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet, Target,
+    AKS_STORAGE_CLASSES, Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, ExporterLogin,
+    INSTANCE_LABEL, Image, MetricsScrape, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet,
+    Target,
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -42,6 +43,9 @@ struct KubernetesView<'a> {
     monitoring_namespace: &'a str,
     postgres: ImageView,
     exporter: ImageView,
+    exporter_login: &'a ExporterLogin,
+    /// Whether a PodMonitor, rather than pod annotations, makes managed Prometheus scrape.
+    pod_monitor: bool,
     requests: QuantitiesView<'a>,
     limits: QuantitiesView<'a>,
     storage_size: &'a str,
@@ -320,6 +324,8 @@ fn view<'a>(
         monitoring_namespace: &aks.monitoring_namespace,
         postgres,
         exporter,
+        exporter_login: &set.exporter,
+        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
         requests: QuantitiesView {
             cpu: &set.resources.requests.cpu,
             memory: &set.resources.requests.memory,
@@ -372,6 +378,7 @@ fn files(name: &str) -> Vec<(&'static str, String)> {
         ("40-service-headless", format!("40-service-{name}-hl.yaml")),
         ("41-service", format!("41-service-{name}.yaml")),
         ("50-statefulset", format!("50-statefulset-{name}.yaml")),
+        ("55-podmonitor", format!("55-podmonitor-{name}.yaml")),
         // No hash in the file name: a new render replaces the file, not adds one.
         ("60-job", format!("60-job-{name}-schema.yaml")),
     ]
@@ -412,7 +419,11 @@ pub fn render(
     let context = super::context(&view);
     let mut rendered = files(set.name.as_str())
         .into_iter()
-        .filter(|(template, _)| aks.manage_namespace || *template != "00-namespace")
+        .filter(|(template, _)| match *template {
+            "00-namespace" => aks.manage_namespace,
+            "55-podmonitor" => aks.metrics_scrape == MetricsScrape::PodMonitor,
+            _ => true,
+        })
         .map(|(template, file)| {
             let body =
                 templates.render_context(&format!("kubernetes/{template}.yaml.j2"), &context)?;

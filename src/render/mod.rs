@@ -72,7 +72,7 @@ fn escaped_only(
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, sql_dollar, psql_arg, psql_connect_db, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, bicep_ident, bicep_number, md, md_code, sh, mermaid, mermaid_id, conf_name, conf_value, num, comment, env_name)"
+                "`{value}` is printed without an escaping filter (sql_ident, sql_literal, sql_dollar, psql_arg, psql_connect_db, yaml, yaml_word, yaml_block, bicep, bicep_text, bicep_promql_str, promql_label, bicep_ident, bicep_number, md, md_code, sh, mermaid, mermaid_id, conf_name, conf_value, num, comment, env_name)"
             ),
         ))
     }
@@ -116,6 +116,7 @@ impl Templates {
         env.add_filter("conf_value", filters::conf_value);
         env.add_filter("bicep_text", filters::bicep_text);
         env.add_filter("bicep_promql_str", filters::bicep_promql_str);
+        env.add_filter("promql_label", filters::promql_label);
         env.add_filter("bicep_number", filters::bicep_number);
         env.add_filter("md_code", filters::md_code);
         env.add_filter("mermaid", filters::mermaid);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostic;
 use crate::input::{
-    AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
+    Access, AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
 };
 use crate::model::GEN_LABEL_PREFIX;
 use crate::names::{
@@ -62,6 +62,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     quantities_parse_and_requests_fit_limits(design, out);
     shared_buffers_fit_the_memory_limit(design, out);
     stateful_set_names_are_valid(design, out);
+    the_exporter_has_a_monitor_role(design, out);
     owned_parameters_are_refused(design, out);
     parameter_values_fit_on_one_line(design, out);
 }
@@ -515,6 +516,26 @@ fn stateful_set_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The exporter sidecar logs in as the service's first role with `access: monitor`, never as
+/// the superuser: a service on aks needs one.
+fn the_exporter_has_a_monitor_role(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let db = &target.service.value.database;
+        if db.roles.iter().any(|r| r.access == Access::Monitor) {
+            continue;
+        }
+        out.push(
+            target
+                .at(&[], "the exporter sidecar has no role to log in as")
+                .expected("a role with `access: monitor` in `database.roles` (the first one is the exporter's)")
+                .hint(format!(
+                    "add e.g. `{{ name: {}_monitor, access: monitor, connectionLimit: 5, passwordSecret: <key> }}` and put its password under that key; the exporter never logs in as the superuser",
+                    db.name
+                )),
+        );
+    }
+}
+
 /// Parameters that gen sets itself, or that are not parameter names at all.
 fn owned_parameters_are_refused(design: &Design, out: &mut Vec<Diagnostic>) {
     for target in aks_targets(design) {
@@ -652,13 +673,13 @@ mod tests {
         let found = validate_example_with(SERVICE, "memory: 2Gi", "memory: 2GB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:27:39",
+            "services/bill-inquiry.yaml:31:39",
             "`2GB` is not a usable memory quantity",
         );
         let found = validate_example_with(SERVICE, "size: 20Gi", "size: twenty");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:29:15",
+            "services/bill-inquiry.yaml:33:15",
             "not a usable size quantity",
         );
     }
@@ -668,7 +689,7 @@ mod tests {
         let found = validate_example_with(SERVICE, "cpu: 500m", "cpu: 1500m");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:26:26",
+            "services/bill-inquiry.yaml:30:26",
             "the cpu request is more than its limit",
         );
     }
@@ -687,14 +708,14 @@ mod tests {
         let found = validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 2GB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:35:25",
+            "services/bill-inquiry.yaml:39:25",
             "does not fit in the memory limit 2Gi",
         );
         let found =
             validate_example_with(SERVICE, "shared_buffers: 256MB", "shared_buffers: 256MiB");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:35:25",
+            "services/bill-inquiry.yaml:39:25",
             "not a PostgreSQL memory size",
         );
     }
@@ -705,7 +726,7 @@ mod tests {
         let found = validate_example_with(SERVICE, "name: postgresql-bill-inquiry", &long);
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:24:13",
+            "services/bill-inquiry.yaml:28:13",
             "not a usable StatefulSet name",
         );
         let found = validate_example_with(
@@ -715,7 +736,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:30:26",
+            "services/bill-inquiry.yaml:34:26",
             "not a Kubernetes Secret name",
         );
         let found = validate_example_with(
@@ -747,6 +768,20 @@ mod tests {
             &found,
             "services/bill-inquiry.yaml:13:23",
             "not a key a Kubernetes Secret can hold",
+        );
+    }
+
+    #[test]
+    fn a_service_on_aks_without_a_monitor_role_is_refused() {
+        let found = validate_example_with(
+            "services/bill-inquiry.yaml",
+            "      access: monitor ",
+            "      access: read-only ",
+        );
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:28:7",
+            "the exporter sidecar has no role to log in as",
         );
     }
 
@@ -858,7 +893,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:35:9",
+            "services/bill-inquiry.yaml:39:9",
             "`ssl` is set by gen on aks",
         );
         let found = validate_example_with(
@@ -868,7 +903,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:35:9",
+            "services/bill-inquiry.yaml:39:9",
             "not a PostgreSQL parameter name",
         );
     }
@@ -879,10 +914,10 @@ mod tests {
             validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\nfsync = off\"");
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:37:19",
+            "services/bill-inquiry.yaml:41:19",
             "the value of `work_mem` spans lines",
         );
         let found = validate_example_with(SERVICE, "work_mem: 4MB", "work_mem: \"4MB\\r\"");
-        assert_one(&found, "services/bill-inquiry.yaml:37:19", "spans lines");
+        assert_one(&found, "services/bill-inquiry.yaml:41:19", "spans lines");
     }
 }

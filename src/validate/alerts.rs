@@ -597,7 +597,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:23:61",
+            "services/bill-inquiry.yaml:27:61",
             "rule `bill-connections` can never fire",
         );
     }

@@ -414,7 +414,7 @@ mod tests {
         );
         assert_one(
             &found,
-            "services/bill-inquiry.yaml:20:11",
+            "services/bill-inquiry.yaml:24:11",
             "no value for key column `config_key`",
         );
     }

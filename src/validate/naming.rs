@@ -341,7 +341,7 @@ mod tests {
             .filter(|d| d.message.contains("StatefulSet"))
             .collect();
         assert_eq!(clash.len(), 1, "{found:#?}");
-        assert_eq!(clash[0].location(), "services/bill-twin.yaml:24:13");
+        assert_eq!(clash[0].location(), "services/bill-twin.yaml:28:13");
         assert!(
             clash[0].message.contains(
                 "`postgresql-bill-inquiry` is also used by service `bill-inquiry` in `dev`"

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, MetricsScrape, SCHEMA_COMPONENT,
+    StatefulSet, Target,
 };
 use crate::render::alerts::regex_quote;
 
@@ -44,6 +45,10 @@ pub(super) struct AksView {
     parameters: Vec<(String, String)>,
     /// `podannotationnamespaceregex` value that admits exactly this namespace.
     namespace_regex: String,
+    /// Whether a PodMonitor makes managed Prometheus scrape the exporter (else annotations).
+    pod_monitor: bool,
+    /// The role the exporter logs in as.
+    exporter_role: String,
     /// Whether gen renders the Namespace (else it must exist, and step 3 checks it).
     manage_namespace: bool,
     workspace: Option<String>,
@@ -106,6 +111,8 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
             .map(|(k, v)| (k.clone(), v.to_text()))
             .collect(),
         namespace_regex: regex_exactly(&aks.namespace),
+        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
+        exporter_role: set.exporter.role.clone(),
         manage_namespace: aks.manage_namespace,
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),

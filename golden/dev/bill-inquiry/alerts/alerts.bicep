@@ -8,11 +8,10 @@
 // Deploy: az deployment group create -g phonebill-dev-rg -f alerts.bicep -p alerts.bicepparam
 //
 // Where the series come from (Azure Monitor metrics add-on, ama-metrics):
-// - exporter (pg_up, pg_stat_activity_count) and its scrape health (up): pod-annotation scraping,
-//   job kubernetes-pods, labels kubernetes_namespace and kubernetes_pod_name. The add-on scrapes
-//   annotated pods only in namespaces matching podannotationnamespaceregex of the
-//   ama-metrics-settings-configmap (kube-system); it must match phonebill-dev, or the
-//   database_down rule fires.
+// - exporter (pg_up, pg_stat_activity_count) and its scrape health (up): PodMonitor
+//   postgresql-bill-inquiry (azmonitoring.coreos.com/v1) in phonebill-dev, job phonebill-dev/postgresql-bill-inquiry,
+//   labels namespace and pod. Without the PodMonitor (its CRD missing, or managed Prometheus
+//   not enabled) there is no target, and the database_down rule fires.
 // - cAdvisor (job cadvisor) and kubelet (job kubelet): default targets; the metrics used here are in
 //   the minimal ingestion profile. Labels namespace, pod, container and persistentvolumeclaim.
 // - CPU and memory limits are the design's (limits cpu 1000m, memory 2Gi), written into
@@ -170,7 +169,7 @@ resource ruleGroup 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' 
       {
         // connections-high: signal connections, above 80, for 5m, warning.
         alert: 'postgresql-bill-inquiry-connections-high'
-        expression: 'sum by (kubernetes_namespace, kubernetes_pod_name) (pg_stat_activity_count{job="kubernetes-pods",kubernetes_namespace="phonebill-dev",kubernetes_pod_name=~"postgresql-bill-inquiry-[0-9]+"}) > 80'
+        expression: 'sum by (namespace, pod) (pg_stat_activity_count{job="phonebill-dev/postgresql-bill-inquiry",namespace="phonebill-dev",pod=~"postgresql-bill-inquiry-[0-9]+"}) > 80'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -197,10 +196,10 @@ resource ruleGroup 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' 
       {
         // database-down: signal database_down, for 1m, critical.
         // Fires when the exporter cannot reach PostgreSQL (pg_up 0), when the exporter cannot be
-        // scraped (up 0), or when no scrape target exists at all (pod gone, or pod-annotation
-        // scraping not enabled).
+        // scraped (up 0), or when no scrape target exists at all (pod gone, or scraping not
+        // set up).
         alert: 'postgresql-bill-inquiry-database-down'
-        expression: 'max by (kubernetes_namespace, kubernetes_pod_name) (pg_up{job="kubernetes-pods",kubernetes_namespace="phonebill-dev",kubernetes_pod_name=~"postgresql-bill-inquiry-[0-9]+"}) == 0 or max by (kubernetes_namespace, kubernetes_pod_name) (up{job="kubernetes-pods",kubernetes_namespace="phonebill-dev",kubernetes_pod_name=~"postgresql-bill-inquiry-[0-9]+"}) == 0 or absent(up{job="kubernetes-pods",kubernetes_namespace="phonebill-dev",kubernetes_pod_name=~"postgresql-bill-inquiry-[0-9]+"})'
+        expression: 'max by (namespace, pod) (pg_up{job="phonebill-dev/postgresql-bill-inquiry",namespace="phonebill-dev",pod=~"postgresql-bill-inquiry-[0-9]+"}) == 0 or max by (namespace, pod) (up{job="phonebill-dev/postgresql-bill-inquiry",namespace="phonebill-dev",pod=~"postgresql-bill-inquiry-[0-9]+"}) == 0 or absent(up{job="phonebill-dev/postgresql-bill-inquiry",namespace="phonebill-dev",pod=~"postgresql-bill-inquiry-[0-9]+"})'
         for: 'PT1M'
         severity: 0
         labels: {
