@@ -25,6 +25,7 @@ mod mermaid;
 mod postgres_majors;
 mod postgres_smoke;
 mod precommit;
+mod readme_day_two;
 mod readme_names;
 mod render;
 mod repository;

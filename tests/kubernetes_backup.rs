@@ -596,7 +596,7 @@ fn run_dump_script(
 
 /// A server with the example's database, as the schema Job leaves it, and the password of
 /// its superuser (made up for this run).
-fn server_with_the_example() -> (postgres::TestServer, String) {
+pub(crate) fn server_with_the_example() -> (postgres::TestServer, String) {
     let server = postgres::TestServer::start();
     let scripts = sql::example_scripts(TARGET);
     let app = sql::made_up_password("bill-inquiry-app");
@@ -605,6 +605,20 @@ fn server_with_the_example() -> (postgres::TestServer, String) {
     let admin = sql::made_up_password("backup-admin");
     server.admin_query(&format!("ALTER ROLE postgres PASSWORD '{admin}'"));
     (server, admin)
+}
+
+/// A `globals.sql` of `pg_dumpall --globals-only --no-role-passwords` of the example: its
+/// roles, and no password or verifier of theirs.
+pub(crate) fn assert_roles_without_passwords(globals_sql: &Path) {
+    let globals = std::fs::read_to_string(globals_sql).unwrap();
+    assert!(
+        globals.contains("CREATE ROLE bill_inquiry_app"),
+        "{globals}"
+    );
+    assert!(
+        !globals.contains("PASSWORD") && !globals.contains("SCRAM-SHA-256$"),
+        "no password in globals.sql"
+    );
 }
 
 #[test]
@@ -660,15 +674,7 @@ fn the_dump_cronjob_dumps_keeps_its_newest_and_the_readme_restore_test_restores_
             assert!(backups.join(dump).join(file).is_file(), "{dump}/{file}");
         }
     }
-    let globals = std::fs::read_to_string(backups.join(&kept[1]).join("globals.sql")).unwrap();
-    assert!(
-        globals.contains("CREATE ROLE bill_inquiry_app"),
-        "{globals}"
-    );
-    assert!(
-        !globals.contains("PASSWORD") && !globals.contains("SCRAM-SHA-256$"),
-        "no password in globals.sql"
-    );
+    assert_roles_without_passwords(&backups.join(&kept[1]).join("globals.sql"));
 
     // The README's restore test: the newest dump into the scratch database, counts compared.
     let restore = rendered.script("restore-dump.sh");

@@ -312,6 +312,10 @@ pub struct ObjectNames {
     pub service_host_short: String,
     /// The label key ([`CLIENT_LABEL_PREFIX`]) a client pod carries, with value `"true"`.
     pub client_label: String,
+    /// Every name a client in the cluster may use for the client Service, shortest first
+    /// (`name`, `name.namespace`, `name.namespace.svc`, the full name): the server
+    /// certificate covers them all, so that `sslmode=verify-full` accepts any of them.
+    pub certificate_names: Vec<String>,
 }
 
 impl ObjectNames {
@@ -329,6 +333,12 @@ impl ObjectNames {
             pod,
             rule_group: format!("{name}-alerts"),
             service_host: format!("{service_host_short}.cluster.local"),
+            certificate_names: vec![
+                name.to_owned(),
+                format!("{name}.{namespace}"),
+                service_host_short.clone(),
+                format!("{service_host_short}.cluster.local"),
+            ],
             service_host_short,
             client_label: format!("{CLIENT_LABEL_PREFIX}{name}"),
         }
@@ -457,6 +467,10 @@ mod tests {
         assert_eq!(names.job_prefix, "pg-schema-");
         assert_eq!(names.rule_group, "pg-alerts");
         assert_eq!(names.service_host, "pg.ns.svc.cluster.local");
+        assert_eq!(
+            names.certificate_names,
+            ["pg", "pg.ns", "pg.ns.svc", "pg.ns.svc.cluster.local"]
+        );
         assert_eq!(names.client_label, "postgresql.gen/client-of-pg");
     }
 }

@@ -19,6 +19,8 @@ pub(super) struct AksView {
     config_map: String,
     service_host: String,
     service_host_short: String,
+    /// Every name of the client Service the server certificate covers.
+    certificate_names: Vec<String>,
     /// The schema Job's name up to its hash.
     job_prefix: String,
     pod: String,
@@ -75,6 +77,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         config_map: names.config_map.clone(),
         service_host: names.service_host.clone(),
         service_host_short: names.service_host_short.clone(),
+        certificate_names: names.certificate_names.clone(),
         job_prefix: names.job_prefix.clone(),
         pod: names.pod.clone(),
         pvc: names.claim.clone(),

@@ -1,0 +1,444 @@
+//! The day-two procedures of the install plans (`README.md`, issue 18), checked by running
+//! what can run here:
+//!
+//! - every command block names bash and parses in real bash; a block left as `sh` uses no
+//!   bash syntax and parses in `/bin/sh`;
+//! - no password the plan reads reaches a command line (any user sees those with `ps`);
+//! - the AKS plan dumps the database and the roles before any step that deletes them, and its
+//!   dump commands, run against PostgreSQL 15 with the example's scripts applied, write
+//!   archives that restore into a fresh database with the same rows;
+//! - the certificate the AKS plan makes covers every name of the client Service (real
+//!   openssl);
+//! - a stuck rollout is recovered by deleting the pod after the fix;
+//! - the backup section's caveats: the snapshot class check, crash consistency, and why the
+//!   snapshot pods may reach port 443 of any address.
+
+use crate::support::{postgres, tools};
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use std::io::Write;
+
+const AKS: &str = "dev/bill-inquiry/README.md";
+const AZURE: &str = "prod/auth/README.md";
+
+/// Every install plan of a render (`<env>/<service>/README.md`): its path and text.
+fn readmes(out: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for env in std::fs::read_dir(out).unwrap() {
+        for target in std::fs::read_dir(env.unwrap().path()).unwrap() {
+            let file = target.unwrap().path().join("README.md");
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                let path = file
+                    .strip_prefix(out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.push((path, text));
+            }
+        }
+    }
+    found.sort();
+    let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, [AKS, AZURE], "both kinds of plan");
+    found
+}
+
+/// The fenced blocks of a Markdown text as (info string, body), quote markers removed.
+fn code_blocks(markdown: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in markdown.lines() {
+        let line = line
+            .strip_prefix("> ")
+            .or_else(|| line.strip_prefix('>'))
+            .unwrap_or(line);
+        match &mut open {
+            None => {
+                if let Some(info) = line.strip_prefix("```") {
+                    open = Some((info.trim().to_owned(), String::new()));
+                }
+            }
+            Some(_) if line == "```" => blocks.push(open.take().unwrap()),
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+    }
+    assert!(open.is_none(), "an unclosed code block");
+    blocks
+}
+
+/// The shell blocks of a plan: (shell, body).
+fn shell_blocks(markdown: &str) -> Vec<(String, String)> {
+    code_blocks(markdown)
+        .into_iter()
+        .filter(|(info, _)| info == "sh" || info == "bash")
+        .collect()
+}
+
+/// The one shell block of `readme` that contains `needle`.
+fn block_with(readme: &str, needle: &str) -> String {
+    let found: Vec<String> = shell_blocks(readme)
+        .into_iter()
+        .filter(|(_, body)| body.contains(needle))
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(found.len(), 1, "one block with `{needle}`: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+/// Whether `shell -n` parses `script`; Err(its message) when not.
+fn parses(shell: &str, script: &str) -> Result<(), String> {
+    let output = Command::new(shell)
+        .args(["-n", "-c", script])
+        .output()
+        .unwrap();
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// Syntax bash has and POSIX sh does not, as the plans could use it.
+const BASH_ONLY: &[&str] = &[
+    "read -r", "read -s", "<(", "[[", "pipefail", "$'", "//[", "declare ", "=(",
+];
+
+#[test]
+fn every_shell_block_of_every_readme_names_bash_and_parses_in_it() {
+    let out = tools::render_example();
+    for (path, readme) in readmes(out.path()) {
+        let blocks = shell_blocks(&readme);
+        let bash = blocks.iter().filter(|(shell, _)| shell == "bash").count();
+        assert!(bash >= 5, "{path}: the plan's blocks are bash ({bash})");
+        for (shell, body) in &blocks {
+            parses("bash", body).unwrap_or_else(|e| panic!("{path}: bash -n: {e}\n{body}"));
+            if shell == "sh" {
+                for syntax in BASH_ONLY {
+                    assert!(
+                        !body.contains(syntax),
+                        "{path}: a ```sh block uses bash's `{syntax}`:\n{body}"
+                    );
+                }
+                parses("/bin/sh", body).unwrap_or_else(|e| panic!("{path}: sh -n: {e}\n{body}"));
+            }
+        }
+    }
+}
+
+/// The variables a plan fills with `read -rsp`: the passwords and other secrets.
+fn secret_variables(readme: &str) -> Vec<String> {
+    let mut names: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("read -rsp "))
+        .map(|rest| {
+            let before_echo = rest.split(';').next().unwrap();
+            before_echo.split_whitespace().last().unwrap().to_owned()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Shell builtins: their arguments never become a process's command line.
+const BUILTINS: &[&str] = &["printf", "test", "export", "read", "echo", "["];
+
+/// What remains of a simple command once its builtin use, leading environment assignments
+/// (`PGPASSWORD="$X" psql …`: the environment, not the command line) and `<(printf %s "$X")`
+/// pipes are taken out.
+fn command_line_part(command: &str, variable: &str) -> String {
+    let mut rest = command.trim();
+    if BUILTINS
+        .iter()
+        .any(|b| rest.split_whitespace().next() == Some(*b))
+    {
+        return String::new();
+    }
+    // Leading NAME="value" or NAME=word assignments.
+    while let Some(eq) = rest.find('=') {
+        let name = &rest[..eq];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            break;
+        }
+        let value = &rest[eq + 1..];
+        let end = if let Some(quoted) = value.strip_prefix('"') {
+            quoted.find('"').map(|i| i + 2).unwrap_or(value.len())
+        } else {
+            value.find(' ').unwrap_or(value.len())
+        };
+        rest = value[end..].trim_start();
+    }
+    rest.replace(&format!("<(printf %s \"${variable}\")"), "")
+}
+
+#[test]
+fn no_secret_a_readme_reads_reaches_a_command_line() {
+    let out = tools::render_example();
+    for (path, readme) in readmes(out.path()) {
+        let variables = secret_variables(&readme);
+        assert!(
+            variables.len() >= 2,
+            "{path}: the plan reads its secrets with read -rsp: {variables:?}"
+        );
+        for (_, body) in shell_blocks(&readme) {
+            for line in body.lines() {
+                for command in line.split(['|', ';']).flat_map(|c| c.split("&&")) {
+                    for variable in &variables {
+                        let rest = command_line_part(command, variable);
+                        assert!(
+                            !rest.contains(&format!("${variable}"))
+                                && !rest.contains(&format!("${{{variable}")),
+                            "{path}: ${variable} on a command line (ps shows it): {line}"
+                        );
+                    }
+                }
+            }
+        }
+        for flag in [
+            "--value",
+            "--password",
+            "--admin-password",
+            "--from-literal",
+        ] {
+            assert!(
+                !readme.contains(flag),
+                "{path}: {flag} carries a secret on the command line"
+            );
+        }
+    }
+}
+
+/// The AKS plan's dump commands as they run here: without the port-forward (the server
+/// listens on 127.0.0.1 itself), on the test server's port.
+fn dump_script(block: &str, port: u16) -> String {
+    let script: String = block
+        .lines()
+        .filter(|l| !l.starts_with("kubectl ") && !l.starts_with("sleep ") && *l != "kill %1")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(script.contains("PGPORT=15432"), "{script}");
+    script.replace("PGPORT=15432", &format!("PGPORT={port}"))
+}
+
+/// A PostgreSQL 15 client program as the superuser over the server's Unix socket.
+fn admin_client(server: &postgres::TestServer, program: &str) -> Command {
+    let mut cmd = Command::new(Path::new(postgres::PG_BIN).join(program));
+    cmd.env("PGHOST", server.socket_dir())
+        .env("PGPORT", server.port().to_string())
+        .env("PGUSER", "postgres");
+    cmd
+}
+
+fn assert_ran(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}",
+        crate::support::sql::output_text(output)
+    );
+}
+
+/// Runs `script` in bash in `dir`, the password on standard input for `read`.
+fn run_with_password(script: &str, dir: &Path, password: &str) -> Output {
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", postgres::PG_BIN))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_aks_readme_dumps_before_it_deletes_and_the_dump_restores_on_postgresql_15() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let block = block_with(&readme, "pg_dump --format=custom");
+    for piece in [
+        "port-forward svc/postgresql-bill-inquiry 15432:5432",
+        "PGSSLMODE=require",
+        "pg_dumpall --globals-only --no-role-passwords",
+        "pg_restore --list",
+    ] {
+        assert!(
+            block.contains(piece),
+            "the dump block has `{piece}`:\n{block}"
+        );
+    }
+    // The dump comes before every step that deletes the database's objects or volume.
+    let dump_at = readme.find(&block).unwrap();
+    for deleting in [
+        "delete statefulset postgresql-bill-inquiry",
+        "delete pvc data-postgresql-bill-inquiry-0",
+        "delete namespace",
+    ] {
+        for (at, _) in readme.match_indices(deleting) {
+            assert!(at > dump_at, "`{deleting}` comes before the dump");
+        }
+    }
+    assert!(readme.contains("dump the database first (section 6"));
+
+    let (server, admin) = crate::kubernetes_backup::server_with_the_example();
+    let work = tempfile::tempdir().unwrap();
+    let output = run_with_password(&dump_script(&block, server.port()), work.path(), &admin);
+    assert_ran("the README's dump commands", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("dumped to "), "{stdout}");
+    let dumps: Vec<_> = std::fs::read_dir(work.path().join("dumps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dumps.len(), 1, "{dumps:?}");
+    let dir = &dumps[0];
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "the dumps are the owner's only"
+    );
+    let contents = std::fs::read_to_string(dir.join("contents.txt")).unwrap();
+    assert!(
+        contents.contains("TABLE DATA public system_config"),
+        "{contents}"
+    );
+    crate::kubernetes_backup::assert_roles_without_passwords(&dir.join("globals.sql"));
+
+    // The archive restores into a fresh database with the same rows.
+    server.admin_query("CREATE DATABASE restored");
+    let restore = admin_client(&server, "pg_restore")
+        .args(["--exit-on-error", "-d", "restored"])
+        .arg(dir.join("database.dump"))
+        .output()
+        .unwrap();
+    assert_ran("pg_restore", &restore);
+    let count = "SELECT count(*) FROM public.system_config";
+    let live = crate::support::sql::query_in(&server, "bill_inquiry_db", count);
+    let restored = crate::support::sql::query_in(&server, "restored", count);
+    assert_eq!(live.trim(), "3");
+    assert_eq!(restored.trim(), live.trim());
+}
+
+#[test]
+fn the_azure_readme_dumps_before_it_deletes_the_servers() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AZURE)).unwrap();
+    let block = block_with(&readme, "pg_dump --format=custom");
+    assert!(block.contains("pg_dumpall --globals-only --no-role-passwords"));
+    let dump_at = readme.find(&block).unwrap();
+    let delete_at = readme.find("az postgres flexible-server delete").unwrap();
+    assert!(dump_at < delete_at, "the dump comes before the servers go");
+}
+
+/// The subjectAltName extension of a certificate, as openssl prints it.
+fn subject_alt_names(certificate: &Path) -> Vec<String> {
+    let output = Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(certificate)
+        .output()
+        .unwrap();
+    assert_ran("openssl x509", &output);
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.lines()
+        .skip(1)
+        .flat_map(|l| l.split(','))
+        .map(|n| n.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_certificate_the_readme_makes_covers_every_name_of_the_client_service() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let block = block_with(&readme, "openssl req");
+    let work = tempfile::tempdir().unwrap();
+    let output = Command::new("bash")
+        .args(["-e", "-c", &block])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert_ran("the README's openssl commands", &output);
+    let certificate = work.path().join("server.crt");
+    let names = subject_alt_names(&certificate);
+    let service = "postgresql-bill-inquiry";
+    let expected: Vec<String> = [
+        service.to_owned(),
+        format!("{service}.phonebill-dev"),
+        format!("{service}.phonebill-dev.svc"),
+        format!("{service}.phonebill-dev.svc.cluster.local"),
+    ]
+    .iter()
+    .map(|n| format!("DNS:{n}"))
+    .collect();
+    assert_eq!(names, expected);
+    // The key in server.key is the certificate's.
+    let public_key = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(work.path())
+            .output()
+            .unwrap();
+        assert_ran("openssl", &output);
+        output.stdout
+    };
+    assert_eq!(
+        public_key(&["x509", "-noout", "-pubkey", "-in", "server.crt"]),
+        public_key(&["pkey", "-pubout", "-in", "server.key"])
+    );
+}
+
+#[test]
+fn a_stuck_rollout_is_recovered_by_deleting_the_pod_after_the_fix() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let block = block_with(&readme, "delete pod postgresql-bill-inquiry-0");
+    assert_eq!(
+        block.lines().take(2).collect::<Vec<_>>(),
+        [
+            "kubectl apply -f kubernetes/",
+            "kubectl -n phonebill-dev delete pod postgresql-bill-inquiry-0"
+        ],
+        "the fix first, then the pod"
+    );
+    assert!(readme.contains("kubernetes/kubernetes#67250"));
+}
+
+#[test]
+fn the_backup_section_checks_the_snapshot_class_and_says_what_a_snapshot_holds() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let section = &readme[readme.find("## 8. Backups").expect("the backup section")..];
+    assert!(section.contains("kubectl get volumesnapshotclass csi-azuredisk-vsc"));
+    for caveat in [
+        "crash-consistent",
+        "The write-ahead log is on the same volume",
+        "replays the log",
+        "TCP 443 of any address",
+        "its address can change",
+    ] {
+        assert!(
+            section.contains(caveat),
+            "the backup section says `{caveat}`"
+        );
+    }
+    let policy = std::fs::read_to_string(
+        out.path()
+            .join("dev/bill-inquiry/kubernetes/12-networkpolicy-postgresql-bill-inquiry-snap.yaml"),
+    )
+    .unwrap();
+    assert!(
+        policy.contains("Port 443 is open to any address") && policy.contains("can change"),
+        "the manifest says why 443 has no destination:\n{policy}"
+    );
+}
