@@ -20,6 +20,7 @@ mod kubernetes_job;
 mod kubernetes_namespace;
 mod kubernetes_objects;
 mod kubernetes_server;
+mod kubernetes_tls_reload;
 mod limits;
 mod mermaid;
 mod postgres_majors;

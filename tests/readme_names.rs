@@ -223,6 +223,7 @@ fn kind_of_row(resource: &str) -> Kind {
         "CronJob",
         "Role",
         "PersistentVolumeClaim",
+        "PodMonitor",
     ];
     match resource {
         r if r.starts_with("Job") => Kind::JobPrefix,
@@ -280,11 +281,20 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
             for kind in ["StatefulSet", "Service", "ServiceAccount", "NetworkPolicy"] {
                 names.push((Kind::Kubernetes(kind), set.name.clone()));
             }
+            let aks = target
+                .env
+                .aks
+                .as_ref()
+                .expect("an aks target's environment");
+            if aks.metrics_scrape == gen_lib::model::MetricsScrape::PodMonitor {
+                names.push((Kind::Kubernetes("PodMonitor"), set.name.clone()));
+            }
             names.extend([
                 (Kind::Kubernetes("Service"), n.headless_service.clone()),
                 (Kind::Kubernetes("ConfigMap"), n.config_map.clone()),
                 (Kind::Kubernetes("ConfigMap"), n.hba_config_map.clone()),
                 (Kind::Kubernetes("ConfigMap"), n.schema_config_map.clone()),
+                (Kind::Kubernetes("ConfigMap"), n.scripts_config_map.clone()),
                 (
                     Kind::Kubernetes("NetworkPolicy"),
                     n.schema_network_policy.clone(),

@@ -296,6 +296,8 @@ pub struct ObjectNames {
     pub hba_config_map: String,
     /// ConfigMap with the psql scripts.
     pub schema_config_map: String,
+    /// ConfigMap with the scripts of the pod's own containers (`tls-reload.sh`).
+    pub scripts_config_map: String,
     /// NetworkPolicy of the schema Job.
     pub schema_network_policy: String,
     /// The schema Job's name up to its hash: a changed script makes a new Job.
@@ -327,6 +329,7 @@ impl ObjectNames {
             config_map: format!("{name}-config"),
             hba_config_map: format!("{name}-hba"),
             schema_config_map: format!("{name}-schema"),
+            scripts_config_map: format!("{name}-scripts"),
             schema_network_policy: format!("{name}-schema"),
             job_prefix: format!("{name}-schema-"),
             claim: format!("{DATA_VOLUME}-{pod}"),

@@ -134,9 +134,9 @@ pub struct Service {
 #[derive(Debug, Clone)]
 pub enum Deployment {
     /// In-cluster StatefulSet.
-    Aks(StatefulSet),
+    Aks(Box<StatefulSet>),
     /// Flexible Server.
-    FlexibleServer(Server),
+    FlexibleServer(Box<Server>),
 }
 
 /// Why a rule renders no alert on a target.
@@ -329,7 +329,7 @@ fn deployment(
     );
     match shape {
         (Platform::Aks, Some(set), _, Some(aks), _) => {
-            Deployment::Aks(aks::stateful_set(set, aks, database))
+            Deployment::Aks(Box::new(aks::stateful_set(set, aks, database)))
         }
         (Platform::AzureFlexibleServer, _, Some(server), _, Some(azure)) => {
             let scope = azure::Scope {
@@ -338,7 +338,7 @@ fn deployment(
                 azure,
                 extensions: &database.extensions,
             };
-            Deployment::FlexibleServer(azure::server(server, &scope))
+            Deployment::FlexibleServer(Box::new(azure::server(server, &scope)))
         }
         _ => unreachable!("validation checks the deployment and the environment fit the platform"),
     }

@@ -1,7 +1,7 @@
 //! The AKS target: `kubernetes/NN-<kind>-<name>.yaml`, one object per file, named so
 //! that `kubectl apply -f kubernetes/` creates them in install order. A hardened Bitnami
-//! PostgreSQL StatefulSet with an exporter sidecar, and a Job that applies the SQL
-//! target's scripts, byte for byte, from a ConfigMap.
+//! PostgreSQL StatefulSet with an exporter sidecar and a certificate reloader, and a Job
+//! that applies the SQL target's scripts, byte for byte, from a ConfigMap.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -58,6 +58,9 @@ struct KubernetesView<'a> {
     config_checksum: String,
     hba: Vec<DataEntry>,
     hba_checksum: String,
+    /// The scripts of the StatefulSet's containers (`tls-reload.sh`).
+    pod_scripts: Vec<DataEntry>,
+    pod_scripts_checksum: String,
     sql: Vec<DataEntry>,
     job_name: String,
     job_script: String,
@@ -105,7 +108,7 @@ struct ConfView<'a> {
     certs_dir: &'static str,
 }
 
-/// What the schema Job's shell script reads.
+/// What the shell scripts read: the schema Job's, and `tls-reload.sh` (no roles).
 #[derive(Debug, Serialize)]
 struct ScriptView<'a> {
     credentials_secret: &'a str,
@@ -227,6 +230,20 @@ fn render_script(
     templates.render("kubernetes/schema-job.sh.j2", &view)
 }
 
+/// The script of the `tls-reload` container, which reloads the server when the
+/// certificate files change.
+fn render_tls_reload(set: &StatefulSet, templates: &Templates) -> Result<DataEntry, RenderError> {
+    let view = ScriptView {
+        credentials_secret: &set.credentials_secret,
+        tls_secret: &set.tls_secret,
+        roles: Vec::new(),
+    };
+    Ok(DataEntry {
+        key: "tls-reload.sh".into(),
+        text: templates.render("kubernetes/tls-reload.sh.j2", &view)?,
+    })
+}
+
 /// checkov's annotation syntax is `ID=reason`: a `=` in the reason would cut it.
 fn skip(id: &'static str, reason: String) -> Skip {
     Skip {
@@ -289,6 +306,7 @@ fn view<'a>(
     let postgres = image(&aks.image);
     let exporter = image(&aks.exporter_image);
     let (stateful_set_skips, job_skips) = skips(&target.env.source, &postgres, &exporter);
+    let pod_scripts = vec![render_tls_reload(set, templates)?];
     Ok(KubernetesView {
         env: &target.env.name,
         env_source: &target.env.source,
@@ -345,6 +363,8 @@ fn view<'a>(
         hba_checksum: hex(&data_digest(&hba).finalize()),
         config,
         hba,
+        pod_scripts_checksum: hex(&data_digest(&pod_scripts).finalize()),
+        pod_scripts,
         sql,
         job_name: String::new(),
         job_script: render_script(target, set, templates)?,
@@ -374,6 +394,10 @@ fn files(name: &str) -> Vec<(&'static str, String)> {
         (
             "32-configmap-schema",
             format!("32-configmap-{name}-schema.yaml"),
+        ),
+        (
+            "34-configmap-scripts",
+            format!("34-configmap-{name}-scripts.yaml"),
         ),
         ("40-service-headless", format!("40-service-{name}-hl.yaml")),
         ("41-service", format!("41-service-{name}.yaml")),

@@ -252,6 +252,23 @@ impl TestServer {
         self.data_dir().join("server.crt")
     }
 
+    /// Gives `path` (and everything under it, symbolic links themselves included) to the
+    /// user the server runs as, so that it may read files a test writes there, e.g. a
+    /// private key, which PostgreSQL refuses unless its own user owns it. Nothing to do
+    /// when the server runs as the current user.
+    pub fn give_to_server_user(&self, path: &Path) {
+        if !self.as_postgres {
+            return;
+        }
+        let (uid, gid) = postgres_user();
+        let chowned = Command::new("chown")
+            .args(["-R", "-h", &format!("{uid}:{gid}")])
+            .arg(path)
+            .output()
+            .expect("run chown");
+        assert_success("chown to the postgres user", &chowned);
+    }
+
     /// The server log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_else(|e| format!("(no log: {e})"))

@@ -51,6 +51,8 @@ pub(super) struct AksView {
     pod_monitor: bool,
     /// The role the exporter logs in as.
     exporter_role: String,
+    /// ConfigMap with the scripts of the pod's own containers.
+    scripts_config_map: String,
     /// Whether gen renders the Namespace (else it must exist, and step 3 checks it).
     manage_namespace: bool,
     workspace: Option<String>,
@@ -116,6 +118,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         namespace_regex: regex_exactly(&aks.namespace),
         pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
         exporter_role: set.exporter.role.clone(),
+        scripts_config_map: names.scripts_config_map.clone(),
         manage_namespace: aks.manage_namespace,
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),
