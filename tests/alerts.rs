@@ -152,7 +152,7 @@ impl Aks {
         Some(Aks {
             namespace: target.env.aks.as_ref().unwrap().namespace.clone(),
             sts: set.name.clone(),
-            cpu_cores: gen_lib::quantity::cores(&limits.cpu).unwrap(),
+            cpu_cores: gen_lib::quantity::cores(set.resources.cpu_basis().quantity).unwrap(),
             memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
             size_bytes: gen_lib::quantity::bytes(&set.storage_size).unwrap() as f64,
         })

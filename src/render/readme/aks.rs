@@ -25,8 +25,11 @@ pub(super) struct AksView {
     image: String,
     requests_cpu: String,
     requests_memory: String,
-    limits_cpu: String,
+    /// None: no CPU limit.
+    limits_cpu: Option<String>,
     limits_memory: String,
+    /// `maxUnavailable` of the PodDisruptionBudget.
+    max_unavailable: u32,
     storage_size: String,
     storage_class: String,
     builtin_storage_class: bool,
@@ -78,6 +81,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         requests_memory: set.resources.requests.memory.clone(),
         limits_cpu: set.resources.limits.cpu.clone(),
         limits_memory: set.resources.limits.memory.clone(),
+        max_unavailable: set.max_unavailable,
         storage_size: set.storage_size.clone(),
         storage_class: aks.storage_class.clone(),
         builtin_storage_class: crate::model::AKS_STORAGE_CLASSES
