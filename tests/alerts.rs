@@ -100,10 +100,6 @@ fn pycep_parses_every_alerts_file() {
     }
 }
 
-fn example_model() -> Model {
-    model_of(&repo().join("inputs"))
-}
-
 fn model_of(inputs: &Path) -> Model {
     let mut diagnostics = Vec::new();
     let inputs = gen_lib::load::load(inputs, &mut diagnostics).unwrap();
