@@ -636,6 +636,81 @@ pub struct StatefulSetDeployment {
     pub parameters: BTreeMap<String, ScalarValue>,
     /// Scheduled backups: volume snapshots and logical dumps; none by default.
     pub backup: Option<StatefulSetBackup>,
+    /// The PodDisruptionBudget of the pod; default `maxUnavailable: 1`, the Bitnami chart's.
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// PriorityClass of the pod (DNS-1123 subdomain); default the cluster's default priority.
+    pub priority_class_name: Option<String>,
+    /// Node labels the pod's node must carry, e.g. a dedicated node pool's.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints of the nodes the pod may run on.
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+}
+
+/// How many database pods voluntary evictions (drains, upgrades) may take down at once.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisruptionBudget {
+    /// `0` (no eviction: drains wait) or `1` (the default: a drain restarts the pod elsewhere).
+    pub max_unavailable: Option<u32>,
+}
+
+/// A Kubernetes toleration of a node taint.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toleration {
+    /// Taint key (label key syntax); absent with `operator: Exists` tolerates every taint.
+    pub key: Option<String>,
+    /// How the value is compared; default `Equal`.
+    pub operator: Option<TolerationOperator>,
+    /// Taint value (label value syntax); absent with `operator: Exists`.
+    pub value: Option<String>,
+    /// Taint effect tolerated; absent tolerates every effect.
+    pub effect: Option<TaintEffect>,
+    /// With `effect: NoExecute`: seconds the pod stays after the taint appears; default forever.
+    pub toleration_seconds: Option<i64>,
+}
+
+/// How a toleration compares a taint's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TolerationOperator {
+    /// Any value (the value must be absent).
+    Exists,
+    /// The same value.
+    Equal,
+}
+
+/// The effect of a node taint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TaintEffect {
+    /// New pods are not scheduled on the node.
+    NoSchedule,
+    /// The scheduler avoids the node.
+    PreferNoSchedule,
+    /// Running pods are evicted from the node.
+    NoExecute,
+}
+
+impl TolerationOperator {
+    /// The name as written in inputs and in Kubernetes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TolerationOperator::Exists => "Exists",
+            TolerationOperator::Equal => "Equal",
+        }
+    }
+}
+
+impl TaintEffect {
+    /// The name as written in inputs and in Kubernetes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaintEffect::NoSchedule => "NoSchedule",
+            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+            TaintEffect::NoExecute => "NoExecute",
+        }
+    }
 }
 
 /// Container resources.
@@ -645,7 +720,17 @@ pub struct Resources {
     /// Guaranteed resources.
     pub requests: ResourceQuantities,
     /// Upper bounds.
-    pub limits: ResourceQuantities,
+    pub limits: ResourceLimits,
+}
+
+/// Limits: memory always, CPU only when the design wants a throttling limit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceLimits {
+    /// CPU limit, e.g. `1000m`; default none: the container may burst beyond its request.
+    pub cpu: Option<String>,
+    /// Memory, e.g. `2Gi`.
+    pub memory: String,
 }
 
 /// CPU and memory quantities in Kubernetes notation.

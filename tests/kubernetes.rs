@@ -1,9 +1,11 @@
 //! The AKS target, checked by the real tools: every manifest passes
 //! `kubernetes-validate --strict` against Kubernetes 1.32 and 1.37 and checkov finds nothing, with
 //! exactly the skips listed here; each file is one object of a known kind; the Job's
-//! ConfigMap carries the SQL target's scripts byte for byte.
+//! ConfigMap carries the SQL target's scripts byte for byte. Each check runs on the example
+//! and on the example with every optional knob of the StatefulSet
+//! ([`harness::EVERY_STATEFUL_SET_KNOB`]).
 
-use crate::support::tools;
+use crate::support::{harness, tools};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,47 @@ const ALLOWED_SKIPS: &[(&str, &str)] = &[
     ("CronJob", "CKV_K8S_43"),
 ];
 
+/// The skip a design without a CPU limit adds: CPU limits (CKV_K8S_11) on the StatefulSet.
+const NO_CPU_LIMIT_SKIP: (&str, &str) = ("StatefulSet", "CKV_K8S_11");
+
+/// A rendered design and the checkov skips it must have.
+struct Render {
+    out: tempfile::TempDir,
+    skips: Vec<(&'static str, &'static str)>,
+}
+
+/// The example, and the example with every optional knob of the StatefulSet.
+fn renders() -> Vec<Render> {
+    let work = tempfile::tempdir().unwrap();
+    let knobs = harness::edited_example(work.path(), harness::EVERY_STATEFUL_SET_KNOB);
+    vec![
+        Render {
+            out: tools::render_example(),
+            skips: ALLOWED_SKIPS.to_vec(),
+        },
+        Render {
+            out: tools::render_inputs(&knobs),
+            skips: ALLOWED_SKIPS
+                .iter()
+                .copied()
+                .chain([NO_CPU_LIMIT_SKIP])
+                .collect(),
+        },
+    ]
+}
+
+/// Every `kubernetes/` folder of every render, with the skips of its render.
+fn all_kubernetes_dirs(renders: &[Render]) -> Vec<(PathBuf, &[(&'static str, &'static str)])> {
+    renders
+        .iter()
+        .flat_map(|r| {
+            kubernetes_dirs(r.out.path())
+                .into_iter()
+                .map(|d| (d, r.skips.as_slice()))
+        })
+        .collect()
+}
+
 const KINDS: &[&str] = &[
     "Namespace",
     "NetworkPolicy",
@@ -31,6 +74,7 @@ const KINDS: &[&str] = &[
     "Service",
     "PersistentVolumeClaim",
     "StatefulSet",
+    "PodDisruptionBudget",
     "PodMonitor",
     "Job",
     "CronJob",
@@ -100,10 +144,10 @@ pub const KUBERNETES_VERSIONS: &[&str] = &["1.32.0", "1.37.0"];
 
 #[test]
 fn every_manifest_passes_kubernetes_validate_strict() {
-    let out = tools::render_example();
-    for (dir, version) in kubernetes_dirs(out.path())
+    let renders = renders();
+    for (dir, version) in all_kubernetes_dirs(&renders)
         .into_iter()
-        .flat_map(|d| KUBERNETES_VERSIONS.iter().map(move |v| (d.clone(), *v)))
+        .flat_map(|(d, _)| KUBERNETES_VERSIONS.iter().map(move |v| (d.clone(), *v)))
     {
         let files: Vec<PathBuf> = files_of(&dir)
             .into_iter()
@@ -207,8 +251,8 @@ fn the_pod_monitor_scrapes_the_exporter_port_of_the_database_pods() {
 
 #[test]
 fn checkov_fails_nothing_and_skips_only_the_allowed_checks() {
-    let out = tools::render_example();
-    for dir in kubernetes_dirs(out.path()) {
+    let renders = renders();
+    for (dir, skips) in all_kubernetes_dirs(&renders) {
         let output = Command::new(tools::venv_bin("checkov"))
             // Run inside the folder: checkov ignores paths with a hidden component, and
             // temporary folders are `.tmpXXXX`.
@@ -271,7 +315,7 @@ fn checkov_fails_nothing_and_skips_only_the_allowed_checks() {
                 (kind, c["check_id"].as_str().unwrap().to_owned())
             })
             .collect();
-        let allowed: BTreeSet<(String, String)> = ALLOWED_SKIPS
+        let allowed: BTreeSet<(String, String)> = skips
             .iter()
             .map(|(k, id)| ((*k).to_owned(), (*id).to_owned()))
             .collect();
@@ -281,8 +325,8 @@ fn checkov_fails_nothing_and_skips_only_the_allowed_checks() {
 
 #[test]
 fn every_file_is_one_object_of_a_known_kind_in_install_order() {
-    let out = tools::render_example();
-    for dir in kubernetes_dirs(out.path()) {
+    let renders = renders();
+    for (dir, _) in all_kubernetes_dirs(&renders) {
         let mut ranks = Vec::new();
         for file in files_of(&dir) {
             let name = file.file_name().unwrap().to_string_lossy().into_owned();

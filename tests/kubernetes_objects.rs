@@ -323,3 +323,144 @@ fn a_storage_class_aks_lacks_is_noted_not_refused() {
         custom.stderr
     );
 }
+
+/// The pods of `pods` that `selector` selects, by description.
+fn selected<'a>(selector: &Value, pods: &'a [(String, &Value)]) -> Vec<&'a str> {
+    pods.iter()
+        .filter(|(_, labels)| selects(selector, labels))
+        .map(|(pod, _)| pod.as_str())
+        .collect()
+}
+
+/// Each database's PodDisruptionBudget selects with the StatefulSet's own selector, and so
+/// exactly its pod: neither the other database's pod nor any Job's or CronJob's.
+#[test]
+fn each_disruption_budget_covers_exactly_its_databases_pod() {
+    let objects = two_databases_in_dev();
+    let pods = pod_templates(&objects);
+    let budgets = of_kind(&objects, "PodDisruptionBudget");
+    let sets = of_kind(&objects, "StatefulSet");
+    assert_eq!(budgets.len(), 2, "one budget per database: {budgets:#?}");
+    for (path, budget) in budgets {
+        assert_eq!(budget["apiVersion"], "policy/v1", "{path}");
+        assert_eq!(
+            budget["spec"]["maxUnavailable"], 1,
+            "{path}: the chart's default"
+        );
+        let name = &budget["metadata"]["name"];
+        let (set_path, set) = sets
+            .iter()
+            .find(|(_, s)| &s["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{path}: no StatefulSet named {name}"));
+        assert_eq!(
+            budget["spec"]["selector"], set["spec"]["selector"],
+            "{path} and {set_path}"
+        );
+        assert_eq!(
+            selected(&budget["spec"]["selector"], &pods),
+            [format!("StatefulSet {set_path}")],
+            "{path}"
+        );
+    }
+}
+
+/// Each database pod prefers (never requires) a node without another database pod gen
+/// renders: its anti-affinity term selects both databases' pods and no Job's or CronJob's.
+#[test]
+fn database_pods_prefer_a_node_without_another_database() {
+    let objects = two_databases_in_dev();
+    let pods = pod_templates(&objects);
+    let databases: Vec<&str> = pods
+        .iter()
+        .map(|(pod, _)| pod.as_str())
+        .filter(|pod| pod.starts_with("StatefulSet "))
+        .collect();
+    assert_eq!(databases.len(), 2, "{pods:#?}");
+    for (path, set) in of_kind(&objects, "StatefulSet") {
+        let anti = &set["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"];
+        assert!(
+            anti.get("requiredDuringSchedulingIgnoredDuringExecution")
+                .is_none(),
+            "{path}: a hard anti-affinity leaves the pod Pending on a small node pool"
+        );
+        let terms = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: no preferred anti-affinity"));
+        assert_eq!(terms.len(), 1, "{path}");
+        let term = &terms[0]["podAffinityTerm"];
+        assert_eq!(term["topologyKey"], "kubernetes.io/hostname", "{path}");
+        assert_eq!(selected(&term["labelSelector"], &pods), databases, "{path}");
+    }
+}
+
+/// The example with every knob: each reaches the pod spec as designed, the budget allows no
+/// eviction, and the container has a CPU request without a CPU limit, with checkov's
+/// CPU-limit check skipped for that reason. Data checksums are on in both renders.
+#[test]
+fn every_stateful_set_knob_reaches_the_manifests() {
+    let knobs = edited(harness::EVERY_STATEFUL_SET_KNOB);
+    let example = objects(&harness::edited_example(
+        tempfile::tempdir().unwrap().path(),
+        &[],
+    ));
+    let (_, set) = of_kind(&knobs, "StatefulSet")[0];
+    let pod = &set["spec"]["template"]["spec"];
+    assert_eq!(pod["priorityClassName"], "database-critical");
+    assert_eq!(
+        pod["nodeSelector"],
+        serde_json::json!({"kubernetes.azure.com/agentpool": "pgpool", "example.com/ssd": "true"})
+    );
+    assert_eq!(
+        pod["tolerations"],
+        serde_json::json!([
+            {"operator": "Equal", "key": "dedicated", "value": "postgresql", "effect": "NoSchedule"},
+            {"operator": "Exists", "key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "tolerationSeconds": 60},
+            {"operator": "Exists", "effect": "PreferNoSchedule"}
+        ])
+    );
+    let (_, budget) = of_kind(&knobs, "PodDisruptionBudget")[0];
+    assert_eq!(budget["spec"]["maxUnavailable"], 0);
+    let database = |set: &Value| set["spec"]["template"]["spec"]["containers"][0].clone();
+    let resources = &database(set)["resources"];
+    assert_eq!(resources["requests"]["cpu"], "500m");
+    assert_eq!(resources["limits"], serde_json::json!({"memory": "2Gi"}));
+    let skips = |set: &Value| -> Vec<String> {
+        set["metadata"]["annotations"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        skips(set)
+            .iter()
+            .any(|s| s.starts_with("CKV_K8S_11=No CPU limit")),
+        "{:?}",
+        skips(set)
+    );
+    let (_, example_set) = of_kind(&example, "StatefulSet")[0];
+    assert_eq!(database(example_set)["resources"]["limits"]["cpu"], "1000m");
+    assert!(
+        !skips(example_set)
+            .iter()
+            .any(|s| s.starts_with("CKV_K8S_11")),
+        "a CPU limit needs no skip"
+    );
+    let example_pod = &example_set["spec"]["template"]["spec"];
+    for absent in ["priorityClassName", "nodeSelector", "tolerations"] {
+        assert!(
+            example_pod.get(absent).is_none(),
+            "{absent} without a design value"
+        );
+    }
+    for set in [set, example_set] {
+        let env = database(set)["env"].as_array().unwrap().clone();
+        assert!(
+            env.contains(
+                &serde_json::json!({"name": "POSTGRESQL_INITDB_ARGS", "value": "--data-checksums"})
+            ),
+            "{env:#?}"
+        );
+    }
+}

@@ -224,3 +224,37 @@ fn the_probes_wait_for_the_images_initialized_flag() {
         assert!(!passes(name), "{name} passed without a server");
     }
 }
+
+/// The database container's `POSTGRESQL_INITDB_ARGS`, split on whitespace as the image's
+/// `postgresql_master_init_db` does (`read -r -a`, bitnami/containers
+/// bitnami/postgresql/14/debian-12/rootfs/opt/bitnami/scripts/libpostgresql.sh), makes initdb
+/// write a cluster with data page checksums; without them a cluster has none.
+#[test]
+fn the_rendered_initdb_args_turn_data_checksums_on() {
+    let set = rendered("StatefulSet", "statefulset");
+    let env = set["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    let args = env
+        .iter()
+        .find(|e| e["name"] == "POSTGRESQL_INITDB_ARGS")
+        .and_then(|e| e["value"].as_str())
+        .expect("the database container sets POSTGRESQL_INITDB_ARGS");
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let checksum_version = |control: &str| {
+        control
+            .lines()
+            .find_map(|l| l.strip_prefix("Data page checksum version:"))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("no checksum version in:\n{control}"))
+    };
+    assert_eq!(
+        checksum_version(&postgres::control_data_of_new_cluster(&args)),
+        "1"
+    );
+    assert_eq!(
+        checksum_version(&postgres::control_data_of_new_cluster(&[])),
+        "0",
+        "PostgreSQL 15's initdb turns checksums on only when asked"
+    );
+}

@@ -220,6 +220,7 @@ fn kind_of_row(resource: &str) -> Kind {
         "ConfigMap",
         "Service",
         "StatefulSet",
+        "PodDisruptionBudget",
         "CronJob",
         "Role",
         "PersistentVolumeClaim",
@@ -278,7 +279,13 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
     match &target.deployment {
         Deployment::Aks(set) => {
             let n = &set.names;
-            for kind in ["StatefulSet", "Service", "ServiceAccount", "NetworkPolicy"] {
+            for kind in [
+                "StatefulSet",
+                "Service",
+                "ServiceAccount",
+                "NetworkPolicy",
+                "PodDisruptionBudget",
+            ] {
                 names.push((Kind::Kubernetes(kind), set.name.clone()));
             }
             let aks = target

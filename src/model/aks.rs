@@ -15,6 +15,12 @@ const DEFAULT_EXPORTER: (&str, &str) = ("quay.io/prometheuscommunity/postgres-ex
 /// environment names another scraper's namespace.
 const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
 
+/// `maxUnavailable` of the PodDisruptionBudget when the design sets none: the Bitnami chart's
+/// (bitnami/charts bitnami/postgresql/templates/primary/pdb.yaml: `maxUnavailable` is
+/// `primary.pdb.maxUnavailable | default 1` when no `minAvailable` is given). One eviction at a
+/// time lets a node drain move the single pod instead of blocking.
+pub const DEFAULT_MAX_UNAVAILABLE: u32 = 1;
+
 /// The volumeClaimTemplate of the StatefulSet: its claims are `data-<pod>`.
 pub const DATA_VOLUME: &str = "data";
 
@@ -235,6 +241,45 @@ pub struct StatefulSet {
     pub exporter: ExporterLogin,
     /// Scheduled backups, when the design asks for any.
     pub backup: Option<Box<Backup>>,
+    /// `maxUnavailable` of the PodDisruptionBudget ([`DEFAULT_MAX_UNAVAILABLE`] by default).
+    pub max_unavailable: u32,
+    /// PriorityClass of the pod, when the design names one.
+    pub priority_class_name: Option<String>,
+    /// Node labels the pod's node must carry.
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints the pod tolerates, as Kubernetes spells them.
+    pub tolerations: Vec<Toleration>,
+}
+
+/// A toleration of a node taint, each field as the pod spec spells it; absent fields are
+/// left out of the manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Toleration {
+    /// Taint key.
+    pub key: Option<String>,
+    /// `Exists` or `Equal` (Kubernetes' default, written out).
+    pub operator: &'static str,
+    /// Taint value.
+    pub value: Option<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: Option<&'static str>,
+    /// Seconds the pod stays after a `NoExecute` taint appears.
+    pub toleration_seconds: Option<i64>,
+}
+
+impl From<&input::Toleration> for Toleration {
+    fn from(t: &input::Toleration) -> Toleration {
+        Toleration {
+            key: t.key.clone(),
+            operator: t
+                .operator
+                .unwrap_or(input::TolerationOperator::Equal)
+                .as_str(),
+            value: t.value.clone(),
+            effect: t.effect.map(input::TaintEffect::as_str),
+            toleration_seconds: t.toleration_seconds,
+        }
+    }
 }
 
 /// How the exporter sidecar logs in: as the service's first role with `access: monitor`
@@ -354,7 +399,43 @@ pub struct Resources {
     /// Guaranteed resources.
     pub requests: Quantities,
     /// Upper bounds.
-    pub limits: Quantities,
+    pub limits: Limits,
+}
+
+/// The limits of the database container: memory always, CPU only when the design sets one
+/// (without it the container is never throttled and may use idle CPU beyond its request).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// CPU, e.g. `1000m`, when limited.
+    pub cpu: Option<String>,
+    /// Memory, e.g. `2Gi`.
+    pub memory: String,
+}
+
+/// What the `cpu_percent` signal divides the container's CPU use by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuBasis<'a> {
+    /// The quantity, e.g. `1000m`.
+    pub quantity: &'a str,
+    /// `limit` or `request`: which one it is.
+    pub kind: &'static str,
+}
+
+impl Resources {
+    /// The CPU limit when there is one, else the request: the CPU the container may count
+    /// on. Without a limit, use above 100 % of it means bursting beyond the request.
+    pub fn cpu_basis(&self) -> CpuBasis<'_> {
+        match &self.limits.cpu {
+            Some(limit) => CpuBasis {
+                quantity: limit,
+                kind: "limit",
+            },
+            None => CpuBasis {
+                quantity: &self.requests.cpu,
+                kind: "request",
+            },
+        }
+    }
 }
 
 /// CPU and memory in Kubernetes notation.
@@ -415,7 +496,10 @@ pub fn stateful_set(
         names: ObjectNames::of(&set.name, &aks.namespace),
         resources: Resources {
             requests: (&set.resources.requests).into(),
-            limits: (&set.resources.limits).into(),
+            limits: Limits {
+                cpu: set.resources.limits.cpu.clone(),
+                memory: set.resources.limits.memory.clone(),
+            },
         },
         storage_size: set.storage.size.clone(),
         credentials_secret: set.credentials_secret.clone(),
@@ -424,6 +508,14 @@ pub fn stateful_set(
         exporter: ExporterLogin::of(database)
             .expect("validation requires a role with access: monitor on aks"),
         backup: backup::build(set.backup.as_ref(), &set.name, aks).map(Box::new),
+        max_unavailable: set
+            .disruption_budget
+            .as_ref()
+            .and_then(|b| b.max_unavailable)
+            .unwrap_or(DEFAULT_MAX_UNAVAILABLE),
+        priority_class_name: set.priority_class_name.clone(),
+        node_selector: set.node_selector.clone(),
+        tolerations: set.tolerations.iter().map(Toleration::from).collect(),
     }
 }
 
@@ -460,6 +552,36 @@ mod tests {
         let annotations = MetricsScrape::PodAnnotations.series("ns", "pg");
         assert_eq!(annotations.job, "kubernetes-pods");
         assert_eq!(annotations.pod_label, "kubernetes_pod_name");
+    }
+
+    #[test]
+    fn cpu_use_is_measured_against_the_limit_or_else_the_request() {
+        let resources = |limit: Option<&str>| Resources {
+            requests: Quantities {
+                cpu: "500m".into(),
+                memory: "1Gi".into(),
+            },
+            limits: Limits {
+                cpu: limit.map(str::to_owned),
+                memory: "2Gi".into(),
+            },
+        };
+        let limited = resources(Some("1000m"));
+        assert_eq!(
+            limited.cpu_basis(),
+            CpuBasis {
+                quantity: "1000m",
+                kind: "limit"
+            }
+        );
+        let unlimited = resources(None);
+        assert_eq!(
+            unlimited.cpu_basis(),
+            CpuBasis {
+                quantity: "500m",
+                kind: "request"
+            }
+        );
     }
 
     #[test]

@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use aks::{
-    AKS_STORAGE_CLASSES, Aks, CLIENT_LABEL_PREFIX, COMPONENT_LABEL, DATA_VOLUME,
-    DATABASE_COMPONENT, ExporterLogin, ExporterSeries, GEN_LABEL_PREFIX, INSTANCE_LABEL, Image,
-    ImmutableField, MetricsScrape, ObjectNames, Quantities, Resources, SCHEMA_COMPONENT,
-    STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet,
+    AKS_STORAGE_CLASSES, Aks, CLIENT_LABEL_PREFIX, COMPONENT_LABEL, CpuBasis, DATA_VOLUME,
+    DATABASE_COMPONENT, DEFAULT_MAX_UNAVAILABLE, ExporterLogin, ExporterSeries, GEN_LABEL_PREFIX,
+    INSTANCE_LABEL, Image, ImmutableField, Limits, MetricsScrape, ObjectNames, Quantities,
+    Resources, SCHEMA_COMPONENT, STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet, Toleration,
 };
 pub use alerting::{
     ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,

@@ -134,7 +134,10 @@ struct AksView {
     pod_regex: String,
     claim_regex: String,
     claim_pattern: String,
-    cpu_limit: String,
+    /// What `cpu_percent` divides by: the CPU limit, or the request when there is none.
+    cpu_basis: String,
+    /// `limit` or `request`.
+    cpu_basis_kind: &'static str,
     cpu_cores: serde_json::Value,
     memory_limit: String,
     memory_bytes: serde_json::Value,
@@ -403,8 +406,9 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
     let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
     let series = aks.metrics_scrape.series(&aks.namespace, &set.name);
     let limits = &set.resources.limits;
-    // Validation guarantees both limits parse and are positive.
-    let cpu_cores = quantity::cores(&limits.cpu)
+    let cpu = set.resources.cpu_basis();
+    // Validation guarantees every quantity parses and is positive.
+    let cpu_cores = quantity::cores(cpu.quantity)
         .and_then(serde_json::Number::from_f64)
         .map_or(serde_json::Value::Null, serde_json::Value::Number);
     AksView {
@@ -421,7 +425,8 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
         claim_regex: format!("{DATA_VOLUME}-{pod_regex}"),
         claim_pattern: format!("{DATA_VOLUME}-{}-N", set.name),
         pod_regex,
-        cpu_limit: limits.cpu.clone(),
+        cpu_basis: cpu.quantity.to_owned(),
+        cpu_basis_kind: cpu.kind,
         cpu_cores,
         memory_limit: limits.memory.clone(),
         memory_bytes: quantity::bytes(&limits.memory)

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{
     AKS_STORAGE_CLASSES, Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, ExporterLogin,
     INSTANCE_LABEL, Image, MetricsScrape, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet,
-    Target,
+    Target, Toleration,
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -20,6 +20,12 @@ const CERTS_DIR: &str = "/opt/bitnami/postgresql/certs";
 
 /// A label set or selector, sorted by key.
 type Labels = Vec<(String, String)>;
+
+/// The label every pod of gen's PostgreSQL carries, database and Job alike.
+const NAME_LABEL: (&str, &str) = ("app.kubernetes.io/name", "postgresql");
+
+/// The label of every object gen renders.
+const MANAGED_BY_LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "gen");
 
 /// What the Kubernetes templates read. THESE FIELDS ARE USED BY `templates/kubernetes/*`.
 #[derive(Debug, Serialize)]
@@ -47,7 +53,7 @@ struct KubernetesView<'a> {
     /// Whether a PodMonitor, rather than pod annotations, makes managed Prometheus scrape.
     pod_monitor: bool,
     requests: QuantitiesView<'a>,
-    limits: QuantitiesView<'a>,
+    limits: LimitsView<'a>,
     storage_size: &'a str,
     storage_class: &'a str,
     credentials_secret: &'a str,
@@ -66,6 +72,14 @@ struct KubernetesView<'a> {
     job_script: String,
     stateful_set_skips: Vec<Skip>,
     job_skips: Vec<Skip>,
+    /// `maxUnavailable` of the PodDisruptionBudget.
+    max_unavailable: u32,
+    priority_class_name: Option<&'a str>,
+    node_selector: Labels,
+    tolerations: &'a [Toleration],
+    /// The database pods of every target gen renders in the namespace, which the pod's soft
+    /// anti-affinity keeps off its node.
+    database_pods: Labels,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +93,13 @@ struct ImageView {
 #[derive(Debug, Serialize)]
 struct QuantitiesView<'a> {
     cpu: &'a str,
+    memory: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct LimitsView<'a> {
+    /// None: no CPU limit, so no CFS throttling.
+    cpu: Option<&'a str>,
     memory: &'a str,
 }
 
@@ -147,16 +168,27 @@ fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)
 /// `name`, `instance` and `component`: what selects the pods of one component.
 fn selector(instance: &str, component: &str) -> Labels {
     labels([
-        ("app.kubernetes.io/name", "postgresql"),
+        NAME_LABEL,
         (INSTANCE_LABEL, instance),
         (COMPONENT_LABEL, component),
+    ])
+}
+
+/// The database pods of every StatefulSet gen renders, whatever their instance: a pod's
+/// soft anti-affinity against them spreads an environment's databases over its nodes, as the
+/// Bitnami chart's `podAntiAffinityPreset: soft` spreads one release's pods.
+fn database_pods() -> Labels {
+    labels([
+        NAME_LABEL,
+        (COMPONENT_LABEL, DATABASE_COMPONENT),
+        MANAGED_BY_LABEL,
     ])
 }
 
 /// The selector plus the project's labels, `managed-by` and, when given, `version`.
 fn object_labels(target: &Target, selector: &Labels, version: Option<&str>) -> Labels {
     let mut all = selector.clone();
-    all.push(("app.kubernetes.io/managed-by".into(), "gen".into()));
+    all.push((MANAGED_BY_LABEL.0.into(), MANAGED_BY_LABEL.1.into()));
     all.extend(version.map(|v| ("app.kubernetes.io/version".into(), v.into())));
     // Our own labels come first, so a project label cannot change what selects our pods.
     all.extend(target.project.labels.clone());
@@ -256,11 +288,18 @@ fn skips(
     view_env_source: &str,
     postgres: &ImageView,
     exporter: &ImageView,
+    cpu_limited: bool,
 ) -> (Vec<Skip>, Vec<Skip>) {
     let mut stateful_set = vec![skip(
         "CKV_K8S_40",
         "The Bitnami image runs as UID 1001 (its Dockerfile USER); a UID of 10000 or more is untested with it".into(),
     )];
+    if !cpu_limited {
+        stateful_set.push(skip(
+            "CKV_K8S_11",
+            "No CPU limit on the postgresql container by design: a limit throttles PostgreSQL (CFS quota) even on an idle node; it requests its CPU and may burst beyond it. Set resources.limits.cpu to add one".into(),
+        ));
+    }
     let mut job = Vec::new();
     if !(postgres.pinned && exporter.pinned) {
         stateful_set.push(skip(
@@ -305,7 +344,12 @@ fn view<'a>(
         .collect();
     let postgres = image(&aks.image);
     let exporter = image(&aks.exporter_image);
-    let (stateful_set_skips, job_skips) = skips(&target.env.source, &postgres, &exporter);
+    let (stateful_set_skips, job_skips) = skips(
+        &target.env.source,
+        &postgres,
+        &exporter,
+        set.resources.limits.cpu.is_some(),
+    );
     let pod_scripts = vec![render_tls_reload(set, templates)?];
     Ok(KubernetesView {
         env: &target.env.name,
@@ -315,7 +359,7 @@ fn view<'a>(
         name: &set.name,
         names: &set.names,
         namespace_labels: labels(
-            [("app.kubernetes.io/managed-by".to_owned(), "gen".to_owned())]
+            [(MANAGED_BY_LABEL.0.to_owned(), MANAGED_BY_LABEL.1.to_owned())]
                 .into_iter()
                 .chain(target.project.labels.clone()),
         ),
@@ -329,7 +373,7 @@ fn view<'a>(
             database_selector
                 .iter()
                 .cloned()
-                .chain([("app.kubernetes.io/managed-by".into(), "gen".into())]),
+                .chain([(MANAGED_BY_LABEL.0.into(), MANAGED_BY_LABEL.1.into())]),
         ),
         database_selector,
         schema_selector,
@@ -348,8 +392,8 @@ fn view<'a>(
             cpu: &set.resources.requests.cpu,
             memory: &set.resources.requests.memory,
         },
-        limits: QuantitiesView {
-            cpu: &set.resources.limits.cpu,
+        limits: LimitsView {
+            cpu: set.resources.limits.cpu.as_deref(),
             memory: &set.resources.limits.memory,
         },
         storage_size: &set.storage_size,
@@ -370,6 +414,11 @@ fn view<'a>(
         job_script: render_script(target, set, templates)?,
         stateful_set_skips,
         job_skips,
+        max_unavailable: set.max_unavailable,
+        priority_class_name: set.priority_class_name.as_deref(),
+        node_selector: labels(set.node_selector.clone()),
+        tolerations: &set.tolerations,
+        database_pods: database_pods(),
     })
 }
 
@@ -402,6 +451,10 @@ fn files(name: &str) -> Vec<(&'static str, String)> {
         ("40-service-headless", format!("40-service-{name}-hl.yaml")),
         ("41-service", format!("41-service-{name}.yaml")),
         ("50-statefulset", format!("50-statefulset-{name}.yaml")),
+        (
+            "51-poddisruptionbudget",
+            format!("51-poddisruptionbudget-{name}.yaml"),
+        ),
         ("55-podmonitor", format!("55-podmonitor-{name}.yaml")),
         // No hash in the file name: a new render replaces the file, not adds one.
         ("60-job", format!("60-job-{name}-schema.yaml")),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::diagnostics::Diagnostic;
 use crate::input::{
     Access, AksEnvironment, EnvironmentFile, ScalarValue, ServiceFile, StatefulSetDeployment,
+    TaintEffect, Toleration, TolerationOperator,
 };
 use crate::model::GEN_LABEL_PREFIX;
 use crate::names::{
@@ -65,6 +66,10 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     the_exporter_has_a_monitor_role(design, out);
     owned_parameters_are_refused(design, out);
     parameter_values_fit_on_one_line(design, out);
+    disruption_budget_allows_zero_or_one(design, out);
+    priority_class_name_is_a_subdomain(design, out);
+    node_selector_labels_are_kubernetes_labels(design, out);
+    tolerations_are_ones_kubernetes_accepts(design, out);
 }
 
 /// One aks deployment of a service, with the path to its `statefulSet`.
@@ -219,6 +224,27 @@ fn label_problems<T>(
     value: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    let own_prefix = key
+        .split_once('/')
+        .is_some_and(|(prefix, _)| prefix == GEN_LABEL_PREFIX);
+    if is_label_key(key) && own_prefix {
+        out.push(
+            file.at_key(at, key, format!("`{key}` is one of gen's own labels"))
+                .expected(format!("a key outside `{GEN_LABEL_PREFIX}/`"))
+                .hint("gen adds the label `postgresql.gen/client-of-<StatefulSet name>: \"true\"` to each database's client selector itself"),
+        );
+    }
+    label_syntax_problems(file, at, key, value, out);
+}
+
+/// The problems of one label `key: value` of the mapping at `at` with the label syntax alone.
+fn label_syntax_problems<T>(
+    file: &Typed<T>,
+    at: &[Seg],
+    key: &str,
+    value: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if !is_label_key(key) {
         out.push(
             file.at_key(
@@ -228,15 +254,6 @@ fn label_problems<T>(
             )
             .expected(LABEL_KEY_FORM)
             .found(format!("`{}`", printable(key))),
-        );
-    } else if key
-        .split_once('/')
-        .is_some_and(|(prefix, _)| prefix == GEN_LABEL_PREFIX)
-    {
-        out.push(
-            file.at_key(at, key, format!("`{key}` is one of gen's own labels"))
-                .expected(format!("a key outside `{GEN_LABEL_PREFIX}/`"))
-                .hint("gen adds the label `postgresql.gen/client-of-<StatefulSet name>: \"true\"` to each database's client selector itself"),
         );
     }
     if !is_label_value(value) {
@@ -336,13 +353,16 @@ fn quantities_parse_and_requests_fit_limits(design: &Design, out: &mut Vec<Diagn
         let r = &target.set.resources;
         let storage = ("storage", "size", target.set.storage.size.as_str());
         let all = [
-            ("requests", "cpu", r.requests.cpu.as_str()),
-            ("requests", "memory", r.requests.memory.as_str()),
-            ("limits", "cpu", r.limits.cpu.as_str()),
-            ("limits", "memory", r.limits.memory.as_str()),
+            ("requests", "cpu", Some(r.requests.cpu.as_str())),
+            ("requests", "memory", Some(r.requests.memory.as_str())),
+            ("limits", "cpu", r.limits.cpu.as_deref()),
+            ("limits", "memory", Some(r.limits.memory.as_str())),
         ];
+        let given = all
+            .into_iter()
+            .filter_map(|(group, field, text)| text.map(|t| (group, field, t)));
         let mut parsed = BTreeMap::new();
-        for (group, field, text) in all.into_iter().chain([storage]) {
+        for (group, field, text) in given.chain([storage]) {
             let at: Vec<Seg> = if group == "storage" {
                 path!["storage", "size"].to_vec()
             } else {
@@ -381,7 +401,7 @@ fn quantities_parse_and_requests_fit_limits(design: &Design, out: &mut Vec<Diagn
                         .expected(format!(
                             "at most the limit, {}",
                             if field == "cpu" {
-                                &r.limits.cpu
+                                r.limits.cpu.as_deref().unwrap_or_default()
                             } else {
                                 &r.limits.memory
                             }
@@ -585,6 +605,140 @@ fn parameter_values_fit_on_one_line(design: &Design, out: &mut Vec<Diagnostic>) 
                 );
             }
         }
+    }
+}
+
+/// A PodDisruptionBudget for one pod means something only with `maxUnavailable` 0 (no
+/// eviction) or 1 (one at a time); a larger number reads like a promise gen does not keep.
+fn disruption_budget_allows_zero_or_one(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let Some(max) = target
+            .set
+            .disruption_budget
+            .as_ref()
+            .and_then(|b| b.max_unavailable)
+        else {
+            continue;
+        };
+        if max > 1 {
+            out.push(
+                target
+                    .at(
+                        path!["disruptionBudget", "maxUnavailable"],
+                        "a disruption budget for one pod takes 0 or 1",
+                    )
+                    .expected(
+                        "`0` (evictions wait until you change it) or `1` (a drain moves the pod)",
+                    )
+                    .found(format!("`{max}`"))
+                    .hint("the StatefulSet has one replica"),
+            );
+        }
+    }
+}
+
+/// The API server refuses a pod whose `priorityClassName` is not a DNS-1123 subdomain.
+fn priority_class_name_is_a_subdomain(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let Some(name) = &target.set.priority_class_name else {
+            continue;
+        };
+        if !is_dns_subdomain(name) {
+            out.push(
+                target
+                    .at(path!["priorityClassName"], "not a PriorityClass name")
+                    .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
+                    .found(format!("`{}`", printable(name))),
+            );
+        }
+    }
+}
+
+/// `nodeSelector` keys and values are node labels: the API server refuses other text.
+fn node_selector_labels_are_kubernetes_labels(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        let at = target.path(path!["nodeSelector"]);
+        for (key, value) in &target.set.node_selector {
+            label_syntax_problems(target.service, &at, key, value, out);
+        }
+    }
+}
+
+/// What the API server's toleration validation refuses (pkg/apis/core/validation,
+/// `ValidateTolerations`): a key outside the label-key syntax, no key without
+/// `operator: Exists`, a value with `Exists` or outside the label-value syntax, and
+/// `tolerationSeconds` with an effect other than `NoExecute`.
+fn tolerations_are_ones_kubernetes_accepts(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in aks_targets(design) {
+        for (i, toleration) in target.set.tolerations.iter().enumerate() {
+            toleration_problems(&target, i, toleration, out);
+        }
+    }
+}
+
+fn toleration_problems(
+    target: &AksTarget<'_>,
+    i: usize,
+    toleration: &Toleration,
+    out: &mut Vec<Diagnostic>,
+) {
+    let exists = toleration.operator == Some(TolerationOperator::Exists);
+    match toleration.key.as_deref() {
+        Some(key) if !key.is_empty() && !is_label_key(key) => out.push(
+            target
+                .at(
+                    path!["tolerations", i, "key"],
+                    format!("`{}` is not a taint key", printable(key)),
+                )
+                .expected(LABEL_KEY_FORM)
+                .found(format!("`{}`", printable(key))),
+        ),
+        Some(key) if !key.is_empty() => {}
+        _ if !exists => out.push(
+            target
+                .at(
+                    path!["tolerations", i],
+                    "a toleration without a key must have `operator: Exists`",
+                )
+                .expected("a `key`, or `operator: Exists` to tolerate every taint")
+                .hint("Kubernetes compares values only under a key"),
+        ),
+        _ => {}
+    }
+    if let Some(value) = toleration.value.as_deref() {
+        if exists && !value.is_empty() {
+            out.push(
+                target
+                    .at(
+                        path!["tolerations", i, "value"],
+                        "a toleration with `operator: Exists` has no value",
+                    )
+                    .expected("no `value`, or `operator: Equal`")
+                    .found(format!("`{}`", printable(value))),
+            );
+        } else if !is_label_value(value) {
+            out.push(
+                target
+                    .at(
+                        path!["tolerations", i, "value"],
+                        format!("`{}` is not a taint value", printable(value)),
+                    )
+                    .expected(LABEL_VALUE_FORM)
+                    .found(format!("`{}`", printable(value))),
+            );
+        }
+    }
+    if toleration.toleration_seconds.is_some() && toleration.effect != Some(TaintEffect::NoExecute)
+    {
+        out.push(
+            target
+                .at(
+                    path!["tolerations", i, "tolerationSeconds"],
+                    "`tolerationSeconds` needs `effect: NoExecute`",
+                )
+                .expected("`effect: NoExecute`, or no `tolerationSeconds`")
+                .hint("only a NoExecute taint evicts running pods, after tolerationSeconds"),
+        );
     }
 }
 
@@ -906,6 +1060,116 @@ mod tests {
             "services/bill-inquiry.yaml:39:9",
             "not a PostgreSQL parameter name",
         );
+    }
+
+    /// The example with `lines` added to its statefulSet after `storage.size` (line 30 on).
+    fn with_set_fields(lines: &str) -> Vec<Diagnostic> {
+        validate_example_with(
+            SERVICE,
+            "        size: 20Gi\n",
+            &format!("        size: 20Gi\n{lines}"),
+        )
+    }
+
+    #[test]
+    fn a_cpu_limit_may_be_left_out() {
+        let found = validate_example_with(
+            SERVICE,
+            "limits: { cpu: 1000m, memory: 2Gi }",
+            "limits: { memory: 2Gi }",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        let found = validate_example_with(SERVICE, "limits: { cpu: 1000m", "limits: { cpu: 0m");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:31:24",
+            "`0m` is not a usable cpu quantity",
+        );
+    }
+
+    #[test]
+    fn a_disruption_budget_for_one_pod_takes_zero_or_one() {
+        for ok in ["0", "1"] {
+            let found = with_set_fields(&format!(
+                "      disruptionBudget: {{ maxUnavailable: {ok} }}\n"
+            ));
+            assert!(found.is_empty(), "{ok}: {found:#?}");
+        }
+        let found = with_set_fields("      disruptionBudget: { maxUnavailable: 2 }\n");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:43",
+            "a disruption budget for one pod takes 0 or 1",
+        );
+    }
+
+    #[test]
+    fn a_priority_class_name_is_a_dns_subdomain() {
+        let found = with_set_fields("      priorityClassName: db-critical.example\n");
+        assert!(found.is_empty(), "{found:#?}");
+        let found = with_set_fields("      priorityClassName: Database_Critical\n");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:26",
+            "not a PriorityClass name",
+        );
+    }
+
+    #[test]
+    fn node_selector_labels_follow_the_kubernetes_label_syntax() {
+        let found = with_set_fields(
+            "      nodeSelector: { kubernetes.azure.com/agentpool: pgpool, postgresql.gen/x: \"\" }\n",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        let found = with_set_fields("      nodeSelector: { agent pool: pgpool }\n");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:23",
+            "`agent pool` is not a Kubernetes label key",
+        );
+        let found = with_set_fields("      nodeSelector: { agentpool: pg pool }\n");
+        assert_one(
+            &found,
+            "services/bill-inquiry.yaml:34:34",
+            "the value of label `agentpool` is not a Kubernetes label value",
+        );
+    }
+
+    #[test]
+    fn tolerations_are_ones_kubernetes_accepts() {
+        let good = "      tolerations:\n        - { key: dedicated, value: postgresql, effect: NoSchedule }\n        - { operator: Exists, effect: NoExecute, tolerationSeconds: 300 }\n";
+        let found = with_set_fields(good);
+        assert!(found.is_empty(), "{found:#?}");
+        for (toleration, location, message) in [
+            (
+                "{ key: dedicated pool, value: pg }",
+                "services/bill-inquiry.yaml:35:18",
+                "`dedicated pool` is not a taint key",
+            ),
+            (
+                "{ value: pg, effect: NoSchedule }",
+                "services/bill-inquiry.yaml:35:11",
+                "a toleration without a key must have `operator: Exists`",
+            ),
+            (
+                "{ key: dedicated, operator: Exists, value: pg }",
+                "services/bill-inquiry.yaml:35:54",
+                "a toleration with `operator: Exists` has no value",
+            ),
+            (
+                "{ key: dedicated, value: pg sql }",
+                "services/bill-inquiry.yaml:35:36",
+                "`pg sql` is not a taint value",
+            ),
+            (
+                "{ key: dedicated, effect: NoSchedule, tolerationSeconds: 60 }",
+                "services/bill-inquiry.yaml:35:68",
+                "`tolerationSeconds` needs `effect: NoExecute`",
+            ),
+        ] {
+            let found = with_set_fields(&format!("      tolerations:\n        - {toleration}\n"));
+            assert_one(&found, location, message);
+        }
     }
 
     #[test]

@@ -44,6 +44,30 @@ pub fn edit_input(inputs: &Path, file: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Edits of the example that use every optional knob of the aks StatefulSet: no CPU limit,
+/// a disruption budget of 0, a PriorityClass, a node selector and tolerations. Tests that
+/// run the real validators render it beside the example, so every knob is checked by them.
+pub const EVERY_STATEFUL_SET_KNOB: &[(&str, &str, &str)] = &[
+    (
+        "services/bill-inquiry.yaml",
+        "limits: { cpu: 1000m, memory: 2Gi }",
+        "limits: { memory: 2Gi }",
+    ),
+    (
+        "services/bill-inquiry.yaml",
+        "        size: 20Gi\n",
+        "        size: 20Gi
+      disruptionBudget: { maxUnavailable: 0 }
+      priorityClassName: database-critical
+      nodeSelector: { kubernetes.azure.com/agentpool: pgpool, example.com/ssd: \"true\" }
+      tolerations:
+        - { key: dedicated, value: postgresql, effect: NoSchedule }
+        - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60 }
+        - { operator: Exists, effect: PreferNoSchedule }
+",
+    ),
+];
+
 /// A copy of the example inputs in `work/inputs` with each `(file, from, to)` edit applied.
 pub fn edited_example(work: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
     let inputs = work.join("inputs");

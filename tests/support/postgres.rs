@@ -426,6 +426,33 @@ fn pg_command_in(bin: &Path, as_postgres: bool, dir: &Path, program: &str) -> Co
     cmd
 }
 
+/// Makes a new cluster with Debian's `initdb`, gen's test options and then `extra_args` (as
+/// an image passes its own), and returns what `pg_controldata` says of it.
+pub fn control_data_of_new_cluster(extra_args: &[&str]) -> String {
+    let bin = Path::new(PG_BIN);
+    let as_postgres = running_as_root();
+    let work = tempfile::tempdir().expect("create a directory for the cluster");
+    if as_postgres {
+        let (uid, gid) = postgres_user();
+        chown(work.path(), Some(uid), Some(gid)).expect("chown the cluster directory");
+    }
+    let data = work.path().join("data");
+    let initdb = pg_command_in(bin, as_postgres, work.path(), "initdb")
+        .arg("--pgdata")
+        .arg(&data)
+        .args(INITDB_OPTIONS)
+        .args(extra_args)
+        .output()
+        .expect("run initdb");
+    assert_success("initdb", &initdb);
+    let control = pg_command_in(bin, as_postgres, work.path(), "pg_controldata")
+        .arg(&data)
+        .output()
+        .expect("run pg_controldata");
+    assert_success("pg_controldata", &control);
+    String::from_utf8_lossy(&control.stdout).into_owned()
+}
+
 /// How every test cluster is made.
 const INITDB_OPTIONS: [&str; 6] = [
     "--username=postgres",

@@ -67,8 +67,13 @@ pub fn system_bin(name: &str) -> PathBuf {
 
 /// Renders the example inputs into a fresh temporary output folder.
 pub fn render_example() -> tempfile::TempDir {
+    render_inputs(&repo().join("inputs"))
+}
+
+/// Renders an inputs folder into a fresh temporary output folder.
+pub fn render_inputs(inputs: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let files = gen_lib::app::render_folder(&repo().join("inputs")).unwrap();
+    let files = gen_lib::app::render_folder(inputs).unwrap_or_else(|e| panic!("{e}"));
     for (path, bytes) in files {
         let target = dir.path().join(path);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();

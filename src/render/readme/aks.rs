@@ -28,8 +28,15 @@ pub(super) struct AksView {
     image: String,
     requests_cpu: String,
     requests_memory: String,
-    limits_cpu: String,
+    /// None: no CPU limit.
+    limits_cpu: Option<String>,
     limits_memory: String,
+    /// `maxUnavailable` of the PodDisruptionBudget.
+    max_unavailable: u32,
+    /// The PriorityClass the pod names, which must exist in the cluster.
+    priority_class_name: Option<String>,
+    /// `key=value` of each node label the pod's node must carry.
+    node_selector: Vec<String>,
     storage_size: String,
     storage_class: String,
     builtin_storage_class: bool,
@@ -88,6 +95,13 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         requests_memory: set.resources.requests.memory.clone(),
         limits_cpu: set.resources.limits.cpu.clone(),
         limits_memory: set.resources.limits.memory.clone(),
+        max_unavailable: set.max_unavailable,
+        priority_class_name: set.priority_class_name.clone(),
+        node_selector: set
+            .node_selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
         storage_size: set.storage_size.clone(),
         storage_class: aks.storage_class.clone(),
         builtin_storage_class: crate::model::AKS_STORAGE_CLASSES

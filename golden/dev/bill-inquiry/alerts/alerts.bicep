@@ -14,7 +14,7 @@
 //   not enabled) there is no target, and the database_down rule fires.
 // - cAdvisor (job cadvisor) and kubelet (job kubelet): default targets; the metrics used here are in
 //   the minimal ingestion profile. Labels namespace, pod, container and persistentvolumeclaim.
-// - CPU and memory limits are the design's (limits cpu 1000m, memory 2Gi), written into
+// - CPU and memory are the design's (cpu limit 1000m, memory limit 2Gi), written into
 //   the expressions: gen renders them into the StatefulSet from the same input.
 //
 // The action groups belong to the environment, not to this service: every dev target renders
