@@ -385,6 +385,109 @@ fn the_certificate_the_readme_makes_covers_every_name_of_the_client_service() {
     );
 }
 
+/// The kinds a `kubectl … delete <kinds> …` line names, lower case and singular, without the
+/// API group (`podmonitors.azmonitoring.coreos.com` is `podmonitor`).
+fn deleted_kinds(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some(at) = words.iter().position(|w| *w == "delete") else {
+        return Vec::new();
+    };
+    words[at + 1]
+        .split(',')
+        .map(|kind| {
+            let kind = kind.split('.').next().unwrap();
+            kind.strip_suffix('s')
+                .filter(|_| kind.ends_with("monitors"))
+                .unwrap_or(kind)
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Removing the target deletes every kind of object its `kubernetes/` holds but the claims
+/// (the data) and the Namespace (shared), and deletes the alert rules and the Jobs and CronJobs
+/// before the StatefulSet and what their pods use.
+#[test]
+fn removing_the_target_deletes_every_kind_it_rendered_in_a_safe_order() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let block = block_with(&readme, "delete statefulset");
+    let lines: Vec<&str> = block.lines().collect();
+    let deleted: Vec<String> = lines.iter().flat_map(|l| deleted_kinds(l)).collect();
+    for (kind, name) in rendered_kinds(out.path()) {
+        if kind == "persistentvolumeclaim" || kind == "namespace" {
+            continue;
+        }
+        assert!(
+            deleted.contains(&kind),
+            "{name}: its {kind} is never deleted:\n{block}"
+        );
+    }
+    let line_of = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
+    let stateful_set = line_of("delete statefulset");
+    assert!(line_of("prometheusRuleGroups") < stateful_set, "{block}");
+    assert!(line_of("delete cronjob,job") < stateful_set, "{block}");
+    assert!(
+        line_of("delete service,configmap") > stateful_set,
+        "{block}"
+    );
+}
+
+/// `networkpolicies.networking.k8s.io` → `networkpolicy`: a resource as the file names of
+/// `kubernetes/` spell its kind.
+fn kind_of_resource(resource: &str) -> String {
+    let plural = resource.split('.').next().unwrap();
+    match plural.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => plural.strip_suffix('s').unwrap_or(plural).to_owned(),
+    }
+}
+
+/// The kinds of the files under the example's AKS `kubernetes/` (`NN-<kind>-<name>.yaml`).
+fn rendered_kinds(out: &Path) -> Vec<(String, String)> {
+    let dir = out.join("dev/bill-inquiry/kubernetes");
+    let mut kinds: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            (name.split('-').nth(1).unwrap().to_owned(), name)
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// Before step 1 the plan checks, with `kubectl auth can-i`, the right to create every kind
+/// it renders, and the snapshot Role's own rights (only their holder may grant them).
+#[test]
+fn the_plan_checks_the_right_to_create_every_kind_it_renders() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
+    let block = block_with(&readme, "auth can-i");
+    let rights: Vec<(&str, &str)> = block
+        .lines()
+        .filter_map(|l| l.strip_prefix("can "))
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
+    for (kind, file) in rendered_kinds(out.path()) {
+        if kind == "namespace" {
+            continue;
+        }
+        assert!(
+            rights
+                .iter()
+                .any(|(verb, r)| *verb == "create" && kind_of_resource(r) == kind),
+            "{file}: no check of the right to create a {kind}:\n{block}"
+        );
+    }
+    for verb in ["create", "get", "list", "delete"] {
+        assert!(
+            rights.contains(&(verb, "volumesnapshots.snapshot.storage.k8s.io")),
+            "the snapshot Role's `{verb}` is not checked:\n{block}"
+        );
+    }
+}
+
 #[test]
 fn a_stuck_rollout_is_recovered_by_deleting_the_pod_after_the_fix() {
     let out = tools::render_example();

@@ -60,11 +60,77 @@ pub(super) struct AksView {
     exporter_role: String,
     /// ConfigMap with the scripts of the pod's own containers.
     scripts_config_map: String,
+    /// What section 6 deletes by the instance label after the StatefulSet.
+    removed_kinds: String,
+    /// (verb, resource): what applying `kubernetes/` needs in the namespace.
+    apply_rights: Vec<(&'static str, &'static str)>,
     /// Whether gen renders the Namespace (else it must exist, and step 3 checks it).
     manage_namespace: bool,
     workspace: Option<String>,
     rule_group: String,
     legacy_image: bool,
+}
+
+/// The kinds of a target's objects besides its Jobs, CronJobs, StatefulSet and claims, in
+/// `kubectl delete`'s syntax: what the README removes by the instance label once the
+/// StatefulSet is gone. The claims stay (the data), the Namespace too (shared).
+fn removed_kinds(pod_monitor: bool) -> String {
+    let mut kinds = vec![
+        "service",
+        "configmap",
+        "serviceaccount",
+        "networkpolicy",
+        "role",
+        "rolebinding",
+        "poddisruptionbudget",
+    ];
+    if pod_monitor {
+        // The full name: `podmonitor` alone may name monitoring.coreos.com's kind.
+        kinds.push("podmonitors.azmonitoring.coreos.com");
+    }
+    kinds.join(",")
+}
+
+/// What `kubectl apply -f kubernetes/` needs in the namespace, as (verb, resource) for
+/// `kubectl auth can-i`: `create` of every kind the target renders, and the verbs of the
+/// snapshot Role, which Kubernetes lets only someone who holds them grant (RBAC's privilege
+/// escalation prevention). The built-in `edit` and `admin` roles hold neither PodMonitors nor
+/// VolumeSnapshots.
+fn apply_rights(set: &StatefulSet, pod_monitor: bool) -> Vec<(&'static str, &'static str)> {
+    let mut resources = vec![
+        "networkpolicies.networking.k8s.io",
+        "serviceaccounts",
+        "configmaps",
+        "services",
+        "statefulsets.apps",
+        "poddisruptionbudgets.policy",
+        "jobs.batch",
+    ];
+    if pod_monitor {
+        resources.push("podmonitors.azmonitoring.coreos.com");
+    }
+    let backup = set.backup.as_deref();
+    if backup.is_some_and(|b| b.dumps.is_some()) {
+        resources.push("persistentvolumeclaims");
+    }
+    let snapshots = backup.is_some_and(|b| b.snapshots.is_some());
+    if backup.is_some() {
+        resources.push("cronjobs.batch");
+    }
+    if snapshots {
+        resources.extend([
+            "roles.rbac.authorization.k8s.io",
+            "rolebindings.rbac.authorization.k8s.io",
+        ]);
+    }
+    let mut rights: Vec<(&str, &str)> = resources.into_iter().map(|r| ("create", r)).collect();
+    if snapshots {
+        rights.extend(
+            ["create", "get", "list", "delete"]
+                .map(|verb| (verb, "volumesnapshots.snapshot.storage.k8s.io")),
+        );
+    }
+    rights
 }
 
 /// A regular expression matching exactly `text`.
@@ -133,6 +199,8 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
         exporter_role: set.exporter.role.clone(),
         scripts_config_map: names.scripts_config_map.clone(),
+        removed_kinds: removed_kinds(aks.metrics_scrape == MetricsScrape::PodMonitor),
+        apply_rights: apply_rights(set, aks.metrics_scrape == MetricsScrape::PodMonitor),
         manage_namespace: aks.manage_namespace,
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),
