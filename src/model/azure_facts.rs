@@ -31,8 +31,8 @@ pub struct SkuSeries {
 ///
 /// Source: Microsoft Learn, "Compute options in Azure Database for PostgreSQL flexible
 /// server" (<https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-compute>;
-/// read in MicrosoftDocs/azure-databases-docs `articles/postgresql/flexible-server/concepts-compute.md`
-/// @ 02732bed): the tier table (Burstable: B-series; General Purpose: Ddsv5, Dadsv5, Ddsv4,
+/// read in MicrosoftDocs/azure-databases-docs
+/// `articles/postgresql/flexible-server/concepts-compute.md` @ 02732bed): the tier table (Burstable: B-series; General Purpose: Ddsv5, Dadsv5, Ddsv4,
 /// Dsv3; Memory Optimized: Edsv5, Eadsv5, Edsv4, Esv3; 20 vCores on "v4/v5" E-series only)
 /// and the "SKU name | vCores" table. That table has typos (`D16ds_v5 / D16ds_v5`,
 /// `E32ds_v5 / D32ads_v5`, `E64ds_v5 / E64ads_v4`), read here as the `ads_v5` SKU of the same
@@ -172,8 +172,9 @@ pub fn sku_patterns() -> String {
 /// The PostgreSQL majors Flexible Server offers (`properties.version`), lowest first.
 ///
 /// Source: the ARM schema `Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01`,
-/// `ServerProperties.version` enum `"11"` … `"18"` (../shared/reference/azure-schemas,
-/// `azure-resource-manager-schemas/schemas/2025-08-01/Microsoft.DBforPostgreSQL.json`), and
+/// `ServerProperties.version` enum `"11"` … `"18"` (in the reference data folder,
+/// `$GEN_REFERENCE_DIR`: `azure-schemas/azure-resource-manager-schemas/schemas/2025-08-01/`
+/// `Microsoft.DBforPostgreSQL.json`), and
 /// Microsoft Learn, "Supported versions of PostgreSQL in Azure Database for PostgreSQL"
 /// (<https://learn.microsoft.com/azure/postgresql/configure-maintain/concepts-supported-versions>,
 /// read @ 0641e57b: 18 to 14, and 13 to 11 under extended support; "We don't support
@@ -320,8 +321,9 @@ pub fn allowed_extensions(major: u32) -> Option<Vec<&'static str>> {
 /// Premium SSD performance tiers, lowest first.
 ///
 /// Source: the ARM schema `Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01`,
-/// `Storage.tier` enum (../shared/reference/azure-schemas,
-/// `azure-resource-manager-schemas/schemas/2025-08-01/Microsoft.DBforPostgreSQL.json`).
+/// `Storage.tier` enum (in the reference data folder, `$GEN_REFERENCE_DIR`:
+/// `azure-schemas/azure-resource-manager-schemas/schemas/2025-08-01/`
+/// `Microsoft.DBforPostgreSQL.json`).
 pub const PERFORMANCE_TIERS: &[&str] = &[
     "P1", "P2", "P3", "P4", "P6", "P10", "P15", "P20", "P30", "P40", "P50", "P60", "P70", "P80",
 ];
@@ -442,7 +444,7 @@ impl PremiumSsdSize {
 /// **azure_superuser**, **azure_pg_admin**, **admin**, **administrator**, **root**,
 /// **guest**, or **public**. It can't start with **pg_**." (read in MicrosoftDocs/azure-docs
 /// `articles/postgresql/flexible-server/quickstart-create-server-portal.md`).
-/// ../shared/reference/facts-azure.md has no such list, and the ARM type of
+/// `facts-azure.md` of the reference data folder has no such list, and the ARM type of
 /// `administratorLogin` states no pattern.
 pub const RESERVED_ADMIN_LOGINS: &[&str] = &[
     "azure_superuser",
@@ -469,7 +471,8 @@ pub fn is_reserved_admin_login(login: &str) -> bool {
 /// ends in.
 ///
 /// Source: Microsoft Learn, "Networking with private access (VNet integration)"
-/// (`concepts-networking-private.md`, summarised in ../shared/reference/facts-azure.md §3):
+/// (`concepts-networking-private.md`, summarised in §3 of `facts-azure.md` in the reference
+/// data folder):
 /// the zone "must end in `.postgres.database.azure.com` (`[name].postgres.database.azure.com`
 /// or `[n1].[n2].postgres.database.azure.com`); `[name]` must not equal a server name".
 pub const SERVER_DOMAIN: &str = "postgres.database.azure.com";

@@ -302,8 +302,9 @@ fn private_dns_zone_fits_vnet_integration(
 
 /// A VNet-integration zone `<name>.postgres.database.azure.com` may not be named after a
 /// server: `<server>.postgres.database.azure.com` is that server's public host name, and
-/// Azure refuses the zone (../shared/reference/facts-azure.md §3, from Microsoft Learn's
-/// `concepts-networking-private.md`: "`[name]` must not equal a server name").
+/// Azure refuses the zone (§3 of `facts-azure.md` in the reference data folder, from
+/// Microsoft Learn's `concepts-networking-private.md`: "`[name]` must not equal a server
+/// name").
 fn private_dns_zone_is_no_server_host_name(design: &Design, out: &mut Vec<Diagnostic>) {
     let servers = azure_servers(design);
     let names: Vec<&str> = servers
