@@ -767,9 +767,10 @@ pub struct ServerDeployment {
     pub name: String,
     /// PostgreSQL major version, e.g. `"15"`.
     pub version: String,
-    /// Compute SKU, e.g. `Standard_D4s_v3`.
+    /// Compute SKU, e.g. `Standard_D4s_v3`, of a series Flexible Server offers.
     pub sku: String,
-    /// Compute tier.
+    /// Compute tier: the SKU's (B-series `Burstable`, D-series `GeneralPurpose`, E-series
+    /// `MemoryOptimized`).
     pub tier: Tier,
     /// Administrator login name.
     pub administrator_login: String,
@@ -819,10 +820,10 @@ impl Tier {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServerStorage {
-    /// Size in GB (32–32768).
+    /// Size in GB: a Premium SSD size (32, 64, 128 … 32768), or 32–32768 on Premium SSD v2.
     #[serde(rename = "sizeGB")]
     pub size_gb: u32,
-    /// Grow automatically when nearly full.
+    /// Grow automatically when nearly full (Premium_LRS only).
     #[serde(default)]
     pub auto_grow: bool,
     /// Disk type; default `Premium_LRS`.
@@ -830,9 +831,9 @@ pub struct ServerStorage {
     pub storage_type: Option<StorageType>,
     /// Performance tier of a Premium_LRS disk, e.g. `P30`.
     pub performance_tier: Option<String>,
-    /// Provisioned IOPS (PremiumV2_LRS only).
+    /// Provisioned IOPS (PremiumV2_LRS only, and required there).
     pub iops: Option<u32>,
-    /// Provisioned throughput in MB/s (PremiumV2_LRS only).
+    /// Provisioned throughput in MB/s (PremiumV2_LRS only, and required there).
     pub throughput: Option<u32>,
 }
 
@@ -912,7 +913,7 @@ pub struct Replica {
     pub location: String,
     /// Compute SKU; defaults to the primary's.
     pub sku: Option<String>,
-    /// Compute tier; defaults to the primary's.
+    /// Compute tier; its SKU's, which gen derives (given, it must match).
     pub tier: Option<Tier>,
     /// Storage in GB; defaults to the primary's and may not be less.
     #[serde(rename = "storageSizeGB")]

@@ -73,9 +73,15 @@ fn public_variant() -> tempfile::TempDir {
     ])
 }
 
-/// Private access with the cross-region replica in a subnet named in the inputs, Entra only.
+/// Private access with the cross-region replica in a subnet named in the inputs, Entra only,
+/// and on a MemoryOptimized SKU under the GeneralPurpose primary.
 fn named_replica_subnet_variant() -> tempfile::TempDir {
     render_variant(&[
+        (
+            "services/auth.yaml",
+            "sku: Standard_D2s_v3",
+            "sku: Standard_E2ds_v5",
+        ),
         (
             "services/auth.yaml",
             "          location: koreasouth\n",
@@ -102,7 +108,13 @@ fn the_variants_render_what_their_inputs_ask_for() {
     ] {
         assert!(main.contains(wanted), "no {wanted} in\n{main}");
     }
-    for unwanted in ["delegatedSubnetResourceId", "privateDnsZone", "tier: 'P30'"] {
+    // Premium SSD v2 has no autogrow: the property is left out.
+    for unwanted in [
+        "delegatedSubnetResourceId",
+        "privateDnsZone",
+        "tier: 'P30'",
+        "autoGrow",
+    ] {
         assert!(!main.contains(unwanted), "{unwanted} in\n{main}");
     }
     let param =
@@ -124,6 +136,12 @@ fn the_variants_render_what_their_inputs_ask_for() {
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();
     assert!(main.contains("name: 'phonebill-vnet-dr'"), "{main}");
+    // A replica's tier is its own SKU's, not the primary's (issue 19).
+    assert!(
+        main.contains("name: 'Standard_E2ds_v5'\n    tier: 'MemoryOptimized'"),
+        "{main}"
+    );
+    assert_eq!(main.matches("tier: 'GeneralPurpose'").count(), 2, "{main}");
     assert!(!main.contains("administratorLoginPassword"), "{main}");
     assert!(main.contains("passwordAuth: 'Disabled'"), "{main}");
     let param =

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::input::{self, NetworkAccess, StorageType};
+use crate::model::azure_facts;
 use crate::model::database::{Scalar, scalars, secret_env_var};
 use crate::model::parameters;
 
@@ -308,7 +309,7 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     let parameters = scalars(&server.parameters);
     Server {
         name: server.name.clone(),
-        fqdn: format!("{}.postgres.database.azure.com", server.name),
+        fqdn: format!("{}.{}", server.name, azure_facts::SERVER_DOMAIN),
         version: server.version.clone(),
         sku: server.sku.clone(),
         tier: server.tier.as_str(),
@@ -362,11 +363,21 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
         name: replica.name.clone(),
         location: replica.location.clone(),
         other_region,
+        tier: replica_tier(replica, primary).as_str(),
         sku: replica.sku.clone().unwrap_or_else(|| primary.sku.clone()),
-        tier: replica.tier.unwrap_or(primary.tier).as_str(),
         storage_size_gb: replica.storage_size_gb.unwrap_or(primary.storage.size_gb),
         subnet: replica_subnet(replica, other_region, scope),
     }
+}
+
+/// A replica's tier is its own SKU's (`src/model/azure_facts.rs`), not the primary's: a
+/// `Standard_E2ds_v5` replica of a GeneralPurpose primary is MemoryOptimized. A SKU the
+/// table does not know (which validation refuses) keeps the design's tier.
+fn replica_tier(replica: &input::Replica, primary: &input::ServerDeployment) -> input::Tier {
+    let sku = replica.sku.as_deref().unwrap_or(&primary.sku);
+    azure_facts::sku_tier(sku)
+        .or(replica.tier)
+        .unwrap_or(primary.tier)
 }
 
 fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -> ReplicaSubnet {
@@ -395,5 +406,33 @@ fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -
                 dns_link: format!("replicas-{region}"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn primary(replica_sku: &str) -> input::ServerDeployment {
+        serde_json::from_value(serde_json::json!({
+            "name": "p", "version": "16", "sku": "Standard_E4ds_v5", "tier": "MemoryOptimized",
+            "administratorLogin": "a", "administratorPasswordSecret": "s",
+            "storage": { "sizeGB": 32 }, "backup": { "retentionDays": 7 },
+            "authentication": { "entra": false, "password": true },
+            "replicas": [
+                { "name": "r1", "location": "x", "sku": replica_sku },
+                { "name": "r2", "location": "x" },
+            ],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_replica_takes_the_tier_of_its_own_sku() {
+        // Issue 19: a D-series replica of a MemoryOptimized primary was rendered MemoryOptimized.
+        let server = primary("Standard_D2ds_v5");
+        let tier = |i: usize| replica_tier(&server.replicas[i], &server).as_str();
+        assert_eq!(tier(0), "GeneralPurpose");
+        assert_eq!(tier(1), "MemoryOptimized");
     }
 }

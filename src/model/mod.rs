@@ -8,6 +8,7 @@
 mod aks;
 mod alerting;
 mod azure;
+pub mod azure_facts;
 pub mod backup;
 pub mod database;
 mod parameters;

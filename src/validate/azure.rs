@@ -7,6 +7,9 @@ use crate::input::{
     AzureEnvironment, EnvironmentFile, HaMode, NetworkAccess, Platform, ScalarValue,
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
+use crate::model::azure_facts::{
+    self, AZURE_MAJORS, PERFORMANCE_TIERS, PREMIUM_SSD_SIZES, SERVER_DOMAIN, SkuName,
+};
 use crate::names::{is_key_vault_secret_name, masked, printable};
 use crate::path;
 use crate::validate::majors::{self, is_tested, version_major};
@@ -22,14 +25,20 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         private_dns_zone_fits_vnet_integration(env, out);
         private_endpoints_name_their_vnet(env, out);
     }
+    private_dns_zone_is_no_server_host_name(design, out);
     for server in azure_servers(design) {
         server_names_are_valid(&server, out);
         server_version_is_tested(&server, out);
+        sku_is_offered_and_fits_the_tier(&server, out);
+        no_read_replicas_on_burstable(&server, out);
+        administrator_login_is_not_reserved(&server, out);
+        extensions_are_allow_listed(&server, out);
         no_high_availability_on_burstable(&server, out);
         standby_zone_fits_the_mode(&server, out);
         backup_retention_in_range(&server, out);
         replicas_fit_the_primary(&server, out);
         iops_and_throughput_only_on_premium_v2(&server, out);
+        premium_v2_is_provisioned_without_autogrow(&server, out);
         storage_size_in_range(&server, out);
         performance_tier_covers_the_size(&server, out);
         max_connections_in_range(&server, out);
@@ -99,6 +108,11 @@ impl AzureServer<'_> {
     /// A diagnostic at `rel`, a path below `deployments.<env>.server`.
     fn at(&self, rel: &[Seg], message: impl Into<String>) -> Diagnostic {
         self.service.at(&self.path(rel), message)
+    }
+
+    /// A diagnostic at the key `key` of the mapping at `rel` below `deployments.<env>.server`.
+    fn at_key(&self, rel: &[Seg], key: &str, message: impl Into<String>) -> Diagnostic {
+        self.service.at_key(&self.path(rel), key, message)
     }
 
     fn path(&self, rel: &[Seg]) -> Vec<Seg> {
@@ -270,7 +284,7 @@ fn private_dns_zone_fits_vnet_integration(
     } else {
         "name the zone `<name>.postgres.database.azure.com`, e.g. `<name>.private.postgres.database.azure.com`"
     };
-    let suffix_ok = zone_lower.ends_with(".postgres.database.azure.com");
+    let suffix_ok = zone_lower.ends_with(&format!(".{SERVER_DOMAIN}"));
     if zone_lower.starts_with("privatelink.") || !suffix_ok {
         out.push(
             env.at(
@@ -283,6 +297,51 @@ fn private_dns_zone_fits_vnet_integration(
             .found(format!("`{zone}`"))
             .hint(hint),
         );
+    }
+}
+
+/// A VNet-integration zone `<name>.postgres.database.azure.com` may not be named after a
+/// server: `<server>.postgres.database.azure.com` is that server's public host name, and
+/// Azure refuses the zone (§3 of `facts-azure.md` in the reference data folder, from
+/// Microsoft Learn's `concepts-networking-private.md`: "`[name]` must not equal a server
+/// name").
+fn private_dns_zone_is_no_server_host_name(design: &Design, out: &mut Vec<Diagnostic>) {
+    let servers = azure_servers(design);
+    let names: Vec<&str> = servers
+        .iter()
+        .flat_map(|s| {
+            std::iter::once(s.server.name.as_str())
+                .chain(s.server.replicas.iter().map(|r| r.name.as_str()))
+        })
+        .collect();
+    for (env, azure) in azure_environments(design) {
+        let network = &azure.network;
+        let Some(zone) = &network.private_dns_zone else {
+            continue;
+        };
+        if network.access != NetworkAccess::Private {
+            continue;
+        }
+        let zone_lower = zone.to_ascii_lowercase();
+        let Some(label) = zone_lower.strip_suffix(&format!(".{SERVER_DOMAIN}")) else {
+            continue; // another rule refuses the suffix
+        };
+        if let Some(server) = names.iter().find(|n| n.eq_ignore_ascii_case(label)) {
+            out.push(
+                env.at(
+                    path!["azure", "network", "privateDnsZone"],
+                    format!("the private DNS zone is the host name of server `{server}`"),
+                )
+                .expected(format!(
+                    "`<name>.{SERVER_DOMAIN}` where `<name>` is no server's name"
+                ))
+                .found(format!("`{zone}`"))
+                .hint(format!(
+                    "Azure refuses a zone named after a server; use e.g. `{}.private.{SERVER_DOMAIN}`",
+                    env.value.name
+                )),
+            );
+        }
     }
 }
 
@@ -320,14 +379,34 @@ fn server_names_are_valid(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The major is one gen's scripts were run on (src/validate/majors.rs): Azure offers majors
-/// (11 to 13, and any it adds later) whose behaviour gen has never seen.
+/// The major is one Azure offers (`AZURE_MAJORS`, src/model/azure_facts.rs), and of those
+/// one gen's scripts were run on (src/validate/majors.rs): Azure offers majors (11 to 13,
+/// and any it adds later) whose behaviour gen has never seen.
 fn server_version_is_tested(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     let version = s.server.version.as_str();
-    if version_major(version).is_some_and(is_tested) {
+    let major = version_major(version);
+    if major.is_some_and(is_tested) {
         return;
     }
     let shown = printable(version);
+    if major.is_some_and(|m| !AZURE_MAJORS.contains(&m)) {
+        out.push(
+            s.at(
+                path!["version"],
+                format!("Azure does not offer PostgreSQL `{shown}`"),
+            )
+            .expected(format!(
+                "a major Azure offers ({}), and of those one gen is tested against ({})",
+                diagnostics::list(AZURE_MAJORS.iter().map(u32::to_string)),
+                majors::listed()
+            ))
+            .found(format!("`{shown}`"))
+            .hint(
+                "Flexible Server's majors are in src/model/azure_facts.rs (ARM's `version` values)",
+            ),
+        );
+        return;
+    }
     out.push(
         s.at(
             path!["version"],
@@ -337,6 +416,211 @@ fn server_version_is_tested(s: &AzureServer, out: &mut Vec<Diagnostic>) {
         .found(format!("`{shown}`"))
         .hint("give the major alone, quoted, e.g. `\"16\"`; gen's scripts differ between majors and were run only on these"),
     );
+}
+
+/// What is wrong with a SKU name by the table of series (src/model/azure_facts.rs): the
+/// message, what was expected and a hint; `None` when the table has the SKU.
+fn sku_problem(sku: &str) -> Option<(String, String, String)> {
+    let shown = printable(sku);
+    match azure_facts::sku_name(sku) {
+        SkuName::Known(..) => None,
+        SkuName::OtherVcores(series, vcores) => Some((
+            format!("the {} series has no {vcores}-vCore SKU", series.series),
+            format!(
+                "`Standard_{}<n>{}` with <n> one of {}",
+                series.letter,
+                series.suffix,
+                diagnostics::list(series.vcores.iter().map(u32::to_string))
+            ),
+            "Microsoft's \"Compute options\" page lists the sizes of each series".to_owned(),
+        )),
+        SkuName::Unknown => Some((
+            format!("`{shown}` is not a Flexible Server SKU"),
+            "`Standard_<letter><vCores><suffix>` of a series Flexible Server offers".to_owned(),
+            format!(
+                "Flexible Server SKUs are {} (the table is src/model/azure_facts.rs)",
+                azure_facts::sku_patterns()
+            ),
+        )),
+    }
+}
+
+/// The SKU is one Flexible Server offers and belongs to the server's tier; a replica's own
+/// SKU is one too, and a replica's `tier`, when given, is its SKU's (Azure takes the tier
+/// from `sku.tier` and refuses one of another family).
+fn sku_is_offered_and_fits_the_tier(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let sku = s.server.sku.as_str();
+    if let Some((message, expected, hint)) = sku_problem(sku) {
+        out.push(
+            s.at(path!["sku"], message)
+                .expected(expected)
+                .found(format!("`{}`", printable(sku)))
+                .hint(hint),
+        );
+    } else if let Some(tier) = azure_facts::sku_tier(sku).filter(|t| *t != s.server.tier) {
+        out.push(
+            s.at(
+                path!["sku"],
+                format!(
+                    "`{sku}` is a {} SKU, not {}",
+                    tier.as_str(),
+                    s.server.tier.as_str()
+                ),
+            )
+            .expected(format!("a {} SKU", s.server.tier.as_str()))
+            .found(format!("`{sku}` ({})", tier.as_str()))
+            .hint(format!(
+                "set `tier: {}`, or choose a SKU of the {} tier",
+                tier.as_str(),
+                s.server.tier.as_str()
+            )),
+        );
+    }
+    for (i, replica) in s.server.replicas.iter().enumerate() {
+        if let Some(own) = replica.sku.as_deref()
+            && let Some((message, expected, hint)) = sku_problem(own)
+        {
+            out.push(
+                s.at(path!["replicas", i, "sku"], message)
+                    .expected(expected)
+                    .found(format!("`{}`", printable(own)))
+                    .hint(hint),
+            );
+        }
+        let effective = replica.sku.as_deref().unwrap_or(sku);
+        let (Some(given), Some(tier)) = (replica.tier, azure_facts::sku_tier(effective)) else {
+            continue;
+        };
+        if given != tier {
+            out.push(
+                s.at(
+                    path!["replicas", i, "tier"],
+                    format!("the replica's SKU `{effective}` is {}", tier.as_str()),
+                )
+                .expected(format!("`{}`, or no `tier`", tier.as_str()))
+                .found(format!("`{}`", given.as_str()))
+                .hint("remove `tier`: gen takes a replica's tier from its SKU"),
+            );
+        }
+    }
+}
+
+/// Read replicas exist only on the GeneralPurpose and MemoryOptimized tiers: Microsoft
+/// Learn, "Read replicas in Azure Database for PostgreSQL": "Read Replicas are currently
+/// supported for the General Purpose and Memory Optimized server compute tiers. The
+/// Burstable server compute tier is not supported."
+fn no_read_replicas_on_burstable(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    if s.server.replicas.is_empty() {
+        return;
+    }
+    let hint = "read replicas need a GeneralPurpose or MemoryOptimized server; choose such a SKU, or remove `replicas`";
+    if s.server.tier == Tier::Burstable {
+        out.push(
+            s.at_key(
+                &[],
+                "replicas",
+                "read replicas are not offered on the Burstable tier",
+            )
+            .expected("tier `GeneralPurpose` or `MemoryOptimized`")
+            .found(format!(
+                "`{}` on `Burstable` with {} replica(s)",
+                s.server.sku,
+                s.server.replicas.len()
+            ))
+            .hint(hint),
+        );
+    }
+    for (i, replica) in s.server.replicas.iter().enumerate() {
+        let Some(sku) = replica.sku.as_deref() else {
+            continue;
+        };
+        if azure_facts::sku_tier(sku) == Some(Tier::Burstable) {
+            out.push(
+                s.at(
+                    path!["replicas", i, "sku"],
+                    "a read replica cannot be Burstable",
+                )
+                .expected("a GeneralPurpose or MemoryOptimized SKU")
+                .found(format!("`{sku}` (Burstable)"))
+                .hint(hint),
+            );
+        }
+    }
+}
+
+/// Azure refuses some administrator logins (src/model/azure_facts.rs). The login exists
+/// only with password authentication; without it gen does not render it.
+fn administrator_login_is_not_reserved(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let login = s.server.administrator_login.as_str();
+    if !s.server.authentication.password || !azure_facts::is_reserved_admin_login(login) {
+        return;
+    }
+    out.push(
+        s.at(
+            path!["administratorLogin"],
+            format!("Azure reserves the login `{}`", printable(login)),
+        )
+        .expected(format!(
+            "a login other than {} and not starting with {}",
+            diagnostics::list(azure_facts::RESERVED_ADMIN_LOGINS),
+            diagnostics::list(azure_facts::RESERVED_ADMIN_PREFIXES)
+        ))
+        .found(format!("`{}`", printable(login)))
+        .hint("choose a login of your own, e.g. `<project>_admin`; it cannot change once the server exists"),
+    );
+}
+
+/// Every extension the database creates, and every name of an `azure.extensions` parameter,
+/// is one the server's major allow-lists (src/model/azure_facts.rs): Azure refuses the
+/// parameter value, and `CREATE EXTENSION` fails for any other.
+fn extensions_are_allow_listed(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let Some(major) = version_major(&s.server.version) else {
+        return;
+    };
+    let Some(allowed) = azure_facts::allowed_extensions(major) else {
+        return; // a major gen refuses anyway
+    };
+    let refuse = |at: Diagnostic, name: &str| {
+        at.expected(format!(
+            "one of the {} extensions `azure.extensions` accepts on PostgreSQL {major}",
+            allowed.len()
+        ))
+        .found(format!("`{}`", printable(name)))
+        .hint(
+            diagnostics::nearest(&name.to_lowercase(), allowed.iter().copied()).map_or_else(
+                || "the allow-list per major is in src/model/azure_facts.rs, from Microsoft's server parameter reference".to_owned(),
+                |near| format!("did you mean `{near}`?"),
+            ),
+        )
+    };
+    let offered = |name: &str| allowed.contains(&name.to_lowercase().as_str());
+    for (i, name) in s.service.value.database.extensions.iter().enumerate() {
+        if !offered(name) {
+            let at = s.service.at(
+                path!["database", "extensions", i],
+                format!(
+                    "Azure offers no extension `{}` on PostgreSQL {major}",
+                    printable(name)
+                ),
+            );
+            out.push(refuse(at, name));
+        }
+    }
+    if let Some(value) = s.server.parameters.get("azure.extensions") {
+        let text = value.to_text();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !offered(name) {
+                let at = s.at(
+                    &parameter_path("azure.extensions"),
+                    format!(
+                        "Azure offers no extension `{}` on PostgreSQL {major}",
+                        printable(name)
+                    ),
+                );
+                out.push(refuse(at, name));
+            }
+        }
+    }
 }
 
 /// The Burstable tier has no high availability.
@@ -477,61 +761,105 @@ fn iops_and_throughput_only_on_premium_v2(s: &AzureServer, out: &mut Vec<Diagnos
     }
 }
 
-/// Premium SSD storage is 32 GB to 32 TB.
-fn storage_size_in_range(s: &AzureServer, out: &mut Vec<Diagnostic>) {
-    let size = s.server.storage.size_gb;
-    if !(32..=32768).contains(&size) {
+/// Premium SSD v2 has no storage autogrow, and needs its IOPS and throughput provisioned:
+/// Microsoft Learn, "Premium SSD v2" ("storage autogrow features aren't supported for
+/// Premium SSD v2"), and the ARM type `Storage.iops`/`throughput` ("Required when type of
+/// storage is PremiumV2_LRS or UltraSSD_LRS").
+fn premium_v2_is_provisioned_without_autogrow(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let storage = &s.server.storage;
+    if storage.storage_type != Some(StorageType::PremiumV2Lrs) {
+        return;
+    }
+    if storage.auto_grow {
         out.push(
-            s.at(path!["storage", "sizeGB"], "storage size is out of range")
-                .expected("32 to 32768 GB")
-                .found(format!("{size} GB")),
+            s.at(
+                path!["storage", "autoGrow"],
+                "storage autogrow is not supported on Premium SSD v2",
+            )
+            .expected("`autoGrow: false`, or `type: Premium_LRS`")
+            .found("`true`")
+            .hint("grow a Premium SSD v2 disk by raising `sizeGB`; remove `autoGrow`"),
+        );
+    }
+    let missing: Vec<&str> = [
+        ("iops", storage.iops.is_none()),
+        ("throughput", storage.throughput.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, absent)| absent.then_some(key))
+    .collect();
+    if !missing.is_empty() {
+        out.push(
+            s.at(
+                path!["storage", "type"],
+                "Premium SSD v2 needs its IOPS and throughput",
+            )
+            .expected("`iops` and `throughput` under `storage`")
+            .found(format!("no {}", diagnostics::list(&missing)))
+            .hint("Azure provisions them separately from the size on Premium SSD v2, e.g. `iops: 3000`, `throughput: 125` (its free baseline)"),
         );
     }
 }
 
-/// Premium SSD performance tiers, lowest first.
-const PERFORMANCE_TIERS: &[&str] = &[
-    "P1", "P2", "P3", "P4", "P6", "P10", "P15", "P20", "P30", "P40", "P50", "P60", "P70", "P80",
-];
+fn premium_ssd_sizes() -> String {
+    diagnostics::list(PREMIUM_SSD_SIZES.iter().map(|row| row.size_gb.to_string()))
+}
 
-/// The tier Azure gives a Premium SSD disk of `size_gb` (the smallest disk size that holds
-/// it); a tier may be raised above it, never lowered below it.
-pub fn base_performance_tier(size_gb: u32) -> &'static str {
-    const BY_SIZE: &[(u32, &str)] = &[
-        (32, "P4"),
-        (64, "P6"),
-        (128, "P10"),
-        (256, "P15"),
-        (512, "P20"),
-        (1024, "P30"),
-        (2048, "P40"),
-        (4096, "P50"),
-        (8192, "P60"),
-        (16384, "P70"),
-    ];
-    BY_SIZE
-        .iter()
-        .find(|(max, _)| size_gb <= *max)
-        .map_or("P80", |(_, tier)| tier)
+/// A Premium SSD disk has one of the sizes Azure offers (src/model/azure_facts.rs), the
+/// primary's and each replica's own; Premium SSD v2 takes any size, which gen checks from
+/// 32 to 32768 GB.
+fn storage_size_in_range(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let size = s.server.storage.size_gb;
+    if s.server.storage.storage_type == Some(StorageType::PremiumV2Lrs) {
+        if !(32..=32768).contains(&size) {
+            out.push(
+                s.at(path!["storage", "sizeGB"], "storage size is out of range")
+                    .expected("32 to 32768 GB")
+                    .found(format!("{size} GB")),
+            );
+        }
+        return;
+    }
+    let sizes = std::iter::once((path!["storage", "sizeGB"].to_vec(), size)).chain(
+        s.server.replicas.iter().enumerate().filter_map(|(i, r)| {
+            r.storage_size_gb
+                .map(|size| (path!["replicas", i, "storageSizeGB"].to_vec(), size))
+        }),
+    );
+    for (at, size) in sizes {
+        if azure_facts::premium_ssd_size(size).is_none() {
+            let next = PREMIUM_SSD_SIZES.iter().find(|row| row.size_gb > size);
+            out.push(
+                s.at(&at, format!("{size} GB is not a Premium SSD disk size"))
+                    .expected(format!("one of {} GB", premium_ssd_sizes()))
+                    .found(format!("{size} GB"))
+                    .hint(next.map_or_else(
+                        || "Premium SSD v2 (`type: PremiumV2_LRS`) is not limited to these sizes".to_owned(),
+                        |row| format!("the next size up is {} GB; Premium SSD v2 (`type: PremiumV2_LRS`) takes any size", row.size_gb),
+                    )),
+            );
+        }
+    }
 }
 
 fn tier_rank(tier: &str) -> Option<usize> {
     PERFORMANCE_TIERS.iter().position(|t| *t == tier)
 }
 
-/// The performance tier is a known one, at least the base tier of the size.
+/// The performance tier of a Premium SSD disk is a known one, and one its size allows: at
+/// least the size's baseline, at most the highest it can be raised to
+/// (src/model/azure_facts.rs).
 fn performance_tier_covers_the_size(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     let storage = &s.server.storage;
     let Some(tier) = &storage.performance_tier else {
         return;
     };
-    if !(32..=32768).contains(&storage.size_gb) {
-        return; // the size itself is wrong and reported; its base tier means nothing
+    if storage.storage_type == Some(StorageType::PremiumV2Lrs) {
+        return; // not rendered: Premium SSD v2 has no performance tiers
     }
     let at = path!["storage", "performanceTier"];
-    let base = base_performance_tier(storage.size_gb);
-    match tier_rank(tier) {
-        None => out.push(
+    let Some(rank) = tier_rank(tier) else {
+        out.push(
             s.at(
                 at,
                 format!("`{tier}` is not a Premium SSD performance tier"),
@@ -542,23 +870,47 @@ fn performance_tier_covers_the_size(s: &AzureServer, out: &mut Vec<Diagnostic>) 
                 diagnostics::nearest(tier, PERFORMANCE_TIERS.iter().copied())
                     .map(|t| format!("did you mean `{t}`?")),
             ),
-        ),
-        Some(rank) if rank < tier_rank(base).unwrap_or(0) => out.push(
+        );
+        return;
+    };
+    let Some(row) = azure_facts::premium_ssd_size(storage.size_gb) else {
+        return; // the size itself is wrong and reported; its tiers mean nothing
+    };
+    let size = storage.size_gb;
+    let base = row.base_tier;
+    let top = row.allowed_tiers().last().unwrap_or(base);
+    let allowed = if base == top {
+        format!("`{base}`")
+    } else {
+        format!("`{base}` to `{top}`")
+    };
+    if rank < tier_rank(base).unwrap_or(0) {
+        out.push(
             s.at(
                 at,
-                format!(
-                    "performance tier `{tier}` is below the base tier of {} GB",
-                    storage.size_gb
-                ),
+                format!("performance tier `{tier}` is below the base tier of {size} GB"),
             )
-            .expected(format!("`{base}` or higher"))
+            .expected(allowed)
             .found(format!("`{tier}`"))
             .hint(format!(
-                "a {} GB disk starts at `{base}`; raise the tier or remove it",
-                storage.size_gb
+                "a {size} GB disk starts at `{base}`; raise the tier or remove it"
             )),
-        ),
-        Some(_) => {}
+        );
+    } else if !row.allowed_tiers().any(|t| t == tier) {
+        out.push(
+            s.at(
+                at,
+                format!("performance tier `{tier}` is above what a {size} GB disk allows"),
+            )
+            .expected(allowed)
+            .found(format!("`{tier}`"))
+            .hint(if rank >= tier_rank("P60").unwrap_or(usize::MAX) {
+                "P60 to P80 need a disk of at least 4096 GB; raise `sizeGB` or lower the tier"
+                    .to_owned()
+            } else {
+                format!("a {size} GB disk goes up to `{top}`; raise `sizeGB` or lower the tier")
+            }),
+        );
     }
 }
 
@@ -645,7 +997,9 @@ fn someone_can_log_in(s: &AzureServer, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::testing::{assert_one, validate_example_with};
+    use crate::validate::testing::{
+        assert_one, validate_example_with, validate_example_with_edits,
+    };
 
     const PROD: &str = "environments/prod.yaml";
     const AUTH: &str = "services/auth.yaml";
@@ -764,7 +1118,7 @@ mod tests {
 
     #[test]
     fn an_untested_server_version_is_refused() {
-        for bad in ["13", "19", "16.4", "016", "latest"] {
+        for bad in ["13", "16.4", "016", "latest"] {
             let found =
                 validate_example_with(AUTH, "version: \"15\"", &format!("version: \"{bad}\""));
             assert_one(
@@ -776,6 +1130,18 @@ mod tests {
             assert!(
                 expected.contains("`14`, `15`, `16`, `17`, `18`"),
                 "{expected}"
+            );
+        }
+        for not_offered in ["10", "19"] {
+            let found = validate_example_with(
+                AUTH,
+                "version: \"15\"",
+                &format!("version: \"{not_offered}\""),
+            );
+            assert_one(
+                &found,
+                "services/auth.yaml:21:16",
+                &format!("Azure does not offer PostgreSQL `{not_offered}`"),
             );
         }
         for good in ["14", "16", "18"] {
@@ -806,12 +1172,19 @@ mod tests {
 
     #[test]
     fn burstable_has_no_high_availability() {
-        let found = validate_example_with(AUTH, "tier: GeneralPurpose", "tier: Burstable");
-        assert_one(
-            &found,
-            "services/auth.yaml:31:15",
-            "not offered on the Burstable tier",
+        let found = validate_example_with_edits(&[
+            (AUTH, "sku: Standard_D4s_v3", "sku: Standard_B2ms"),
+            (AUTH, "tier: GeneralPurpose", "tier: Burstable"),
+        ]);
+        // The example's replicas are refused on Burstable too (37:7).
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:31:15");
+        assert!(
+            found[0]
+                .message
+                .contains("high availability is not offered on the Burstable tier")
         );
+        assert_eq!(found[1].location(), "services/auth.yaml:37:7");
     }
 
     #[test]
@@ -890,21 +1263,29 @@ mod tests {
     }
 
     #[test]
-    fn storage_size_is_32_to_32768() {
-        let found = validate_example_with(AUTH, "sizeGB: 256", "sizeGB: 16");
+    fn premium_ssd_sizes_are_azures() {
+        for bad in ["16", "100", "65536"] {
+            let found = validate_example_with(AUTH, "sizeGB: 256", &format!("sizeGB: {bad}"));
+            assert_one(
+                &found,
+                "services/auth.yaml:27:17",
+                &format!("{bad} GB is not a Premium SSD disk size"),
+            );
+        }
+        let found = validate_example_with(
+            AUTH,
+            "          location: koreasouth\n",
+            "          location: koreasouth\n          storageSizeGB: 300\n",
+        );
         assert_one(
             &found,
-            "services/auth.yaml:27:17",
-            "storage size is out of range",
+            "services/auth.yaml:40:26",
+            "300 GB is not a Premium SSD disk size",
         );
     }
 
     #[test]
-    fn performance_tier_is_at_least_the_base_tier() {
-        assert_eq!(base_performance_tier(32), "P4");
-        assert_eq!(base_performance_tier(256), "P15");
-        assert_eq!(base_performance_tier(1000), "P30");
-        assert_eq!(base_performance_tier(32768), "P80");
+    fn performance_tier_is_one_the_size_allows() {
         let found = validate_example_with(AUTH, "performanceTier: P30", "performanceTier: P10");
         assert_one(
             &found,
@@ -917,6 +1298,211 @@ mod tests {
             "services/auth.yaml:29:26",
             "not a Premium SSD performance tier",
         );
+        let found = validate_example_with(AUTH, "performanceTier: P30", "performanceTier: P60");
+        assert_one(
+            &found,
+            "services/auth.yaml:29:26",
+            "above what a 256 GB disk allows",
+        );
+        for good in ["P15", "P50"] {
+            let found = validate_example_with(
+                AUTH,
+                "performanceTier: P30",
+                &format!("performanceTier: {good}"),
+            );
+            assert!(found.is_empty(), "{good}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn the_sku_belongs_to_the_tier() {
+        let found = validate_example_with(AUTH, "sku: Standard_D4s_v3", "sku: Standard_E4ds_v5");
+        assert_one(
+            &found,
+            "services/auth.yaml:22:12",
+            "`Standard_E4ds_v5` is a MemoryOptimized SKU, not GeneralPurpose",
+        );
+        let found = validate_example_with(AUTH, "sku: Standard_D4s_v3", "sku: Standard_F4s_v2");
+        assert_one(
+            &found,
+            "services/auth.yaml:22:12",
+            "`Standard_F4s_v2` is not a Flexible Server SKU",
+        );
+        assert!(
+            found[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Standard_E<n>ds_v5")
+        );
+        let found = validate_example_with(AUTH, "sku: Standard_D4s_v3", "sku: Standard_D6s_v3");
+        assert_one(
+            &found,
+            "services/auth.yaml:22:12",
+            "the Dsv3 series has no 6-vCore SKU",
+        );
+    }
+
+    #[test]
+    fn a_replica_tier_is_its_skus() {
+        let krs = "          location: koreasouth\n          sku: Standard_D2s_v3\n";
+        let found = validate_example_with(
+            AUTH,
+            krs,
+            "          location: koreasouth\n          sku: Standard_D2s_v3\n          tier: MemoryOptimized\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:41:17",
+            "the replica's SKU `Standard_D2s_v3` is GeneralPurpose",
+        );
+        let found = validate_example_with(
+            AUTH,
+            krs,
+            "          location: koreasouth\n          sku: Standard_E2ds_v5\n",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        let found = validate_example_with(
+            AUTH,
+            krs,
+            "          location: koreasouth\n          sku: Standard_X2\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:40:16",
+            "is not a Flexible Server SKU",
+        );
+    }
+
+    #[test]
+    fn burstable_has_no_read_replicas() {
+        let found = validate_example_with_edits(&[
+            (AUTH, "sku: Standard_D4s_v3", "sku: Standard_B2ms"),
+            (AUTH, "tier: GeneralPurpose", "tier: Burstable"),
+            (AUTH, "mode: ZoneRedundant", "mode: Disabled"),
+        ]);
+        assert_one(
+            &found,
+            "services/auth.yaml:37:7",
+            "read replicas are not offered on the Burstable tier",
+        );
+        let found = validate_example_with(
+            AUTH,
+            "          location: koreasouth\n          sku: Standard_D2s_v3\n",
+            "          location: koreasouth\n          sku: Standard_B2s\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:40:16",
+            "a read replica cannot be Burstable",
+        );
+    }
+
+    #[test]
+    fn premium_v2_has_no_autogrow_and_needs_iops() {
+        let found = validate_example_with(
+            AUTH,
+            "        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
+            "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:28:19",
+            "storage autogrow is not supported on Premium SSD v2",
+        );
+        let found = validate_example_with(
+            AUTH,
+            "        autoGrow: true\n        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
+            "        type: PremiumV2_LRS\n        iops: 3000\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:28:15",
+            "Premium SSD v2 needs its IOPS and throughput",
+        );
+        assert_eq!(found[0].found.as_deref(), Some("no `throughput`"));
+    }
+
+    #[test]
+    fn reserved_administrator_logins_are_refused() {
+        for bad in ["admin", "azure_pg_admin", "pg_owner"] {
+            let found = validate_example_with(
+                AUTH,
+                "administratorLogin: phonebill_admin",
+                &format!("administratorLogin: {bad}"),
+            );
+            assert_one(
+                &found,
+                "services/auth.yaml:24:27",
+                &format!("Azure reserves the login `{bad}`"),
+            );
+        }
+        // Without password authentication the login is not rendered.
+        let found = validate_example_with_edits(&[
+            (
+                AUTH,
+                "administratorLogin: phonebill_admin",
+                "administratorLogin: admin",
+            ),
+            (AUTH, "password: true", "password: false"),
+        ]);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn extensions_are_on_the_majors_allow_list() {
+        let found = validate_example_with(
+            AUTH,
+            "extensions: [uuid-ossp, pg_stat_statements]",
+            "extensions: [uuid-ossp, pg_stat_statement]",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:6:27",
+            "Azure offers no extension `pg_stat_statement` on PostgreSQL 15",
+        );
+        assert_eq!(
+            found[0].hint.as_deref(),
+            Some("did you mean `pg_stat_statements`?")
+        );
+        // timescaledb is offered on 17, not on 18.
+        let edits = |version: &str| {
+            validate_example_with_edits(&[
+                (AUTH, "version: \"15\"", version),
+                (
+                    AUTH,
+                    "log_connections: \"on\"",
+                    "log_connections: \"on\"\n        azure.extensions: timescaledb,pgcrypto",
+                ),
+            ])
+        };
+        assert!(edits("version: \"17\"").is_empty());
+        let found = edits("version: \"18\"");
+        assert_one(
+            &found,
+            "services/auth.yaml:53:27",
+            "Azure offers no extension `timescaledb` on PostgreSQL 18",
+        );
+    }
+
+    #[test]
+    fn a_zone_named_after_a_server_is_refused() {
+        let found = validate_example_with(
+            PROD,
+            "privateDnsZone: phonebill-prod.private.postgres.database.azure.com",
+            "privateDnsZone: phonebill-auth-postgresql-prod.postgres.database.azure.com",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:16:21",
+            "the private DNS zone is the host name of server `phonebill-auth-postgresql-prod`",
+        );
+        let found = validate_example_with(
+            PROD,
+            "privateDnsZone: phonebill-prod.private.postgres.database.azure.com",
+            "privateDnsZone: phonebill-prod.postgres.database.azure.com",
+        );
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
