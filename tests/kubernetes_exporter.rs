@@ -59,14 +59,19 @@ fn value<'a>(env: &'a [(String, String)], name: &str) -> &'a str {
     &env.iter().find(|(n, _)| n == name).unwrap().1
 }
 
-/// The Secret keys a volume of the pod spec projects.
-fn projected_keys(set: &Value, volume: &str) -> Vec<String> {
-    set["spec"]["template"]["spec"]["volumes"]
+/// The `secret` of a volume of the pod spec.
+fn secret_volume<'a>(set: &'a Value, volume: &str) -> &'a Value {
+    &set["spec"]["template"]["spec"]["volumes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|v| v["name"] == volume)
-        .unwrap()["secret"]["items"]
+        .unwrap()["secret"]
+}
+
+/// The Secret keys a volume of the pod spec projects.
+fn projected_keys(set: &Value, volume: &str) -> Vec<String> {
+    secret_volume(set, volume)["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -163,6 +168,12 @@ fn the_exporter_logs_in_as_the_monitor_role_to_the_service_database() {
         ["bill-inquiry-monitor-password"],
         "the exporter's volume holds its own role's password only"
     );
+    // A missing key must not keep the database's pod from starting.
+    assert_eq!(
+        secret_volume(&set, "exporter-credentials")["optional"],
+        true
+    );
+    assert_ne!(secret_volume(&set, "credentials")["optional"], true);
 
     let server = TestServer::start();
     let app = sql::made_up_password("app");
