@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 const TARGET: &str = "dev/bill-inquiry";
 
 /// The line the script logs after each reload it asked for.
-const RELOADED: &str = "changed: configuration reloaded";
+const RELOADED: &str = "changed: configuration reload requested";
 
 /// The line the server logs for each reload of its configuration.
 const SERVER_RELOAD: &str = "received SIGHUP, reloading configuration files";
