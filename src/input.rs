@@ -378,6 +378,8 @@ pub enum Signal {
     Connections,
     /// Replication lag of each replica, seconds.
     ReplicationLagSeconds,
+    /// Replication lag of the most lagging replica, bytes of WAL not yet replayed.
+    ReplicationLagBytes,
 }
 
 impl Signal {
@@ -390,6 +392,7 @@ impl Signal {
             Signal::StoragePercent => "storage_percent",
             Signal::Connections => "connections",
             Signal::ReplicationLagSeconds => "replication_lag_seconds",
+            Signal::ReplicationLagBytes => "replication_lag_bytes",
         }
     }
 }

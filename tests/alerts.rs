@@ -73,8 +73,13 @@ print(json.dumps({"resources": len(parsed["resources"]), "ruleGroups": groups}, 
 
 /// The rendered file as pycep-parser reads it: resource count and rule groups.
 fn parse_bicep(file: &Path) -> Value {
+    pycep(PARSE_BICEP, file)
+}
+
+/// What `script` prints as JSON about `file`, which pycep-parser must parse.
+fn pycep(script: &str, file: &Path) -> Value {
     let run = Command::new(venv_bin("python"))
-        .args(["-c", PARSE_BICEP])
+        .args(["-c", script])
         .arg(file)
         .output()
         .unwrap();
@@ -510,7 +515,7 @@ fn tests_file(target: &Target, t: &Aks, group: &Value) -> Value {
     let mut tests = Vec::new();
     let mut expected_rules = 0;
     for design in target.alert_rules() {
-        if design.signal == Signal::ReplicationLagSeconds {
+        if target.unobservable(design).is_some() {
             continue; // skipped on aks, with a note
         }
         expected_rules += 1;
@@ -707,4 +712,127 @@ fn skipped_rules_are_named_in_the_render_summary() {
         let text = std::fs::read_to_string(out.join(dir).join("alerts.bicep")).unwrap();
         assert!(!text.contains("replica-lag"), "{dir}");
     }
+}
+
+const AZURE_RESOURCES: &str = r#"
+import json, sys
+from pathlib import Path
+from pycep import BicepParser
+parsed = BicepParser().parse(file_path=Path(sys.argv[1]))
+def symbol(value):
+    return value["operator"]["operands"]["operand_1"]
+out = []
+for key, r in parsed["resources"].items():
+    c = r["config"]
+    p = c.get("properties", {})
+    row = {"symbol": key, "type": r["type"], "existing": r["existing"], "name": c["name"]}
+    if r["type"] == "Microsoft.Insights/metricAlerts":
+        row["scopes"] = [symbol(s) for s in p["scopes"]]
+        row["metrics"] = [m["metricName"] for m in p["criteria"]["allOf"]]
+        row["actions"] = [symbol(a["actionGroupId"]) for a in p["actions"]]
+    if r["type"] == "Microsoft.Insights/activityLogAlerts":
+        row["scopes"] = [symbol(s) for s in p["scopes"]]
+        row["condition"] = p["condition"]
+        row["actions"] = [symbol(a["actionGroupId"]) for a in p["actions"]["actionGroups"]]
+    out.append(row)
+print(json.dumps(out, default=str))
+"#;
+
+/// Every resource of a rendered alerts.bicep as pycep reads it: symbol, type, name, and for
+/// alerts their scopes (as symbols), metrics and action groups.
+fn azure_resources(file: &Path) -> Vec<Value> {
+    serde_json::from_value(pycep(AZURE_RESOURCES, file)).unwrap()
+}
+
+/// Issue 19: the Flexible Server's alerts, read back from the rendered file.
+/// - Replication lag never reads Read Replica Lag (time since the last replayed transaction,
+///   which grows on an idle primary): it is the primary's lag in bytes.
+/// - Every server, primary and each replica, has its own down and storage alerts, and a
+///   Resource Health alert (which fires when a server stops emitting metrics) routed to
+///   the action groups of the `database_down` rule.
+/// - Every alert rule name is unique.
+#[test]
+fn azure_alerts_watch_every_server_and_never_an_idle_primary() {
+    let out = render_example();
+    let model = model_of(&repo().join("inputs"));
+    let mut checked = 0;
+    for target in &model.targets {
+        let Deployment::FlexibleServer(server) = &target.deployment else {
+            continue;
+        };
+        assert!(!server.replicas.is_empty(), "the example has replicas");
+        let file = out.path().join(target.dir()).join("alerts/alerts.bicep");
+        let resources = azure_resources(&file);
+        let symbol_of = |name: &str| -> String {
+            resources
+                .iter()
+                .find(|r| r["existing"] == true && r["name"] == name)
+                .unwrap_or_else(|| panic!("no existing server {name} in {resources:#?}"))["symbol"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let of_type = |kind: &str| -> Vec<&Value> {
+            resources.iter().filter(|r| r["type"] == kind).collect()
+        };
+        let metric_alerts = of_type("Microsoft.Insights/metricAlerts");
+        let health_alerts = of_type("Microsoft.Insights/activityLogAlerts");
+        let on = |alerts: &[&Value], scope: &str, metric: Option<&str>| -> Vec<Value> {
+            alerts
+                .iter()
+                .filter(|a| a["scopes"] == json!([scope]))
+                .filter(|a| metric.is_none_or(|m| a["metrics"] == json!([m])))
+                .map(|a| (*a).clone())
+                .collect()
+        };
+
+        // Lag: in bytes, on the primary only.
+        for alert in &metric_alerts {
+            assert_ne!(
+                alert["metrics"],
+                json!(["physical_replication_delay_in_seconds"]),
+                "{alert:#}"
+            );
+        }
+        let primary = symbol_of(&server.name);
+        let lag = on(
+            &metric_alerts,
+            &primary,
+            Some("physical_replication_delay_in_bytes"),
+        );
+        assert_eq!(lag.len(), 1, "{metric_alerts:#?}");
+
+        // Down, storage and Resource Health on every server.
+        let servers = std::iter::once(server.name.as_str())
+            .chain(server.replicas.iter().map(|r| r.name.as_str()));
+        for name in servers {
+            let scope = symbol_of(name);
+            let down = on(&metric_alerts, &scope, Some("is_db_alive"));
+            assert_eq!(down.len(), 1, "{name}: {metric_alerts:#?}");
+            assert_eq!(
+                on(&metric_alerts, &scope, Some("storage_percent")).len(),
+                1,
+                "{name}: {metric_alerts:#?}"
+            );
+            let health = on(&health_alerts, &scope, None);
+            assert_eq!(health.len(), 1, "{name}: {health_alerts:#?}");
+            let condition = health[0]["condition"]["allOf"].as_array().unwrap();
+            assert!(
+                condition.contains(&json!({"field": "category", "equals": "ResourceHealth"})),
+                "{condition:#?}"
+            );
+            assert_eq!(health[0]["actions"], down[0]["actions"], "{name}");
+            assert!(!health[0]["actions"].as_array().unwrap().is_empty());
+        }
+
+        let names: Vec<&str> = metric_alerts
+            .iter()
+            .chain(&health_alerts)
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:#?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 1, "one Flexible Server target in the example");
 }

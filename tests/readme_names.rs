@@ -7,7 +7,10 @@ use crate::support::harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gen_lib::model::{Deployment, Model, ReplicaSubnet, Signal, Target, alert_name};
+use gen_lib::model::{
+    Deployment, Model, ReplicaSubnet, Signal, Target, alert_name, azure_alert_scopes,
+    resource_health_alert_name,
+};
 
 /// Rendered files of one render, path → text.
 type Files = BTreeMap<String, String>;
@@ -350,14 +353,16 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
                     names.push((Kind::Azure, dns_link.clone()));
                 }
             }
+            let replicas: Vec<&str> = server.replicas.iter().map(|r| r.name.as_str()).collect();
             for rule in target.alert_rules() {
-                let scopes: Vec<&str> = if rule.signal == Signal::ReplicationLagSeconds {
-                    server.replicas.iter().map(|r| r.name.as_str()).collect()
-                } else {
-                    vec![server.name.as_str()]
-                };
-                for scope in scopes {
+                if target.unobservable(rule).is_some() {
+                    continue;
+                }
+                for scope in azure_alert_scopes(rule.signal, &server.name, &replicas) {
                     names.push((Kind::Azure, alert_name(scope, rule)));
+                    if rule.signal == Signal::DatabaseDown {
+                        names.push((Kind::Azure, resource_health_alert_name(scope, &rule.name)));
+                    }
                 }
             }
         }

@@ -81,6 +81,8 @@ pub enum Signal {
     Connections,
     /// Replication lag of each replica, seconds.
     ReplicationLagSeconds,
+    /// Replication lag of the most lagging replica, bytes.
+    ReplicationLagBytes,
 }
 
 impl Signal {
@@ -93,6 +95,7 @@ impl Signal {
             Signal::StoragePercent => "storage_percent",
             Signal::Connections => "connections",
             Signal::ReplicationLagSeconds => "replication_lag_seconds",
+            Signal::ReplicationLagBytes => "replication_lag_bytes",
         }
     }
 }
@@ -106,6 +109,7 @@ impl From<input::Signal> for Signal {
             input::Signal::StoragePercent => Signal::StoragePercent,
             input::Signal::Connections => Signal::Connections,
             input::Signal::ReplicationLagSeconds => Signal::ReplicationLagSeconds,
+            input::Signal::ReplicationLagBytes => Signal::ReplicationLagBytes,
         }
     }
 }
@@ -156,10 +160,130 @@ impl From<input::Severity> for Severity {
     }
 }
 
+/// Which servers of an Azure Flexible Server deployment emit the metric of a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AzureScope {
+    /// The primary only.
+    Primary,
+    /// The primary and every read replica (a replica is a server of its own, with its own
+    /// availability and its own disk).
+    PrimaryAndReplicas,
+    /// The read replicas only.
+    Replicas,
+}
+
+/// Azure Monitor metric, aggregation and scope of each signal on
+/// `Microsoft.DBforPostgreSQL/flexibleServers`.
+///
+/// Sources: Microsoft Learn, "Supported metrics for Microsoft.DBforPostgreSQL/flexibleServers"
+/// (MicrosoftDocs/azure-monitor-docs `reference/supported-metrics/microsoft-dbforpostgresql-flexibleservers-metrics.md`)
+/// and "Read replicas in Azure Database for PostgreSQL" (`concepts-read-replicas.md`,
+/// section "Monitor replication"): **Max Physical Replication Lag**
+/// (`physical_replication_delay_in_bytes`) is "the lag in bytes between the primary and the
+/// most-lagging replica ... available on the primary server only"; **Read Replica Lag**
+/// (`physical_replication_delay_in_seconds`) is "the time since the last replayed
+/// transaction ... available on replicas only", so it grows while the primary is idle.
+/// `is_db_alive` and `storage_percent` are emitted by every server, replicas included.
+pub const AZURE_METRICS: &[(Signal, &str, &str, AzureScope)] = &[
+    (
+        Signal::DatabaseDown,
+        "is_db_alive",
+        "Minimum",
+        AzureScope::PrimaryAndReplicas,
+    ),
+    (
+        Signal::CpuPercent,
+        "cpu_percent",
+        "Average",
+        AzureScope::Primary,
+    ),
+    (
+        Signal::MemoryPercent,
+        "memory_percent",
+        "Average",
+        AzureScope::Primary,
+    ),
+    (
+        Signal::StoragePercent,
+        "storage_percent",
+        "Average",
+        AzureScope::PrimaryAndReplicas,
+    ),
+    (
+        Signal::Connections,
+        "active_connections",
+        "Average",
+        AzureScope::Primary,
+    ),
+    (
+        Signal::ReplicationLagSeconds,
+        "physical_replication_delay_in_seconds",
+        "Maximum",
+        AzureScope::Replicas,
+    ),
+    (
+        Signal::ReplicationLagBytes,
+        "physical_replication_delay_in_bytes",
+        "Maximum",
+        AzureScope::Primary,
+    ),
+];
+
+/// The row of [`AZURE_METRICS`] for `signal`: metric, aggregation and scope.
+pub fn azure_metric(signal: Signal) -> (&'static str, &'static str, AzureScope) {
+    AZURE_METRICS
+        .iter()
+        .find(|row| row.0 == signal)
+        .map(|&(_, metric, aggregation, scope)| (metric, aggregation, scope))
+        .expect("every signal has a row")
+}
+
+/// The names of the servers an alert on `signal` is rendered on, from the primary's name
+/// and the replicas' names.
+pub fn azure_alert_scopes<'a>(
+    signal: Signal,
+    server: &'a str,
+    replicas: &[&'a str],
+) -> Vec<&'a str> {
+    match azure_metric(signal).2 {
+        AzureScope::Primary => vec![server],
+        AzureScope::Replicas => replicas.to_vec(),
+        AzureScope::PrimaryAndReplicas => std::iter::once(server)
+            .chain(replicas.iter().copied())
+            .collect(),
+    }
+}
+
+/// Whether `signal` is measured on read replicas only, so that a deployment without any
+/// observes nothing (replication lag).
+pub fn needs_replicas(signal: Signal) -> bool {
+    matches!(
+        signal,
+        Signal::ReplicationLagSeconds | Signal::ReplicationLagBytes
+    )
+}
+
+/// The name of the Resource Health alert a `database_down` rule named `rule` renders on
+/// the server `scope`.
+pub fn resource_health_alert_name(scope: &str, rule: &str) -> String {
+    format!("{scope}-{rule}-health")
+}
+
 /// The name of the alert `rule` renders on one server, replica or StatefulSet: the scope
 /// first, so that the alerts of one database list together.
 pub fn alert_name(scope: &str, rule: &AlertRule) -> String {
-    format!("{scope}-{}", rule.name)
+    rule_alert_name(scope, &rule.name)
+}
+
+/// [`alert_name`] from the rule's name alone (validation reads names before the model).
+pub fn rule_alert_name(scope: &str, rule: &str) -> String {
+    format!("{scope}-{rule}")
+}
+
+/// The Azure name of action group `group` of environment `env`: the same for every target
+/// of the environment.
+pub fn action_group_resource_name(project: &str, env: &str, group: &str) -> String {
+    format!("ag-{project}-{env}-{group}")
 }
 
 /// The alerting of environment `env` of project `project`; an environment without
@@ -187,7 +311,7 @@ pub fn rules(rules: &[input::AlertRule]) -> Vec<AlertRule> {
 fn action_group(group: &input::ActionGroup, project: &str, env: &str) -> ActionGroup {
     ActionGroup {
         name: group.name.clone(),
-        resource_name: format!("ag-{project}-{env}-{}", group.name),
+        resource_name: action_group_resource_name(project, env, &group.name),
         short_name: group.short_name.clone(),
         email: group.email.clone(),
         sms: group

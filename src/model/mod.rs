@@ -23,7 +23,9 @@ pub use aks::{
     Resources, SCHEMA_COMPONENT, STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet, Toleration,
 };
 pub use alerting::{
-    ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,
+    AZURE_METRICS, ActionGroup, AlertRule, Alerting, AzureScope, Severity, Signal, SmsReceiver,
+    WebhookReceiver, action_group_resource_name, alert_name, azure_alert_scopes, azure_metric,
+    needs_replicas, resource_health_alert_name, rule_alert_name,
 };
 pub use azure::{
     Administrator, Azure, FirewallRule, HighAvailability, KeyVault, Network, PrivateEndpoint,
@@ -204,7 +206,7 @@ impl Target {
     /// Why `rule` renders no alert on this target, if so: replica lag is measured on read
     /// replicas, which an aks StatefulSet never has and a server may lack.
     pub fn unobservable(&self, rule: &AlertRule) -> Option<Unobservable> {
-        if rule.signal != Signal::ReplicationLagSeconds {
+        if !needs_replicas(rule.signal) {
             return None;
         }
         match &self.deployment {

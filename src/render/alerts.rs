@@ -4,8 +4,11 @@
 //!
 //! - Action groups belong to the environment: every target of an environment renders the
 //!   same groups under the same names, so deploying several targets is idempotent.
-//! - azure-flexible-server: one metric alert per rule on the server, and one per replica
-//!   for `replication_lag_seconds` (the metric is emitted by the replica).
+//! - azure-flexible-server: one metric alert per rule on each server that emits its
+//!   metric (`crate::model::AZURE_METRICS`: down and storage on the primary and every
+//!   replica, replication lag in bytes on the primary), and for each `database_down` rule
+//!   a Resource Health activity log alert per server, which also fires when a server stops
+//!   emitting metrics (a metric alert sees no data then, and stays silent).
 //! - aks: one managed Prometheus rule group; the PromQL lives in the template, fed with
 //!   the selectors and limits computed here.
 //!
@@ -17,8 +20,9 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 use crate::model::{
-    ActionGroup, AlertRule, DATA_VOLUME, Deployment, MetricsScrape, Model, Server, Signal,
-    StatefulSet, Target, Unobservable, alert_name,
+    ActionGroup, AlertRule, AzureScope, DATA_VOLUME, Deployment, MetricsScrape, Model, Server,
+    Signal, StatefulSet, Target, Unobservable, alert_name, azure_alert_scopes, azure_metric,
+    resource_health_alert_name,
 };
 use crate::quantity;
 use crate::render::{CommentStyle, RenderError, Templates, header};
@@ -98,16 +102,13 @@ struct AzureView {
     uses_server: bool,
     replicas: Vec<ScopeView>,
     alerts: Vec<MetricAlertView>,
+    /// Resource Health activity log alerts, one per server for each `database_down` rule.
+    health: Vec<HealthAlertView>,
 }
 
+/// A Resource Health alert: the fields every alert on a server has.
 #[derive(Debug, Serialize)]
-struct ScopeView {
-    symbol: String,
-    name: String,
-}
-
-#[derive(Debug, Serialize)]
-struct MetricAlertView {
+struct HealthAlertView {
     symbol: String,
     name: String,
     rule: RuleView,
@@ -115,6 +116,15 @@ struct MetricAlertView {
     scope: String,
     scope_name: String,
     on_replica: bool,
+}
+
+/// A metric alert: an alert on a server, and its metric criterion.
+#[derive(Debug, Serialize)]
+struct MetricAlertView {
+    #[serde(flatten)]
+    alert: HealthAlertView,
+    /// Which servers the rule's alerts watch: `primary`, `replicas` or `all`.
+    scope_kind: &'static str,
     metric: &'static str,
     aggregation: &'static str,
     operator: &'static str,
@@ -122,6 +132,12 @@ struct MetricAlertView {
     threshold: serde_json::Value,
     window: String,
     evaluation_frequency: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct ScopeView {
+    symbol: String,
+    name: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -315,20 +331,13 @@ fn action_groups(
         .collect()
 }
 
-/// Metric, aggregation and comparison of a signal on Azure (the contract's signal table).
-fn azure_metric(signal: Signal) -> (&'static str, &'static str, &'static str, &'static str) {
+/// Comparison of a signal on Azure: the availability metric fires below 1, every other
+/// metric above the rule's threshold. Metric, aggregation and scope come from the model's
+/// sourced table [`crate::model::AZURE_METRICS`].
+fn azure_operator(signal: Signal) -> (&'static str, &'static str) {
     match signal {
-        Signal::DatabaseDown => ("is_db_alive", "Minimum", "LessThan", "<"),
-        Signal::CpuPercent => ("cpu_percent", "Average", "GreaterThan", ">"),
-        Signal::MemoryPercent => ("memory_percent", "Average", "GreaterThan", ">"),
-        Signal::StoragePercent => ("storage_percent", "Average", "GreaterThan", ">"),
-        Signal::Connections => ("active_connections", "Average", "GreaterThan", ">"),
-        Signal::ReplicationLagSeconds => (
-            "physical_replication_delay_in_seconds",
-            "Maximum",
-            "GreaterThan",
-            ">",
-        ),
+        Signal::DatabaseDown => ("LessThan", "<"),
+        _ => ("GreaterThan", ">"),
     }
 }
 
@@ -342,10 +351,17 @@ fn azure_view(
         symbol: symbols.take("server".to_owned()),
         name: server.name.clone(),
     };
-    let lag_rules = target
+    let replica_names: Vec<&str> = server.replicas.iter().map(|r| r.name.as_str()).collect();
+    let rules: Vec<&AlertRule> = target
         .alert_rules()
-        .any(|r| r.signal == Signal::ReplicationLagSeconds);
-    let replicas: Vec<ScopeView> = if lag_rules {
+        .filter(|r| target.unobservable(r).is_none())
+        .collect();
+    let on_replicas = rules.iter().any(|r| {
+        azure_alert_scopes(r.signal, &server.name, &replica_names)
+            .iter()
+            .any(|s| *s != server.name)
+    });
+    let replicas: Vec<ScopeView> = if on_replicas {
         server
             .replicas
             .iter()
@@ -357,29 +373,46 @@ fn azure_view(
     } else {
         Vec::new()
     };
-    let mut alerts = Vec::new();
-    for rule in target.alert_rules() {
-        let duration = Duration::parse(&rule.duration).expect("validated duration");
-        let (metric, aggregation, operator, operator_symbol) = azure_metric(rule.signal);
-        let scopes: Vec<&ScopeView> = if rule.signal == Signal::ReplicationLagSeconds {
-            replicas.iter().collect()
+    let scope_of = |name: &str| -> &ScopeView {
+        if name == server.name {
+            &server_scope
         } else {
-            vec![&server_scope]
+            replicas
+                .iter()
+                .find(|r| r.name == name)
+                .expect("a replica of the server")
+        }
+    };
+    let mut alerts = Vec::new();
+    let mut health = Vec::new();
+    for rule in &rules {
+        let duration = Duration::parse(&rule.duration).expect("validated duration");
+        let (metric, aggregation, scope_kind) = azure_metric(rule.signal);
+        let scope_kind = match scope_kind {
+            AzureScope::Primary => "primary",
+            AzureScope::Replicas => "replicas",
+            AzureScope::PrimaryAndReplicas => "all",
         };
-        for (i, scope) in scopes.into_iter().enumerate() {
-            let on_replica = rule.signal == Signal::ReplicationLagSeconds;
+        let (operator, operator_symbol) = azure_operator(rule.signal);
+        let scopes = azure_alert_scopes(rule.signal, &server.name, &replica_names);
+        for (i, scope_name) in scopes.iter().enumerate() {
+            let scope = scope_of(scope_name);
+            let on_replica = scope.name != server.name;
             let mut parts = vec![rule.name.as_str()];
             if on_replica {
                 parts.push(&scope.name);
             }
             alerts.push(MetricAlertView {
-                symbol: symbols.take(symbol("alert", &parts)),
-                name: alert_name(&scope.name, rule),
-                rule: rule_view(rule, groups),
-                first_of_rule: i == 0,
-                scope: scope.symbol.clone(),
-                scope_name: scope.name.clone(),
-                on_replica,
+                alert: HealthAlertView {
+                    symbol: symbols.take(symbol("alert", &parts)),
+                    name: alert_name(&scope.name, rule),
+                    rule: rule_view(rule, groups),
+                    first_of_rule: i == 0,
+                    scope: scope.symbol.clone(),
+                    scope_name: scope.name.clone(),
+                    on_replica,
+                },
+                scope_kind,
                 metric,
                 aggregation,
                 operator,
@@ -392,12 +425,31 @@ fn azure_view(
                 evaluation_frequency: duration.azure_evaluation_frequency(),
             });
         }
+        if rule.signal == Signal::DatabaseDown {
+            for (i, scope_name) in scopes.iter().enumerate() {
+                let scope = scope_of(scope_name);
+                health.push(HealthAlertView {
+                    symbol: symbols.take(symbol("health", &[&rule.name, &scope.name])),
+                    name: resource_health_alert_name(&scope.name, &rule.name),
+                    rule: rule_view(rule, groups),
+                    first_of_rule: i == 0,
+                    scope: scope.symbol.clone(),
+                    scope_name: scope.name.clone(),
+                    on_replica: scope.name != server.name,
+                });
+            }
+        }
     }
     AzureView {
-        uses_server: alerts.iter().any(|a| !a.on_replica),
+        uses_server: alerts
+            .iter()
+            .map(|a| &a.alert)
+            .chain(&health)
+            .any(|a| !a.on_replica),
         server: server_scope,
         replicas,
         alerts,
+        health,
     }
 }
 

@@ -2,8 +2,8 @@
 //! or misread, reported at the value that causes it. Each rule is a named function with
 //! a bad-input test beside it.
 //!
-//! A rule on a signal a target cannot observe is not an error: `replication_lag_seconds`
-//! on a server without replicas, or on aks (the StatefulSet runs no replicas and the
+//! A rule on a signal a target cannot observe is not an error: replication lag
+//! (`replication_lag_bytes`, `replication_lag_seconds`) on a server without replicas, or on aks (the StatefulSet runs no replicas and the
 //! signal table has no Prometheus mapping), is skipped and the render says so
 //! (`render::alerts::notes`), as the contract asks.
 
@@ -27,6 +27,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     durations_are_durations(&placed, out);
     azure_windows_are_accepted(&placed, out);
     thresholds_fit_signals(&placed, out);
+    lag_in_seconds_is_not_used_on_azure(&placed, out);
     connection_thresholds_can_fire(design, &placed, out);
     rule_names_are_usable(&placed, out);
     service_rules_do_not_repeat_environment_rules(design, out);
@@ -209,6 +210,30 @@ fn thresholds_fit_signals(placed: &[Placed], out: &mut Vec<Diagnostic>) {
                     .found(above.to_string()),
             ),
             _ => {}
+        }
+    }
+}
+
+/// On azure-flexible-server, `replication_lag_seconds` could only read the replica's
+/// **Read Replica Lag** (`physical_replication_delay_in_seconds`), which Microsoft defines as
+/// the time since the last replayed transaction: it grows while the primary is idle, so the
+/// alert fires on a healthy, idle pair. `replication_lag_bytes` reads the primary's **Max
+/// Physical Replication Lag** (WAL bytes the most lagging replica has not replayed), 0 when
+/// idle. Sources: the table `crate::model::AZURE_METRICS`.
+fn lag_in_seconds_is_not_used_on_azure(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        if p.rule.signal == Signal::ReplicationLagSeconds
+            && p.platforms.contains(&Platform::AzureFlexibleServer)
+        {
+            out.push(
+                p.at(
+                    "signal",
+                    "`replication_lag_seconds` fires on an idle primary on azure-flexible-server",
+                )
+                .expected("`replication_lag_bytes` with `above` in bytes")
+                .found("`replication_lag_seconds`")
+                .hint("Azure's Read Replica Lag metric is the time since the last replayed transaction, which grows while nothing is written; the primary's physical_replication_delay_in_bytes is the WAL a replica has not replayed, 0 when idle"),
+            );
         }
     }
 }
@@ -535,11 +560,25 @@ mod tests {
     }
 
     #[test]
+    fn lag_in_seconds_is_refused_on_azure() {
+        let found = validate_example_with(
+            PROD,
+            "signal: replication_lag_bytes, above: 67108864",
+            "signal: replication_lag_seconds, above: 5",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:53:36",
+            "fires on an idle primary",
+        );
+    }
+
+    #[test]
     fn percentages_lie_between_0_and_100() {
         let found = validate_example_with(PROD, "above: 95", "above: 100");
         assert_one(&found, "environments/prod.yaml:47:64", "is a percentage");
-        let found = validate_example_with(PROD, "above: 5,", "above: -5,");
-        assert_one(&found, "environments/prod.yaml:51:68", "never negative");
+        let found = validate_example_with(PROD, "above: 67108864,", "above: -5,");
+        assert_one(&found, "environments/prod.yaml:53:66", "never negative");
     }
 
     #[test]

@@ -97,11 +97,11 @@ fn azure_environments(
 }
 
 /// One `server:` deployment of a service to an environment of this platform.
-struct AzureServer<'a> {
-    service: &'a Typed<ServiceFile>,
-    env_name: &'a str,
-    azure: &'a AzureEnvironment,
-    server: &'a ServerDeployment,
+pub(super) struct AzureServer<'a> {
+    pub(super) service: &'a Typed<ServiceFile>,
+    pub(super) env_name: &'a str,
+    pub(super) azure: &'a AzureEnvironment,
+    pub(super) server: &'a ServerDeployment,
 }
 
 impl AzureServer<'_> {
@@ -122,7 +122,8 @@ impl AzureServer<'_> {
     }
 }
 
-fn azure_servers(design: &Design) -> Vec<AzureServer<'_>> {
+/// Every `server:` deployment to an azure-flexible-server environment that has `azure:`.
+pub(super) fn azure_servers(design: &Design) -> Vec<AzureServer<'_>> {
     let mut servers = Vec::new();
     for service in &design.services {
         for (env_name, deployment) in &service.value.deployments {

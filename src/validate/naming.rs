@@ -162,6 +162,189 @@ pub(super) fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
     }
     stateful_sets_are_unique_per_environment(design, out);
     servers_are_unique_across_deployments(design, out);
+    alert_names_are_unique_per_resource_group(design, out);
+}
+
+/// What an Azure alert resource or action group is rendered for; two renders of the same
+/// thing (an environment's action group, rendered by each of its targets) may share a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AlertOwner {
+    ActionGroup {
+        env: String,
+        group: String,
+    },
+    Alert {
+        service: String,
+        env: String,
+        rule: String,
+        server: String,
+        health: bool,
+    },
+}
+
+impl AlertOwner {
+    fn describe(&self) -> String {
+        match self {
+            AlertOwner::ActionGroup { env, group } => {
+                format!("action group `{group}` of environment `{env}`")
+            }
+            AlertOwner::Alert {
+                service,
+                env,
+                rule,
+                server,
+                health,
+            } => format!(
+                "the {} of rule `{rule}` on server `{server}` (service `{service}` in `{env}`)",
+                if *health {
+                    "Resource Health alert"
+                } else {
+                    "metric alert"
+                }
+            ),
+        }
+    }
+}
+
+/// Action groups, metric alerts and Resource Health alerts are Azure resources named in
+/// their resource group: two targets (services or environments deploying to one resource
+/// group), or one target's server and replica (`<server>-<rule>` of server `a-krs` and rule
+/// `x`, and of server `a` and rule `krs-x`), that render the same name would overwrite
+/// each other's alert. Names come from the model's own functions, so they are the rendered
+/// ones; each clash is reported at the later name, once.
+fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diagnostic>) {
+    use crate::input::Platform;
+    use crate::model::{
+        Signal, action_group_resource_name, azure_alert_scopes, needs_replicas,
+        resource_health_alert_name, rule_alert_name,
+    };
+
+    let project = design.project.value.name.as_str();
+    let mut seen: BTreeMap<(String, String), AlertOwner> = BTreeMap::new();
+    let mut reported: Vec<(String, Vec<Seg>)> = Vec::new();
+    let mut claim = |rg: &str,
+                     name: String,
+                     owner: AlertOwner,
+                     file: &crate::load::SourceFile,
+                     at: Vec<Seg>,
+                     out: &mut Vec<Diagnostic>| {
+        match seen.get(&(rg.to_owned(), name.clone())) {
+            Some(first) if *first != owner => {
+                if reported.iter().any(|(f, p)| *f == file.display && *p == at) {
+                    return;
+                }
+                reported.push((file.display.clone(), at.clone()));
+                out.push(
+                    Diagnostic::new(
+                        file.display.clone(),
+                        file.root.pos_of(&at),
+                        format!(
+                            "{} is named `{name}` in resource group `{rg}`, as is {}",
+                            owner.describe(),
+                            first.describe()
+                        ),
+                    )
+                    .hint("Azure names an alert or action group once per resource group, and the second deployment would overwrite the first; rename the rule or the group"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                seen.insert((rg.to_owned(), name), owner);
+            }
+        }
+    };
+
+    let resource_group = |env: &crate::input::EnvironmentFile| -> Option<String> {
+        match env.platform {
+            Platform::AzureFlexibleServer => env.azure.as_ref().map(|a| a.resource_group.clone()),
+            Platform::Aks => env.aks.as_ref().map(|a| a.resource_group.clone()),
+        }
+    };
+    for env in &design.environments {
+        let Some(rg) = resource_group(&env.value) else {
+            continue;
+        };
+        for (i, group) in env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.action_groups.iter().enumerate())
+        {
+            claim(
+                &rg,
+                action_group_resource_name(project, &env.value.name, &group.name),
+                AlertOwner::ActionGroup {
+                    env: env.value.name.clone(),
+                    group: group.name.clone(),
+                },
+                &env.file,
+                path!["alerting", "actionGroups", i, "name"].to_vec(),
+                out,
+            );
+        }
+    }
+    let mut servers: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for deployment in super::azure::azure_servers(design) {
+        let (service, env_name, server) =
+            (deployment.service, deployment.env_name, deployment.server);
+        let rg = &deployment.azure.resource_group;
+        let Some(env) = design.environment(env_name) else {
+            continue;
+        };
+        let replicas: Vec<&str> = server.replicas.iter().map(|r| r.name.as_str()).collect();
+        // A server named by two deployments is reported by
+        // `servers_are_unique_across_deployments`; its alerts clash only because of it.
+        let names = std::iter::once(server.name.as_str()).chain(replicas.iter().copied());
+        let mut clashing = false;
+        for name in names {
+            clashing |= !servers.insert(name);
+        }
+        if clashing {
+            continue;
+        }
+        let indexed = env
+            .value
+            .alerting
+            .iter()
+            .flat_map(|a| a.rules.iter().enumerate())
+            .map(|(i, r)| (i, r, &env.file))
+            .chain(
+                service
+                    .value
+                    .alerting
+                    .iter()
+                    .flat_map(|a| a.rules.iter().enumerate())
+                    .map(|(i, r)| (i, r, &service.file)),
+            );
+        for (i, rule, file) in indexed {
+            let signal: Signal = rule.signal.into();
+            if needs_replicas(signal) && replicas.is_empty() {
+                continue; // not rendered
+            }
+            for scope in azure_alert_scopes(signal, &server.name, &replicas) {
+                let mut names = vec![(rule_alert_name(scope, &rule.name), false)];
+                if signal == Signal::DatabaseDown {
+                    names.push((resource_health_alert_name(scope, &rule.name), true));
+                }
+                for (name, health) in names {
+                    claim(
+                        rg,
+                        name,
+                        AlertOwner::Alert {
+                            service: service.value.name.clone(),
+                            env: env_name.to_owned(),
+                            rule: rule.name.clone(),
+                            server: scope.to_owned(),
+                            health,
+                        },
+                        file,
+                        path!["alerting", "rules", i, "name"].to_vec(),
+                        out,
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Two services' StatefulSets in one environment share a namespace, so their names clash.
@@ -267,6 +450,62 @@ mod tests {
         assert_eq!(clashes[0].location(), "services/payment.yaml:20:13");
     }
 
+    /// The problems of the example with a new service file `file` holding `content`, whose
+    /// message contains `containing`.
+    fn new_service_problems(file: &str, content: &str, containing: &str) -> Vec<Diagnostic> {
+        crate::validate::testing::validate_example_with_edits(&[(file, "", content)])
+            .into_iter()
+            .filter(|d| d.message.contains(containing))
+            .collect()
+    }
+
+    const KRS_SERVER_DOWN: &str = "        log_connections: \"on\"\nalerting:\n  rules:\n    - { name: krs-server-down, signal: database_down, for: 1m, severity: critical, notify: [critical] }\n";
+
+    #[test]
+    fn an_alert_name_is_one_alerts_only_in_a_resource_group() {
+        // The primary's alert of rule `krs-server-down` is named as replica krs's alert of
+        // the environment's rule `server-down`.
+        let found = crate::validate::testing::validate_example_with_edits(&[(
+            "services/auth.yaml",
+            "        log_connections: \"on\"\n",
+            KRS_SERVER_DOWN,
+        )]);
+        assert_one(
+            &found,
+            "services/auth.yaml:55:15",
+            "the metric alert of rule `krs-server-down` on server `phonebill-auth-postgresql-prod` (service `auth` in `prod`) is named `phonebill-auth-postgresql-prod-krs-server-down` in resource group `rg-phonebill-prod`, as is the metric alert of rule `server-down` on server `phonebill-auth-postgresql-prod-krs`",
+        );
+
+        // Two services in one resource group: payment's server `…-prod-cpu` with rule
+        // `overload` renders auth's `cpu-overload` alert name.
+        let payment = include_str!("../../inputs/services/auth.yaml")
+            .replacen("name: auth\n", "name: payment\n", 1)
+            .replace("phonebill_auth", "phonebill_payment")
+            .replace(
+                "phonebill-auth-postgresql-prod-kr",
+                "phonebill-payment-postgresql-prod-kr",
+            )
+            .replace(
+                "name: phonebill-auth-postgresql-prod\n",
+                "name: phonebill-auth-postgresql-prod-cpu\n",
+            )
+            + "alerting:\n  rules:\n    - { name: overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n";
+        let clashes = new_service_problems(
+            "services/payment.yaml",
+            &payment,
+            "in resource group `rg-phonebill-prod`",
+        );
+        assert_eq!(clashes.len(), 1, "{clashes:#?}");
+        assert!(
+            clashes[0]
+                .message
+                .contains("`phonebill-auth-postgresql-prod-cpu-overload`")
+                && clashes[0].message.contains("service `auth` in `prod`"),
+            "{clashes:#?}"
+        );
+        assert_eq!(clashes[0].location(), "services/payment.yaml:55:15");
+    }
+
     #[test]
     fn a_name_must_match_its_file() {
         let found = validate_example_with("services/auth.yaml", "name: auth", "name: authn");
@@ -331,16 +570,8 @@ mod tests {
         let twin = std::fs::read_to_string(example)
             .unwrap()
             .replace("name: bill-inquiry\n", "name: bill-twin\n");
-        let found = crate::validate::testing::validate_example_with_edits(&[(
-            "services/bill-twin.yaml",
-            "",
-            &twin,
-        )]);
-        let clash: Vec<_> = found
-            .iter()
-            .filter(|d| d.message.contains("StatefulSet"))
-            .collect();
-        assert_eq!(clash.len(), 1, "{found:#?}");
+        let clash = new_service_problems("services/bill-twin.yaml", &twin, "StatefulSet");
+        assert_eq!(clash.len(), 1, "{clash:#?}");
         assert_eq!(clash[0].location(), "services/bill-twin.yaml:28:13");
         assert!(
             clash[0].message.contains(

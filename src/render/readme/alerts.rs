@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::model::{AlertRule, Deployment, Signal, Target, Unobservable};
+use crate::model::{AlertRule, AzureScope, Deployment, Signal, Target, Unobservable, azure_metric};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AlertsView {
@@ -41,8 +41,12 @@ struct RuleView {
     notify_ids: Vec<String>,
     /// Why nothing is rendered for this rule on this target, if so.
     skipped: Option<&'static str>,
-    /// Watches each replica rather than the primary.
-    on_replicas: bool,
+    /// Which servers it watches on Azure (empty on aks): `on the primary`, `on each
+    /// replica`, `on the primary and each replica`.
+    scope: &'static str,
+    /// Metric alerts it renders on this target (a `database_down` rule also renders as
+    /// many Resource Health alerts, not counted here).
+    alerts: usize,
 }
 
 fn condition(rule: &AlertRule) -> String {
@@ -61,6 +65,7 @@ fn condition(rule: &AlertRule) -> String {
         Signal::StoragePercent => format!("storage above {above} %"),
         Signal::Connections => format!("more than {above} connections"),
         Signal::ReplicationLagSeconds => format!("replica lag above {above} s"),
+        Signal::ReplicationLagBytes => format!("replica lag above {above} bytes"),
     }
 }
 
@@ -103,7 +108,16 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
         .alert_rules()
         .enumerate()
         .map(|(i, rule)| {
-            let lag = rule.signal == Signal::ReplicationLagSeconds;
+            let (scope, servers) = match azure_metric(rule.signal).2 {
+                _ if aks => ("", 1),
+                AzureScope::Primary => ("on the primary", 1),
+                AzureScope::Replicas => ("on each replica", replicas),
+                AzureScope::PrimaryAndReplicas => ("on the primary and each replica", 1 + replicas),
+            };
+            let mut condition = condition(rule);
+            if !aks && rule.signal == Signal::DatabaseDown {
+                condition.push_str(", or Resource Health Unavailable, Degraded or Unknown");
+            }
             let skipped = target.unobservable(rule).map(|why| match why {
                 Unobservable::NoReplicasOnAks => "no replicas on aks",
                 Unobservable::ServerWithoutReplicas => "this server has no replicas",
@@ -112,7 +126,7 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
                 id: format!("rule{}", i + 1),
                 name: rule.name.clone(),
                 signal: rule.signal.as_str(),
-                condition: condition(rule),
+                condition,
                 duration: rule.duration.clone(),
                 severity: rule.severity.as_str(),
                 azure_severity: rule.severity.azure_level(),
@@ -123,7 +137,8 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
                     .collect(),
                 notify: rule.notify.clone(),
                 skipped,
-                on_replicas: lag && !aks,
+                scope,
+                alerts: servers,
             }
         })
         .collect();
@@ -138,7 +153,7 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
     let alert_count = rules
         .iter()
         .filter(|r| r.skipped.is_none())
-        .map(|r| if r.on_replicas { replicas } else { 1 })
+        .map(|r| r.alerts)
         .sum();
     AlertsView {
         groups,
