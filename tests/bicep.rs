@@ -152,6 +152,47 @@ fn the_variants_render_what_their_inputs_ask_for() {
     );
 }
 
+/// Issue 19: the host names are made from the server names, not read from
+/// `properties.fullyQualifiedDomainName`, which Azure intermittently leaves out right after
+/// creation; the Entra administrators wait for the server parameters, as AVM orders them
+/// (Azure/bicep-registry-modules#3355), and come before the database.
+#[test]
+fn outputs_are_deterministic_and_the_entra_administrators_come_late() {
+    let out = tools::render_example();
+    let main = std::fs::read_to_string(out.path().join("prod/auth/bicep/main.bicep")).unwrap();
+    let code = main.lines().filter(|l| !l.trim_start().starts_with("//"));
+    for line in code {
+        assert!(!line.contains("fullyQualifiedDomainName"), "{line}");
+    }
+    for host in [
+        "output serverFqdn string = 'phonebill-auth-postgresql-prod.postgres.database.azure.com'",
+        "  'phonebill-auth-postgresql-prod-krs.postgres.database.azure.com'\n",
+        "  'phonebill-auth-postgresql-prod-krc.postgres.database.azure.com'\n",
+    ] {
+        assert!(main.contains(host), "no {host} in\n{main}");
+    }
+    let at = |what: &str| {
+        main.find(what)
+            .unwrap_or_else(|| panic!("no {what} in\n{main}"))
+    };
+    let admin = at("flexibleServers/administrators@");
+    let last_configuration = main.rfind("flexibleServers/configurations@").unwrap();
+    assert!(last_configuration < admin, "{main}");
+    assert!(admin < at("flexibleServers/databases@"), "{main}");
+    let admin_body = &main[admin..];
+    let admin_body = &admin_body[..admin_body.find("\n}\n").unwrap()];
+    assert!(
+        admin_body.contains("dependsOn: [\n    configuration_"),
+        "{admin_body}"
+    );
+    let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
+    assert!(
+        readme.contains("AadAuthOperationCannotBePerformedWhenServerIsNotAccessible")
+            && readme.contains("run the same command again"),
+        "{readme}"
+    );
+}
+
 #[test]
 fn the_example_renders_bicep_for_every_flexible_server_target() {
     let out = tools::render_example();

@@ -122,7 +122,9 @@ pub struct Administrator {
 pub struct Server {
     /// Server name.
     pub name: String,
-    /// Host name clients connect to.
+    /// Host name clients connect to: the name under [`azure_facts::SERVER_DOMAIN`]. The
+    /// Bicep outputs it from here rather than reading `properties.fullyQualifiedDomainName`,
+    /// which Azure intermittently leaves out right after creation.
     pub fqdn: String,
     /// PostgreSQL major version.
     pub version: String,
@@ -193,6 +195,8 @@ pub struct HighAvailability {
 pub struct Replica {
     /// Replica server name.
     pub name: String,
+    /// Host name of the replica, made like the primary's.
+    pub fqdn: String,
     /// Azure region.
     pub location: String,
     /// Whether the region differs from the primary's.
@@ -309,7 +313,7 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     let parameters = scalars(&server.parameters);
     Server {
         name: server.name.clone(),
-        fqdn: format!("{}.{}", server.name, azure_facts::SERVER_DOMAIN),
+        fqdn: host_name(&server.name),
         version: server.version.clone(),
         sku: server.sku.clone(),
         tier: server.tier.as_str(),
@@ -343,6 +347,13 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     }
 }
 
+/// The host name of server `name`. ARM's `environment().suffixes` has no PostgreSQL entry
+/// (MicrosoftDocs/azure-docs `articles/azure-resource-manager/bicep/bicep-functions-deployment.md`,
+/// `environment()`), so the domain comes from the facts table.
+fn host_name(name: &str) -> String {
+    format!("{name}.{}", azure_facts::SERVER_DOMAIN)
+}
+
 fn storage(storage: &input::ServerStorage) -> Storage {
     let storage_type = storage.storage_type.unwrap_or(DEFAULT_STORAGE_TYPE);
     let premium_v2 = storage_type == StorageType::PremiumV2Lrs;
@@ -361,6 +372,7 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
     let other_region = replica.location != scope.azure.location;
     Replica {
         name: replica.name.clone(),
+        fqdn: host_name(&replica.name),
         location: replica.location.clone(),
         other_region,
         tier: replica_tier(replica, primary).as_str(),

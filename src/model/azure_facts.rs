@@ -477,6 +477,18 @@ pub fn is_reserved_admin_login(login: &str) -> bool {
 /// or `[n1].[n2].postgres.database.azure.com`); `[name]` must not equal a server name".
 pub const SERVER_DOMAIN: &str = "postgres.database.azure.com";
 
+/// The longest name of an ARM deployment (`az deployment group create -n`).
+///
+/// Source: Azure/bicep-types-az `generated/resources/microsoft.resources/2024-07-01/types.md`,
+/// `Microsoft.Resources/deployments@2024-07-01`: `name: string {minLength: 1, maxLength: 64,
+/// pattern: "^[-\w\._\(\)]+$"}` (letters, digits, `_`, `-`, `.`, `(` and `)`).
+pub const DEPLOYMENT_NAME_MAX: usize = 64;
+
+/// Whether `c` may appear in an ARM deployment name (same source as [`DEPLOYMENT_NAME_MAX`]).
+pub fn is_deployment_name_char(c: char) -> bool {
+    c.is_alphanumeric() || "-_.()".contains(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
