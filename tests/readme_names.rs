@@ -30,11 +30,19 @@ fn examples() -> Vec<(&'static str, Vec<Edit>)> {
             )],
         ),
         (
-            "public access with a private endpoint",
+            "public access with a firewall rule",
             vec![(
                 "environments/prod.yaml",
                 PRIVATE_NETWORK,
-                "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n",
+                "    access: public\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
+            )],
+        ),
+        (
+            "private endpoints only",
+            vec![(
+                "environments/prod.yaml",
+                PRIVATE_NETWORK,
+                "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n    privateEndpointDnsZone: { resourceGroup: rg-dns }\n",
             )],
         ),
     ]

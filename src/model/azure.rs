@@ -73,8 +73,30 @@ pub struct Network {
     pub clients: Vec<Subnet>,
     /// Firewall rules; none on private access, where they cannot exist.
     pub firewall_rules: Vec<FirewallRule>,
-    /// Private endpoints; none on private access, where they cannot exist.
+    /// Private endpoints; none on private access, where they cannot exist. With them the
+    /// server's public network access is off.
     pub private_endpoints: Vec<PrivateEndpoint>,
+    /// The existing `privatelink.` zone of the private endpoints' DNS zone groups.
+    pub private_endpoint_dns_zone: Option<DnsZoneRef>,
+}
+
+/// An existing private DNS zone, possibly in another subscription.
+#[derive(Debug, Clone)]
+pub struct DnsZoneRef {
+    /// Zone name.
+    pub name: &'static str,
+    /// Resource group of the zone.
+    pub resource_group: String,
+    /// Subscription of the zone, when it is not the deployment's.
+    pub subscription_id: Option<String>,
+}
+
+impl Network {
+    /// Private-endpoint-only: public access with private endpoints, which turns public
+    /// network access off.
+    pub fn private_endpoints_only(&self) -> bool {
+        !self.private && !self.private_endpoints.is_empty()
+    }
 }
 
 /// A subnet.
@@ -292,6 +314,15 @@ fn network(network: &input::AzureNetwork) -> Network {
                 subnet: p.subnet.clone(),
             })
             .collect(),
+        private_endpoint_dns_zone: network
+            .private_endpoint_dns_zone
+            .as_ref()
+            .filter(|_| !private)
+            .map(|z| DnsZoneRef {
+                name: azure_facts::PRIVATE_ENDPOINT_DNS_ZONE,
+                resource_group: z.resource_group.clone(),
+                subscription_id: z.subscription_id.clone(),
+            }),
     }
 }
 

@@ -26,8 +26,8 @@ pub use alerting::{
     ActionGroup, AlertRule, Alerting, Severity, Signal, SmsReceiver, WebhookReceiver, alert_name,
 };
 pub use azure::{
-    Administrator, Azure, FirewallRule, HighAvailability, KeyVault, Network, PrivateEndpoint,
-    Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
+    Administrator, Azure, DnsZoneRef, FirewallRule, HighAvailability, KeyVault, Network,
+    PrivateEndpoint, Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
 };
 pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};

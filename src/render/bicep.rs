@@ -24,6 +24,8 @@ struct BicepView {
     firewall_rules: Vec<FirewallRuleView>,
     private_endpoints: Vec<PrivateEndpointView>,
     endpoint_vnet: Option<ResourceRefView>,
+    /// The existing `privatelink.` zone of the private endpoints' DNS zone groups.
+    endpoint_dns_zone: Option<DnsZoneView>,
     server: ServerView,
     administrators: Vec<AdministratorView>,
     database: DatabaseView,
@@ -87,9 +89,17 @@ struct FirewallRuleView {
 }
 
 #[derive(Debug, Serialize)]
+struct DnsZoneView {
+    name: String,
+    resource_group: String,
+    subscription_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
 struct PrivateEndpointView {
     symbol: String,
     subnet_symbol: String,
+    zone_group_symbol: String,
     name: String,
     subnet: String,
 }
@@ -474,11 +484,21 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             .map(|pe| PrivateEndpointView {
                 symbol: symbol("privateEndpoint", &pe.name),
                 subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+                zone_group_symbol: symbol("privateEndpointDnsZoneGroup", &pe.name),
                 name: pe.name.clone(),
                 subnet: pe.subnet.clone(),
             })
             .collect(),
         endpoint_vnet,
+        endpoint_dns_zone: network
+            .private_endpoint_dns_zone
+            .as_ref()
+            .filter(|_| network.private_endpoints_only())
+            .map(|z| DnsZoneView {
+                name: z.name.to_owned(),
+                resource_group: z.resource_group.clone(),
+                subscription_id: z.subscription_id.clone(),
+            }),
         server: server_view(server),
         administrators,
         database,
