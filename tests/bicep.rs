@@ -162,6 +162,10 @@ fn the_variants_render_what_their_inputs_ask_for() {
     }
     let readme = std::fs::read_to_string(endpoints.path().join("prod/auth/README.md")).unwrap();
     assert!(readme.contains("public access off"), "{readme}");
+    assert!(
+        readme.contains("the read replicas get\n  no private endpoint of their own"),
+        "{readme}"
+    );
 
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();
