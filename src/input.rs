@@ -209,9 +209,23 @@ pub struct AzureNetwork {
     /// Firewall rules (public access only).
     #[serde(default)]
     pub firewall_rules: Vec<FirewallRule>,
-    /// Private endpoints (public access only; VNet-integrated servers cannot have them).
+    /// Private endpoints (public access only; VNet-integrated servers cannot have them). With
+    /// them, public network access is turned off and firewall rules are refused.
     #[serde(default)]
     pub private_endpoints: Vec<PrivateEndpoint>,
+    /// The existing `privatelink.postgres.database.azure.com` zone the private endpoints'
+    /// DNS zone groups write to (required with `privateEndpoints`).
+    pub private_endpoint_dns_zone: Option<PrivateEndpointDnsZone>,
+}
+
+/// Where the existing `privatelink.postgres.database.azure.com` zone lives.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrivateEndpointDnsZone {
+    /// Resource group of the zone.
+    pub resource_group: String,
+    /// Subscription of the zone, when it is not the deployment's.
+    pub subscription_id: Option<String>,
 }
 
 /// Network access mode.

@@ -51,14 +51,14 @@ fn render_variant(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
 
 const PRIVATE_NETWORK: &str = "    access: private            # VNet integration; \"public\" would allow firewall rules instead\n    virtualNetwork:            # existing VNet, referenced and not created\n      name: phonebill-vnet-prod\n      resourceGroup: rg-phonebill-prod\n    delegatedSubnet:\n      name: database-subnet\n      addressPrefix: 10.0.2.0/24\n    privateDnsZone: phonebill-prod.private.postgres.database.azure.com\n";
 
-/// Public access with a firewall rule and a private endpoint, Premium SSD v2 storage and a
-/// Key Vault in a named subscription.
+/// Public access with a firewall rule, Premium SSD v2 storage and a Key Vault in a named
+/// subscription.
 fn public_variant() -> tempfile::TempDir {
     render_variant(&[
         (
             "environments/prod.yaml",
             PRIVATE_NETWORK,
-            "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n",
+            "    access: public\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
         ),
         (
             "environments/prod.yaml",
@@ -71,6 +71,16 @@ fn public_variant() -> tempfile::TempDir {
             "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125",
         ),
     ])
+}
+
+/// Private-endpoint-only: public access with two private endpoints and their DNS zone in
+/// another subscription.
+fn private_endpoint_variant() -> tempfile::TempDir {
+    render_variant(&[(
+        "environments/prod.yaml",
+        PRIVATE_NETWORK,
+        "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n      - { name: pe-phonebill-auth-hub, subnet: hub-subnet }\n    privateEndpointDnsZone: { resourceGroup: rg-dns, subscriptionId: 00000000-0000-0000-0000-000000000002 }\n",
+    )])
 }
 
 /// Private access with the cross-region replica in a subnet named in the inputs, Entra only,
@@ -101,7 +111,6 @@ fn the_variants_render_what_their_inputs_ask_for() {
     let main = std::fs::read_to_string(public.path().join("prod/auth/bicep/main.bicep")).unwrap();
     for wanted in [
         "'AllowAKSSubnet'",
-        "'Microsoft.Network/privateEndpoints@2024-05-01'",
         "publicNetworkAccess: 'Enabled'",
         "type: 'PremiumV2_LRS'",
         "iops: 3000",
@@ -112,6 +121,7 @@ fn the_variants_render_what_their_inputs_ask_for() {
     for unwanted in [
         "delegatedSubnetResourceId",
         "privateDnsZone",
+        "privateEndpoints@",
         "tier: 'P30'",
         "autoGrow",
     ] {
@@ -133,6 +143,30 @@ fn the_variants_render_what_their_inputs_ask_for() {
     );
     assert!(!alerts.contains("AZURE_SUBSCRIPTION_ID"), "{alerts}");
 
+    // Issue 19: private endpoints turn public access off, and each gets a DNS zone group on
+    // the privatelink zone the design names.
+    let endpoints = private_endpoint_variant();
+    let main =
+        std::fs::read_to_string(endpoints.path().join("prod/auth/bicep/main.bicep")).unwrap();
+    for wanted in [
+        "publicNetworkAccess: 'Disabled'",
+        "'Microsoft.Network/privateDnsZones@2024-06-01' existing = {\n  name: 'privatelink.postgres.database.azure.com'\n  scope: resourceGroup('00000000-0000-0000-0000-000000000002', 'rg-dns')",
+        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_pe_phonebill_auth\n  name: 'default'",
+        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_pe_phonebill_auth_hub\n  name: 'default'",
+        "privateDnsZoneId: privateEndpointDnsZone.id",
+    ] {
+        assert!(main.contains(wanted), "no {wanted} in\n{main}");
+    }
+    for unwanted in ["publicNetworkAccess: 'Enabled'", "firewallRules@"] {
+        assert!(!main.contains(unwanted), "{unwanted} in\n{main}");
+    }
+    let readme = std::fs::read_to_string(endpoints.path().join("prod/auth/README.md")).unwrap();
+    assert!(readme.contains("public access off"), "{readme}");
+    assert!(
+        readme.contains("the read replicas get\n  no private endpoint of their own"),
+        "{readme}"
+    );
+
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();
     assert!(main.contains("name: 'phonebill-vnet-dr'"), "{main}");
@@ -152,6 +186,47 @@ fn the_variants_render_what_their_inputs_ask_for() {
     );
 }
 
+/// Issue 19: the host names are made from the server names, not read from
+/// `properties.fullyQualifiedDomainName`, which Azure intermittently leaves out right after
+/// creation; the Entra administrators wait for the server parameters, as AVM orders them
+/// (Azure/bicep-registry-modules#3355), and come before the database.
+#[test]
+fn outputs_are_deterministic_and_the_entra_administrators_come_late() {
+    let out = tools::render_example();
+    let main = std::fs::read_to_string(out.path().join("prod/auth/bicep/main.bicep")).unwrap();
+    let code = main.lines().filter(|l| !l.trim_start().starts_with("//"));
+    for line in code {
+        assert!(!line.contains("fullyQualifiedDomainName"), "{line}");
+    }
+    for host in [
+        "output serverFqdn string = 'phonebill-auth-postgresql-prod.postgres.database.azure.com'",
+        "  'phonebill-auth-postgresql-prod-krs.postgres.database.azure.com'\n",
+        "  'phonebill-auth-postgresql-prod-krc.postgres.database.azure.com'\n",
+    ] {
+        assert!(main.contains(host), "no {host} in\n{main}");
+    }
+    let at = |what: &str| {
+        main.find(what)
+            .unwrap_or_else(|| panic!("no {what} in\n{main}"))
+    };
+    let admin = at("flexibleServers/administrators@");
+    let last_configuration = main.rfind("flexibleServers/configurations@").unwrap();
+    assert!(last_configuration < admin, "{main}");
+    assert!(admin < at("flexibleServers/databases@"), "{main}");
+    let admin_body = &main[admin..];
+    let admin_body = &admin_body[..admin_body.find("\n}\n").unwrap()];
+    assert!(
+        admin_body.contains("dependsOn: [\n    configuration_"),
+        "{admin_body}"
+    );
+    let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
+    assert!(
+        readme.contains("AadAuthOperationCannotBePerformedWhenServerIsNotAccessible")
+            && readme.contains("run the same command again"),
+        "{readme}"
+    );
+}
+
 #[test]
 fn the_example_renders_bicep_for_every_flexible_server_target() {
     let out = tools::render_example();
@@ -167,13 +242,14 @@ fn every_bicep_folder_type_checks_against_azure_type_data() {
     let outs = [
         tools::render_example(),
         public_variant(),
+        private_endpoint_variant(),
         named_replica_subnet_variant(),
     ];
     let folders: Vec<PathBuf> = outs
         .iter()
         .flat_map(|out| bicep_folders(out.path()))
         .collect();
-    assert_eq!(folders.len(), 3);
+    assert_eq!(folders.len(), 4);
     for folder in folders {
         let run = tools::bicep_typecheck()
             .arg("--strict-types")
@@ -200,13 +276,14 @@ fn every_bicep_file_parses_with_checkovs_pycep() {
     let outs = [
         tools::render_example(),
         public_variant(),
+        private_endpoint_variant(),
         named_replica_subnet_variant(),
     ];
     let files: Vec<PathBuf> = outs
         .iter()
         .flat_map(|out| bicep_files(out.path()))
         .collect();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
     let script = "import sys\nfrom pathlib import Path\nfrom pycep import BicepParser\nfor f in sys.argv[1:]:\n    BicepParser().parse(file_path=Path(f))\n    print('parsed', f)\n";
     let run = Command::new(tools::venv_bin("python"))
         .arg("-c")

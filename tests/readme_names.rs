@@ -33,11 +33,19 @@ fn examples() -> Vec<(&'static str, Vec<Edit>)> {
             )],
         ),
         (
-            "public access with a private endpoint",
+            "public access with a firewall rule",
             vec![(
                 "environments/prod.yaml",
                 PRIVATE_NETWORK,
-                "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n",
+                "    access: public\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
+            )],
+        ),
+        (
+            "private endpoints only",
+            vec![(
+                "environments/prod.yaml",
+                PRIVATE_NETWORK,
+                "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n    privateEndpointDnsZone: { resourceGroup: rg-dns }\n",
             )],
         ),
     ]
@@ -428,5 +436,86 @@ fn a_readme_row_naming_nothing_deployed_is_found() {
             found.iter().any(|m| m.contains("`renamed`")),
             "{kind:?} `{name}` renamed in the README went unnoticed: {found:?}"
         );
+    }
+}
+
+/// The `-n` of every `az deployment group create` line of `text`, with the template file
+/// the line deploys (`None` for a line without `-n`).
+fn deployment_commands(text: &str) -> Vec<(String, Option<String>)> {
+    text.lines()
+        .filter_map(|line| {
+            let at = line.find("az deployment group create")?;
+            let words: Vec<&str> = line[at..].split_whitespace().collect();
+            let flag = |f: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == f)
+                    .and_then(|i| words.get(i + 1))
+                    .map(|w| w.to_string())
+            };
+            Some((flag("-f").unwrap_or_default(), flag("-n")))
+        })
+        .collect()
+}
+
+/// Issue 19: without `-n` a deployment is named after its template file (`main`, `alerts`),
+/// so targets sharing a resource group overwrite each other's deployment records or fail
+/// with `DeploymentActive`. Every command names its deployment as the model does, within
+/// ARM's rule (1–64 of `-\w._()`), and no two targets of one resource group share a name.
+#[test]
+fn every_arm_deployment_has_a_name_of_its_own_in_its_resource_group() {
+    for (example, edits) in examples() {
+        let (model, files) = render(&edits);
+        let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+        for target in &model.targets {
+            let readme = &files[&format!("{}/README.md", target.dir())];
+            let commands = deployment_commands(readme);
+            let wanted = usize::from(target.arm_deployments.main.is_some()) + 1;
+            assert_eq!(
+                commands.len(),
+                wanted,
+                "{example}: {}: {commands:?}",
+                target.dir()
+            );
+            for (file, name) in commands {
+                let name = name.unwrap_or_else(|| {
+                    panic!(
+                        "{example}: {}: no -n on the deployment of {file}",
+                        target.dir()
+                    )
+                });
+                let expected = if file.ends_with("main.bicep") {
+                    target.arm_deployments.main.clone().unwrap()
+                } else {
+                    target.arm_deployments.alerts.clone()
+                };
+                assert_eq!(name, expected, "{example}: {}", target.dir());
+                assert!(
+                    (1..=64).contains(&name.len())
+                        && name
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || "-_.()".contains(c)),
+                    "{name}"
+                );
+                let key = (target.arm_deployments.resource_group.to_lowercase(), name);
+                if let Some(other) = seen.insert(key.clone(), target.dir()) {
+                    panic!("{example}: {key:?} is used by {other} and {}", target.dir());
+                }
+            }
+            // The comment of each Bicep file names the same deployment.
+            for (path, name) in [
+                ("bicep/main.bicep", target.arm_deployments.main.as_ref()),
+                ("alerts/alerts.bicep", Some(&target.arm_deployments.alerts)),
+            ] {
+                let (Some(text), Some(name)) =
+                    (files.get(&format!("{}/{path}", target.dir())), name)
+                else {
+                    continue;
+                };
+                for (_, found) in deployment_commands(text) {
+                    assert_eq!(found.as_ref(), Some(name), "{example}: {path}");
+                }
+            }
+        }
     }
 }

@@ -73,8 +73,30 @@ pub struct Network {
     pub clients: Vec<Subnet>,
     /// Firewall rules; none on private access, where they cannot exist.
     pub firewall_rules: Vec<FirewallRule>,
-    /// Private endpoints; none on private access, where they cannot exist.
+    /// Private endpoints; none on private access, where they cannot exist. With them the
+    /// server's public network access is off.
     pub private_endpoints: Vec<PrivateEndpoint>,
+    /// The existing `privatelink.` zone of the private endpoints' DNS zone groups.
+    pub private_endpoint_dns_zone: Option<DnsZoneRef>,
+}
+
+/// An existing private DNS zone, possibly in another subscription.
+#[derive(Debug, Clone)]
+pub struct DnsZoneRef {
+    /// Zone name.
+    pub name: &'static str,
+    /// Resource group of the zone.
+    pub resource_group: String,
+    /// Subscription of the zone, when it is not the deployment's.
+    pub subscription_id: Option<String>,
+}
+
+impl Network {
+    /// Private-endpoint-only: public access with private endpoints, which turns public
+    /// network access off.
+    pub fn private_endpoints_only(&self) -> bool {
+        !self.private && !self.private_endpoints.is_empty()
+    }
 }
 
 /// A subnet.
@@ -122,7 +144,9 @@ pub struct Administrator {
 pub struct Server {
     /// Server name.
     pub name: String,
-    /// Host name clients connect to.
+    /// Host name clients connect to: the name under [`azure_facts::SERVER_DOMAIN`]. The
+    /// Bicep outputs it from here rather than reading `properties.fullyQualifiedDomainName`,
+    /// which Azure intermittently leaves out right after creation.
     pub fqdn: String,
     /// PostgreSQL major version.
     pub version: String,
@@ -193,6 +217,8 @@ pub struct HighAvailability {
 pub struct Replica {
     /// Replica server name.
     pub name: String,
+    /// Host name of the replica, made like the primary's.
+    pub fqdn: String,
     /// Azure region.
     pub location: String,
     /// Whether the region differs from the primary's.
@@ -288,6 +314,15 @@ fn network(network: &input::AzureNetwork) -> Network {
                 subnet: p.subnet.clone(),
             })
             .collect(),
+        private_endpoint_dns_zone: network
+            .private_endpoint_dns_zone
+            .as_ref()
+            .filter(|_| !private)
+            .map(|z| DnsZoneRef {
+                name: azure_facts::PRIVATE_ENDPOINT_DNS_ZONE,
+                resource_group: z.resource_group.clone(),
+                subscription_id: z.subscription_id.clone(),
+            }),
     }
 }
 
@@ -309,7 +344,7 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     let parameters = scalars(&server.parameters);
     Server {
         name: server.name.clone(),
-        fqdn: format!("{}.{}", server.name, azure_facts::SERVER_DOMAIN),
+        fqdn: host_name(&server.name),
         version: server.version.clone(),
         sku: server.sku.clone(),
         tier: server.tier.as_str(),
@@ -343,6 +378,13 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     }
 }
 
+/// The host name of server `name`. ARM's `environment().suffixes` has no PostgreSQL entry
+/// (MicrosoftDocs/azure-docs `articles/azure-resource-manager/bicep/bicep-functions-deployment.md`,
+/// `environment()`), so the domain comes from the facts table.
+fn host_name(name: &str) -> String {
+    format!("{name}.{}", azure_facts::SERVER_DOMAIN)
+}
+
 fn storage(storage: &input::ServerStorage) -> Storage {
     let storage_type = storage.storage_type.unwrap_or(DEFAULT_STORAGE_TYPE);
     let premium_v2 = storage_type == StorageType::PremiumV2Lrs;
@@ -361,6 +403,7 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
     let other_region = replica.location != scope.azure.location;
     Replica {
         name: replica.name.clone(),
+        fqdn: host_name(&replica.name),
         location: replica.location.clone(),
         other_region,
         tier: replica_tier(replica, primary).as_str(),

@@ -477,6 +477,29 @@ pub fn is_reserved_admin_login(login: &str) -> bool {
 /// or `[n1].[n2].postgres.database.azure.com`); `[name]` must not equal a server name".
 pub const SERVER_DOMAIN: &str = "postgres.database.azure.com";
 
+/// The private DNS zone of Flexible Server private endpoints, and their group ID.
+///
+/// Source: Microsoft Learn, "Private Link for Azure Database for PostgreSQL flexible server"
+/// (`concepts-networking-private-link.md`, summarised in §3 of `facts-azure.md` in the
+/// reference data folder): sub-resource `postgresqlServer`, zone
+/// `privatelink.postgres.database.azure.com`, the only name DNS auto-configuration works with;
+/// Azure Verified Modules' private endpoint module writes it through a DNS zone group named
+/// `default` whose config is named after the zone
+/// (Azure/bicep-registry-modules `avm/res/network/private-endpoint/private-dns-zone-group/main.bicep`).
+pub const PRIVATE_ENDPOINT_DNS_ZONE: &str = "privatelink.postgres.database.azure.com";
+
+/// The longest name of an ARM deployment (`az deployment group create -n`).
+///
+/// Source: Azure/bicep-types-az `generated/resources/microsoft.resources/2024-07-01/types.md`,
+/// `Microsoft.Resources/deployments@2024-07-01`: `name: string {minLength: 1, maxLength: 64,
+/// pattern: "^[-\w\._\(\)]+$"}` (letters, digits, `_`, `-`, `.`, `(` and `)`).
+pub const DEPLOYMENT_NAME_MAX: usize = 64;
+
+/// Whether `c` may appear in an ARM deployment name (same source as [`DEPLOYMENT_NAME_MAX`]).
+pub fn is_deployment_name_char(c: char) -> bool {
+    c.is_alphanumeric() || "-_.()".contains(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

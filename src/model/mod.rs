@@ -28,8 +28,8 @@ pub use alerting::{
     needs_replicas, resource_health_alert_name, rule_alert_name,
 };
 pub use azure::{
-    Administrator, Azure, FirewallRule, HighAvailability, KeyVault, Network, PrivateEndpoint,
-    Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
+    Administrator, Azure, DnsZoneRef, FirewallRule, HighAvailability, KeyVault, Network,
+    PrivateEndpoint, Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
 };
 pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};
@@ -162,6 +162,59 @@ pub struct Target {
     pub service: Arc<Service>,
     /// The deployment.
     pub deployment: Deployment,
+    /// The ARM deployments of the install plan.
+    pub arm_deployments: ArmDeployments,
+}
+
+/// The ARM deployments (`az deployment group create -n <name>`) of a target. Without `-n`
+/// the name is the template's file name (`main`, `alerts`), so two targets deploying to one
+/// resource group would overwrite each other's deployment history, or fail with
+/// `DeploymentActive` while the other runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmDeployments {
+    /// Resource group the deployments go to.
+    pub resource_group: String,
+    /// Name of the deployment of `bicep/main.bicep` (azure-flexible-server only).
+    pub main: Option<String>,
+    /// Name of the deployment of `alerts/alerts.bicep`.
+    pub alerts: String,
+}
+
+/// The kinds of ARM deployment a target has, as the last part of their names.
+pub const ARM_DEPLOYMENT_KINDS: [&str; 2] = ["main", "alerts"];
+
+/// The name of a target's ARM deployment of `kind` (`main`, `alerts`):
+/// `<service>-<env>-<kind>`, with `<service>-<env>` cut (and stripped of a trailing `-`) so
+/// that the whole fits [`azure_facts::DEPLOYMENT_NAME_MAX`] for every kind. Service and
+/// environment names are DNS labels, so every character is one ARM accepts.
+pub fn arm_deployment_name(service: &str, env: &str, kind: &str) -> String {
+    let longest_kind = ARM_DEPLOYMENT_KINDS
+        .iter()
+        .map(|k| k.len())
+        .max()
+        .unwrap_or(0);
+    let room = azure_facts::DEPLOYMENT_NAME_MAX - 1 - longest_kind;
+    let stem: String = format!("{service}-{env}").chars().take(room).collect();
+    format!("{}-{kind}", stem.trim_end_matches('-'))
+}
+
+impl ArmDeployments {
+    /// The deployments of `service` in `env`.
+    pub fn of(service: &str, env: &Environment) -> ArmDeployments {
+        let (resource_group, main) = match (&env.aks, &env.azure) {
+            (_, Some(azure)) => (
+                azure.resource_group.clone(),
+                Some(arm_deployment_name(service, &env.name, "main")),
+            ),
+            (Some(aks), None) => (aks.resource_group.clone(), None),
+            (None, None) => unreachable!("validation checks the platform section"),
+        };
+        ArmDeployments {
+            resource_group,
+            main,
+            alerts: arm_deployment_name(service, &env.name, "alerts"),
+        }
+    }
 }
 
 impl Target {
@@ -273,6 +326,7 @@ pub fn build(design: &Design) -> Model {
             let env = environments[env_name.as_str()].clone();
             targets.push(Target {
                 deployment: self::deployment(deployment, &project, &env, &service.database),
+                arm_deployments: ArmDeployments::of(&service.name, &env),
                 project: project.clone(),
                 env,
                 service: service.clone(),
@@ -350,6 +404,31 @@ fn deployment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arm_deployment_names_fit_arm() {
+        assert_eq!(
+            arm_deployment_name("auth", "prod", "main"),
+            "auth-prod-main"
+        );
+        assert_eq!(
+            arm_deployment_name("auth", "prod", "alerts"),
+            "auth-prod-alerts"
+        );
+        let long = "s".repeat(63);
+        for kind in ARM_DEPLOYMENT_KINDS {
+            let name = arm_deployment_name(&long, "prod", kind);
+            assert!(name.len() <= azure_facts::DEPLOYMENT_NAME_MAX, "{name}");
+            assert!(name.chars().all(azure_facts::is_deployment_name_char));
+            assert!(name.ends_with(&format!("-{kind}")), "{name}");
+        }
+        // A cut that ends on `-` loses it.
+        let service = "a".repeat(56);
+        assert_eq!(
+            arm_deployment_name(&service, "prod", "main"),
+            format!("{service}-main")
+        );
+    }
 
     #[test]
     fn tag_names_lose_what_azure_refuses() {

@@ -36,6 +36,8 @@ struct AlertsView {
     service: String,
     environment: String,
     resource_group: String,
+    /// Name of the ARM deployment (`-n`).
+    deployment_name: String,
     tags: Vec<(String, String)>,
     webhook_params: Vec<WebhookParamView>,
     key_vault: Option<KeyVaultView>,
@@ -533,6 +535,7 @@ fn view(target: &Target) -> AlertsView {
         service: target.service.name.clone(),
         environment: target.env.name.clone(),
         resource_group,
+        deployment_name: target.arm_deployments.alerts.clone(),
         tags: target.project.azure_tags(),
         key_vault: target.env.azure.as_ref().map(|a| KeyVaultView {
             name: a.key_vault.name.clone(),

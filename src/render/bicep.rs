@@ -1,5 +1,5 @@
 //! The Azure Flexible Server target: `bicep/main.bicep` and `bicep/main.bicepparam`,
-//! deployed with `az deployment group create -g <resourceGroup> -f main.bicep -p main.bicepparam`.
+//! deployed with `az deployment group create -g <resourceGroup> -n <service>-<env>-main -f main.bicep -p main.bicepparam`.
 //!
 //! Classic Bicep only (no nullable or typed-array types, no imports, no `resourceInput<>`),
 //! because checkov reads Bicep with pycep-parser 0.5.1, which knows nothing newer.
@@ -14,6 +14,8 @@ use crate::render::{CommentStyle, RenderError, Templates, header};
 struct BicepView {
     target: String,
     resource_group: String,
+    /// Name of the ARM deployment (`-n`).
+    deployment_name: String,
     location: String,
     tags: Vec<(String, String)>,
     key_vault: KeyVaultView,
@@ -22,6 +24,8 @@ struct BicepView {
     firewall_rules: Vec<FirewallRuleView>,
     private_endpoints: Vec<PrivateEndpointView>,
     endpoint_vnet: Option<ResourceRefView>,
+    /// The existing `privatelink.` zone of the private endpoints' DNS zone groups.
+    endpoint_dns_zone: Option<DnsZoneView>,
     server: ServerView,
     administrators: Vec<AdministratorView>,
     database: DatabaseView,
@@ -81,13 +85,21 @@ struct FirewallRuleView {
     name: String,
     start: String,
     end: String,
-    after: String,
+    after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DnsZoneView {
+    name: String,
+    resource_group: String,
+    subscription_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct PrivateEndpointView {
     symbol: String,
     subnet_symbol: String,
+    zone_group_symbol: String,
     name: String,
     subnet: String,
 }
@@ -105,6 +117,7 @@ struct StorageView {
 #[derive(Debug, Serialize)]
 struct ServerView {
     name: String,
+    fqdn: String,
     sku: String,
     tier: String,
     version: String,
@@ -145,13 +158,14 @@ struct ConfigurationView {
     name: String,
     value: String,
     notes: &'static [&'static str],
-    after: String,
+    after: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct ReplicaView {
     symbol: String,
     name: String,
+    fqdn: String,
     location: String,
     sku: String,
     tier: String,
@@ -211,8 +225,8 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
 }
 
 /// The server parameters, one after another from `first_after`.
-fn configurations(server: &Server, first_after: &str) -> Vec<ConfigurationView> {
-    let mut after = first_after.to_owned();
+fn configurations(server: &Server, first_after: Option<&str>) -> Vec<ConfigurationView> {
+    let mut after = first_after.map(str::to_owned);
     server
         .deployed_parameters
         .iter()
@@ -224,7 +238,7 @@ fn configurations(server: &Server, first_after: &str) -> Vec<ConfigurationView> 
                 value: value.clone(),
                 after: after.clone(),
             };
-            after = view.symbol.clone();
+            after = Some(view.symbol.clone());
             view
         })
         .collect()
@@ -247,6 +261,7 @@ fn storage(storage: &Storage, size_gb: u32) -> StorageView {
 fn server_view(server: &Server) -> ServerView {
     ServerView {
         name: server.name.clone(),
+        fqdn: server.fqdn.clone(),
         sku: server.sku.clone(),
         tier: server.tier.to_owned(),
         version: server.version.clone(),
@@ -347,6 +362,7 @@ fn replicas(
             let view = ReplicaView {
                 symbol: symbol("replica", &replica.name),
                 name: replica.name.clone(),
+                fqdn: replica.fqdn.clone(),
                 location: replica.location.clone(),
                 sku: replica.sku.clone(),
                 tier: replica.tier.to_owned(),
@@ -383,8 +399,31 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
         _ => None,
     };
     let public = !network.private;
-    // Entra administrators come first, so that the database is not owned by azuresu.
-    let mut chain: Option<String> = None;
+    // One write to the server at a time, in the order of Azure Verified Modules: firewall
+    // rules, server parameters, then the Entra administrators, which Azure intermittently
+    // refuses while the server is not yet accessible after its creation
+    // (AadAuthOperationCannotBePerformedWhenServerIsNotAccessible: Azure/azure-postgresql#127;
+    // AVM made them wait for the configurations, Azure/bicep-registry-modules#3257, #3355).
+    // The database comes after the administrators (AVM #3596: a database created before
+    // them is owned by azuresu).
+    let mut last: Option<String> = None;
+    let firewall_rules: Vec<FirewallRuleView> = network
+        .firewall_rules
+        .iter()
+        .map(|rule| {
+            let view = FirewallRuleView {
+                symbol: symbol("firewallRule", &rule.name),
+                name: rule.name.clone(),
+                start: rule.start_ip_address.clone(),
+                end: rule.end_ip_address.clone(),
+                after: last.clone(),
+            };
+            last = Some(view.symbol.clone());
+            view
+        })
+        .collect();
+    let configurations = configurations(server, last.as_deref());
+    let mut chain = configurations.last().map(|c| c.symbol.clone()).or(last);
     let administrators: Vec<AdministratorView> = server
         .administrators
         .iter()
@@ -408,24 +447,7 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
         locale: db.locale.clone(),
         after: chain.clone(),
     };
-    let mut last = database.symbol.clone();
-    let firewall_rules: Vec<FirewallRuleView> = network
-        .firewall_rules
-        .iter()
-        .map(|rule| {
-            let view = FirewallRuleView {
-                symbol: symbol("firewallRule", &rule.name),
-                name: rule.name.clone(),
-                start: rule.start_ip_address.clone(),
-                end: rule.end_ip_address.clone(),
-                after: last.clone(),
-            };
-            last = view.symbol.clone();
-            view
-        })
-        .collect();
-    let configurations = configurations(server, &last);
-    let last = configurations.last().map_or(last, |c| c.symbol.clone());
+    let last = database.symbol.clone();
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
         params: Vec::new(),
@@ -442,6 +464,7 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     BicepView {
         target: format!("{}/{}", target.service.name, target.env.name),
         resource_group: azure.resource_group.clone(),
+        deployment_name: target.arm_deployments.main.clone().unwrap_or_default(),
         location: azure.location.clone(),
         tags: target.project.azure_tags(),
         key_vault: KeyVaultView {
@@ -461,11 +484,21 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             .map(|pe| PrivateEndpointView {
                 symbol: symbol("privateEndpoint", &pe.name),
                 subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+                zone_group_symbol: symbol("privateEndpointDnsZoneGroup", &pe.name),
                 name: pe.name.clone(),
                 subnet: pe.subnet.clone(),
             })
             .collect(),
         endpoint_vnet,
+        endpoint_dns_zone: network
+            .private_endpoint_dns_zone
+            .as_ref()
+            .filter(|_| network.private_endpoints_only())
+            .map(|z| DnsZoneView {
+                name: z.name.to_owned(),
+                resource_group: z.resource_group.clone(),
+                subscription_id: z.subscription_id.clone(),
+            }),
         server: server_view(server),
         administrators,
         database,

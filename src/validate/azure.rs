@@ -8,7 +8,8 @@ use crate::input::{
     ServerDeployment, ServiceFile, StorageType, Tier,
 };
 use crate::model::azure_facts::{
-    self, AZURE_MAJORS, PERFORMANCE_TIERS, PREMIUM_SSD_SIZES, SERVER_DOMAIN, SkuName,
+    self, AZURE_MAJORS, PERFORMANCE_TIERS, PREMIUM_SSD_SIZES, PRIVATE_ENDPOINT_DNS_ZONE,
+    SERVER_DOMAIN, SkuName,
 };
 use crate::names::{is_key_vault_secret_name, masked, printable};
 use crate::path;
@@ -24,6 +25,8 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         public_access_has_no_vnet_integration(env, out);
         private_dns_zone_fits_vnet_integration(env, out);
         private_endpoints_name_their_vnet(env, out);
+        private_endpoints_exclude_firewall_rules(env, out);
+        private_endpoints_name_their_dns_zone(env, out);
     }
     private_dns_zone_is_no_server_host_name(design, out);
     for server in azure_servers(design) {
@@ -263,6 +266,62 @@ fn private_endpoints_name_their_vnet(
             .found("none")
             .hint("add `virtualNetwork: { name, resourceGroup }`"),
         );
+    }
+}
+
+/// With private endpoints the server's public network access is off (private-endpoint-only
+/// mode), and Azure applies firewall rules to public access only: they would be ignored.
+/// Source: Microsoft Learn, "Private Link for Azure Database for PostgreSQL flexible server"
+/// (`concepts-networking-private-link.md`; §3 of `facts-azure.md` in the reference data folder).
+fn private_endpoints_exclude_firewall_rules(
+    (env, azure): (&Typed<EnvironmentFile>, &AzureEnvironment),
+    out: &mut Vec<Diagnostic>,
+) {
+    let network = &azure.network;
+    if network.access == NetworkAccess::Public
+        && !network.private_endpoints.is_empty()
+        && !network.firewall_rules.is_empty()
+    {
+        out.push(
+            env.at_key(
+                path!["azure", "network"],
+                "firewallRules",
+                "firewall rules would be ignored: with private endpoints, public network access is off",
+            )
+            .hint("clients reach the server through its private endpoints; remove `firewallRules`, or `privateEndpoints` to keep public access"),
+        );
+    }
+}
+
+/// Each private endpoint gets a DNS zone group on the `privatelink.postgres.database.azure.com`
+/// zone, which must be named; a zone without endpoints would be unused.
+fn private_endpoints_name_their_dns_zone(
+    (env, azure): (&Typed<EnvironmentFile>, &AzureEnvironment),
+    out: &mut Vec<Diagnostic>,
+) {
+    let network = &azure.network;
+    let endpoints =
+        network.access == NetworkAccess::Public && !network.private_endpoints.is_empty();
+    match (endpoints, &network.private_endpoint_dns_zone) {
+        (true, None) => out.push(
+            env.at_key(
+                path!["azure", "network"],
+                "privateEndpoints",
+                format!("private endpoints need the `{PRIVATE_ENDPOINT_DNS_ZONE}` zone their DNS records go to"),
+            )
+            .expected("`privateEndpointDnsZone` under `network`")
+            .found("none")
+            .hint("add `privateEndpointDnsZone: { resourceGroup }` (and `subscriptionId` when the zone is in another subscription)"),
+        ),
+        (false, Some(_)) => out.push(
+            env.at_key(
+                path!["azure", "network"],
+                "privateEndpointDnsZone",
+                "`privateEndpointDnsZone` serves private endpoints, and there are none",
+            )
+            .hint("remove it, or add `privateEndpoints` under `access: public`"),
+        ),
+        _ => {}
     }
 }
 
@@ -1082,7 +1141,7 @@ mod tests {
 
     #[test]
     fn private_endpoints_need_a_vnet() {
-        let public = "    access: public\n    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n  logAnalyticsWorkspace:";
+        let public = "    access: public\n    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n    privateEndpointDnsZone: { resourceGroup: rg-dns }\n  logAnalyticsWorkspace:";
         let network = &PROD_TEXT[PROD_TEXT.find("    access: private").unwrap()
             ..PROD_TEXT.find("  logAnalyticsWorkspace:").unwrap() + 24];
         let found = validate_example_with(PROD, network, public);
@@ -1090,6 +1149,50 @@ mod tests {
             &found,
             "environments/prod.yaml:10:5",
             "private endpoints need the VNet",
+        );
+    }
+
+    /// The example's network made public with `rest`, a text under `network:` after `access`.
+    fn public_network(rest: &str) -> Vec<Diagnostic> {
+        let network = &PROD_TEXT[PROD_TEXT.find("    access: private").unwrap()
+            ..PROD_TEXT.find("  logAnalyticsWorkspace:").unwrap() + 24];
+        let public = format!(
+            "    access: public\n    virtualNetwork: {{ name: v, resourceGroup: rg }}\n{rest}  logAnalyticsWorkspace:"
+        );
+        validate_example_with(PROD, network, &public)
+    }
+
+    #[test]
+    fn firewall_rules_are_refused_beside_private_endpoints() {
+        let found = public_network(
+            "    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n    privateEndpointDnsZone: { resourceGroup: rg-dns }\n    firewallRules:\n      - { name: aks, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
+        );
+        assert_one(
+            &found,
+            "environments/prod.yaml:14:5",
+            "firewall rules would be ignored",
+        );
+        // Without endpoints the rules stand.
+        let found = public_network(
+            "    firewallRules:\n      - { name: aks, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn private_endpoints_need_their_dns_zone_and_it_needs_them() {
+        let found =
+            public_network("    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n");
+        assert_one(
+            &found,
+            "environments/prod.yaml:11:5",
+            "need the `privatelink.postgres.database.azure.com` zone",
+        );
+        let found = public_network("    privateEndpointDnsZone: { resourceGroup: rg-dns }\n");
+        assert_one(
+            &found,
+            "environments/prod.yaml:11:5",
+            "`privateEndpointDnsZone` serves private endpoints, and there are none",
         );
     }
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostic;
+use crate::input::Platform;
+use crate::model::{ARM_DEPLOYMENT_KINDS, arm_deployment_name};
 use crate::names::is_dns_label;
 use crate::path;
 use crate::validate::{Design, Typed};
@@ -163,6 +165,7 @@ pub(super) fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
     stateful_sets_are_unique_per_environment(design, out);
     servers_are_unique_across_deployments(design, out);
     alert_names_are_unique_per_resource_group(design, out);
+    arm_deployments_are_unique_per_resource_group(design, out);
 }
 
 /// What an Azure alert resource or action group is rendered for; two renders of the same
@@ -347,6 +350,52 @@ fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diag
     }
 }
 
+/// Every target's `az deployment group create` carries `-n <service>-<env>-<kind>`
+/// ([`arm_deployment_name`]): two targets deploying to one resource group must not share a
+/// name, or each run overwrites the other's deployment record (or fails with
+/// `DeploymentActive` while the other runs). Names can meet when hyphens split differently
+/// (service `bill` in `inquiry-dev`, service `bill-inquiry` in `dev`) or when long names are
+/// cut to ARM's 64 characters. Resource groups are compared without case, as Azure does.
+fn arm_deployments_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<(String, String), (&str, &str)> = BTreeMap::new();
+    for service in &design.services {
+        let name = service.value.name.as_str();
+        for env_name in service.value.deployments.keys() {
+            let Some(env) = design.environment(env_name) else {
+                continue;
+            };
+            let (resource_group, kinds): (&str, &[&str]) =
+                match (env.value.platform, &env.value.aks, &env.value.azure) {
+                    (Platform::AzureFlexibleServer, _, Some(azure)) => {
+                        (&azure.resource_group, &ARM_DEPLOYMENT_KINDS)
+                    }
+                    (Platform::Aks, Some(aks), _) => (&aks.resource_group, &["alerts"]),
+                    _ => continue,
+                };
+            for kind in kinds {
+                let deployment = arm_deployment_name(name, env_name, kind);
+                let key = (resource_group.to_lowercase(), deployment.clone());
+                match seen.get(&key) {
+                    Some(&(other_service, other_env)) => out.push(
+                        service
+                            .at_key(
+                                path!["deployments"],
+                                env_name,
+                                format!(
+                                    "ARM deployment name `{deployment}` is also used by service `{other_service}` in `{other_env}` (resource group `{resource_group}`)"
+                                ),
+                            )
+                            .hint("the install plan names each deployment `<service>-<env>-main` or `-alerts`, cut to 64 characters; rename the service or the environment so that the names differ"),
+                    ),
+                    None => {
+                        seen.insert(key, (name, env_name));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Two services' StatefulSets in one environment share a namespace, so their names clash.
 fn stateful_sets_are_unique_per_environment(design: &Design, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<(&str, &str), &str> = BTreeMap::new();
@@ -504,6 +553,39 @@ mod tests {
             "{clashes:#?}"
         );
         assert_eq!(clashes[0].location(), "services/payment.yaml:55:15");
+    }
+
+    #[test]
+    fn arm_deployment_names_are_unique_per_resource_group() {
+        // Service `bill` in environment `inquiry-dev`, which shares dev's resource group:
+        // its alerts deployment is `bill-inquiry-dev-alerts`, as bill-inquiry's in dev.
+        let env = include_str!("../../inputs/environments/dev.yaml")
+            .replacen("name: dev\n", "name: inquiry-dev\n", 1)
+            .replacen(
+                "namespace: phonebill-dev ",
+                "namespace: phonebill-inquiry-dev ",
+                1,
+            );
+        let service = include_str!("../../inputs/services/bill-inquiry.yaml")
+            .replacen("name: bill-inquiry\n", "name: bill\n", 1)
+            .replacen("\n  dev:\n", "\n  inquiry-dev:\n", 1);
+        let found = crate::validate::testing::validate_example_with_edits(&[
+            ("environments/inquiry-dev.yaml", "", &env),
+            ("services/bill.yaml", "", &service),
+        ]);
+        let clashes: Vec<_> = found
+            .iter()
+            .filter(|d| d.message.contains("ARM deployment"))
+            .collect();
+        assert_eq!(clashes.len(), 1, "{found:#?}");
+        assert!(
+            clashes[0].message.contains(
+                "`bill-inquiry-dev-alerts` is also used by service `bill-inquiry` in `dev`"
+            ),
+            "{}",
+            clashes[0]
+        );
+        assert_eq!(clashes[0].file, "services/bill.yaml");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub(super) struct AzureView {
     clients: Vec<String>,
     firewall_rules: Vec<String>,
     private_endpoints: Vec<String>,
+    /// The `privatelink.` zone of the private endpoints, and its resource group.
+    endpoint_dns_zone: Option<&'static str>,
+    endpoint_dns_zone_resource_group: Option<String>,
     administrators: Vec<String>,
     key_vault: String,
     key_vault_subscription: Option<String>,
@@ -112,6 +115,11 @@ pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
             .iter()
             .map(|p| format!("{} (subnet {})", p.name, p.subnet))
             .collect(),
+        endpoint_dns_zone: network.private_endpoint_dns_zone.as_ref().map(|z| z.name),
+        endpoint_dns_zone_resource_group: network
+            .private_endpoint_dns_zone
+            .as_ref()
+            .map(|z| z.resource_group.clone()),
         administrators: server
             .administrators
             .iter()

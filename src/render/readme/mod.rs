@@ -32,6 +32,14 @@ struct ReadmeView {
     azure: Option<azure::AzureView>,
     /// The aks target's backups, when the design asks for any.
     backup: Option<backup::BackupView>,
+    /// Names of the ARM deployments (`-n` of `az deployment group create`).
+    deployments: DeploymentsView,
+}
+
+#[derive(Debug, Serialize)]
+struct DeploymentsView {
+    main: Option<String>,
+    alerts: String,
 }
 
 fn view(target: &Target) -> ReadmeView {
@@ -60,6 +68,10 @@ fn view(target: &Target) -> ReadmeView {
         aks,
         azure,
         backup,
+        deployments: DeploymentsView {
+            main: target.arm_deployments.main.clone(),
+            alerts: target.arm_deployments.alerts.clone(),
+        },
     }
 }
 

@@ -5,7 +5,7 @@
 // Prometheus rule group for the StatefulSet postgresql-bill-inquiry (namespace phonebill-dev,
 // cluster phonebill-dev-aks), and the action groups of environment dev.
 //
-// Deploy: az deployment group create -g phonebill-dev-rg -f alerts.bicep -p alerts.bicepparam
+// Deploy: az deployment group create -g phonebill-dev-rg -n bill-inquiry-dev-alerts -f alerts.bicep -p alerts.bicepparam
 //
 // Where the series come from (Azure Monitor metrics add-on, ama-metrics):
 // - exporter (pg_up, pg_stat_activity_count) and its scrape health (up): PodMonitor

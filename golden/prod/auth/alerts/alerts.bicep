@@ -6,7 +6,7 @@
 // action groups of environment prod.
 //
 // Deploy after bicep/main.bicep (the alerts need the servers to exist):
-//   az deployment group create -g rg-phonebill-prod -f alerts.bicep -p alerts.bicepparam
+//   az deployment group create -g rg-phonebill-prod -n auth-prod-alerts -f alerts.bicep -p alerts.bicepparam
 // (alerts.bicepparam reads the webhook URLs from Key Vault kv-phonebill-prod at deploy time.)
 //
 // The action groups belong to the environment, not to this service: every prod target renders

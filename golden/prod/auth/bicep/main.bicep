@@ -5,7 +5,7 @@
 // (koreacentral, private access through VNet integration), its Entra administrators, database,
 // server parameters, read replicas and diagnostic settings.
 //
-// Deploy: az deployment group create -g rg-phonebill-prod -f main.bicep -p main.bicepparam
+// Deploy: az deployment group create -g rg-phonebill-prod -n auth-prod-main -f main.bicep -p main.bicepparam
 // (main.bicepparam reads deploy-time values: see there.)
 
 targetScope = 'resourceGroup'
@@ -133,30 +133,6 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
   ]
 }
 
-// Entra administrators come before the databases, so that the databases are not owned by azuresu.
-resource administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2025-08-01' = {
-  parent: server
-  name: '7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b'
-  properties: {
-    principalName: 'phonebill-db-admins@company.com'
-    principalType: 'Group'
-    tenantId: subscription().tenantId
-  }
-}
-
-resource database_phonebill_auth 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-01' = {
-  parent: server
-  name: 'phonebill_auth'
-  properties: {
-    charset: 'UTF8'
-    // Design locale ko_KR.UTF-8, spelled as the server's glibc locale name.
-    collation: 'ko_KR.utf8'
-  }
-  dependsOn: [
-    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
-  ]
-}
-
 // Server parameters, one at a time: the server rejects concurrent parameter updates.
 resource configuration_log_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
   parent: server
@@ -165,9 +141,6 @@ resource configuration_log_connections 'Microsoft.DBforPostgreSQL/flexibleServer
     value: 'on'
     source: 'user-override'
   }
-  dependsOn: [
-    database_phonebill_auth
-  ]
 }
 
 resource configuration_log_min_duration_statement 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
@@ -261,6 +234,37 @@ resource configuration_pg_stat_statements_track_utility 'Microsoft.DBforPostgreS
   ]
 }
 
+// Entra administrators after the server parameters, as Azure Verified Modules orders them: right
+// after the server's creation Azure intermittently refuses them
+// (AadAuthOperationCannotBePerformedWhenServerIsNotAccessible); running the same deployment again
+// completes them, as each is named by its object ID. They come before the database, so that the
+// database is not owned by azuresu.
+resource administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2025-08-01' = {
+  parent: server
+  name: '7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b'
+  properties: {
+    principalName: 'phonebill-db-admins@company.com'
+    principalType: 'Group'
+    tenantId: subscription().tenantId
+  }
+  dependsOn: [
+    configuration_pg_stat_statements_track_utility
+  ]
+}
+
+resource database_phonebill_auth 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-01' = {
+  parent: server
+  name: 'phonebill_auth'
+  properties: {
+    charset: 'UTF8'
+    // Design locale ko_KR.UTF-8, spelled as the server's glibc locale name.
+    collation: 'ko_KR.utf8'
+  }
+  dependsOn: [
+    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
+  ]
+}
+
 resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'law-phonebill-prod'
   scope: server
@@ -319,7 +323,7 @@ resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/f
     }
   }
   dependsOn: [
-    configuration_pg_stat_statements_track_utility
+    database_phonebill_auth
     replicaVnetLink_koreasouth
   ]
 }
@@ -405,7 +409,9 @@ resource replica_phonebill_auth_postgresql_prod_krcDiagnostics 'Microsoft.Insigh
 
 output serverName string = server.name
 output serverResourceId string = server.id
-output serverFqdn string = server.properties.fullyQualifiedDomainName
+// Host names are made from the server names, not read from properties.fullyQualifiedDomainName,
+// which Azure intermittently leaves out right after creation (AVM made its output optional).
+output serverFqdn string = 'phonebill-auth-postgresql-prod.postgres.database.azure.com'
 output administratorLogin string = 'phonebill_admin'
 output databaseName string = database_phonebill_auth.name
 output privateDnsZoneName string = privateDnsZone.name
@@ -414,6 +420,6 @@ output replicaNames array = [
   replica_phonebill_auth_postgresql_prod_krc.name
 ]
 output replicaFqdns array = [
-  replica_phonebill_auth_postgresql_prod_krs.properties.fullyQualifiedDomainName
-  replica_phonebill_auth_postgresql_prod_krc.properties.fullyQualifiedDomainName
+  'phonebill-auth-postgresql-prod-krs.postgres.database.azure.com'
+  'phonebill-auth-postgresql-prod-krc.postgres.database.azure.com'
 ]
