@@ -7,6 +7,7 @@
 mod support;
 
 mod alerts;
+mod az_cli;
 mod bicep;
 mod cli;
 mod corpus;

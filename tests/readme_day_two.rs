@@ -23,7 +23,7 @@ const AKS: &str = "dev/bill-inquiry/README.md";
 const AZURE: &str = "prod/auth/README.md";
 
 /// Every install plan of a render (`<env>/<service>/README.md`): its path and text.
-fn readmes(out: &Path) -> Vec<(String, String)> {
+pub(crate) fn readmes(out: &Path) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for env in std::fs::read_dir(out).unwrap() {
         for target in std::fs::read_dir(env.unwrap().path()).unwrap() {
@@ -71,7 +71,7 @@ fn code_blocks(markdown: &str) -> Vec<(String, String)> {
 }
 
 /// The shell blocks of a plan: (shell, body).
-fn shell_blocks(markdown: &str) -> Vec<(String, String)> {
+pub(crate) fn shell_blocks(markdown: &str) -> Vec<(String, String)> {
     code_blocks(markdown)
         .into_iter()
         .filter(|(info, _)| ["sh", "bash", "shell", "zsh", "console"].contains(&info.as_str()))

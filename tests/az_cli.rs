@@ -1,0 +1,540 @@
+//! Every `az` command of the install plans, checked against the Azure CLI reference (issue
+//! 19) without an account: the example is rendered, every shell block of every README is
+//! split by a real shell lexer (Python's `shlex`), and each `az` invocation, also one after
+//! `|`, `&&`, `;`, inside `$(…)` or after `xargs`, must name a command of [`REFERENCE`],
+//! pass only options that command accepts, and pass the options the reference marks as
+//! required.
+//!
+//! [`REFERENCE`] is taken from the Azure CLI reference pages (learn.microsoft.com/cli/azure,
+//! the URL beside each command). It lists the commands the plans use; a plan that starts
+//! using a new command or option fails here until the option is added from its page.
+//! The Azure CLI itself (`pip install azure-cli`, whose parser would be the real validator)
+//! is not installed: it is several hundred megabytes of packages for a table of a few
+//! dozen options.
+
+use crate::readme_day_two::{readmes, shell_blocks};
+use crate::support::tools;
+
+/// One `az` command: its words, its reference page, the options it accepts (each entry
+/// the long name and its aliases, `|`-separated) and the ones it requires.
+struct Command {
+    name: &'static str,
+    url: &'static str,
+    options: &'static [&'static str],
+    required: &'static [&'static str],
+}
+
+/// The global arguments every command accepts (reference: "Global Parameters").
+const GLOBAL: &[&str] = &[
+    "--debug",
+    "--help|-h",
+    "--only-show-errors",
+    "--output|-o",
+    "--query",
+    "--subscription",
+    "--verbose",
+];
+
+const REFERENCE: &[Command] = &[
+    Command {
+        name: "account show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/account#az-account-show",
+        options: &["--name|-n|-s"],
+        required: &[],
+    },
+    Command {
+        name: "aks get-credentials",
+        url: "https://learn.microsoft.com/en-us/cli/azure/aks#az-aks-get-credentials",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--admin|-a",
+            "--context",
+            "--file|-f",
+            "--format",
+            "--overwrite-existing",
+            "--public-fqdn",
+            "--user|-u",
+        ],
+        required: &["--name", "--resource-group"],
+    },
+    Command {
+        name: "aks update",
+        url: "https://learn.microsoft.com/en-us/cli/azure/aks#az-aks-update",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--enable-azure-monitor-metrics",
+            "--disable-azure-monitor-metrics",
+            "--azure-monitor-workspace-resource-id",
+            "--grafana-resource-id",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &["--name", "--resource-group"],
+    },
+    Command {
+        name: "deployment group create",
+        url: "https://learn.microsoft.com/en-us/cli/azure/deployment/group#az-deployment-group-create",
+        options: &[
+            "--resource-group|-g",
+            "--name|-n",
+            "--template-file|-f",
+            "--parameters|-p",
+            "--template-uri|-u",
+            "--template-spec|-s",
+            "--mode",
+            "--no-wait",
+            "--no-prompt",
+            "--what-if",
+            "--confirm-with-what-if|-c",
+            "--what-if-result-format|-r",
+            "--what-if-exclude-change-types|-x",
+            "--proceed-if-no-change",
+            "--rollback-on-error",
+            "--aux-tenants",
+            "--query-string|-q",
+            "--handle-extended-json-format|-j",
+            "--validation-level",
+        ],
+        required: &["--resource-group"],
+    },
+    Command {
+        name: "keyvault secret set",
+        url: "https://learn.microsoft.com/en-us/cli/azure/keyvault/secret#az-keyvault-secret-set",
+        options: &[
+            "--name|-n",
+            "--vault-name",
+            "--value",
+            "--file|-f",
+            "--encoding|-e",
+            "--content-type",
+            "--description",
+            "--disabled",
+            "--expires",
+            "--not-before",
+            "--tags",
+            "--id",
+        ],
+        required: &["--name"],
+    },
+    Command {
+        name: "keyvault secret show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/keyvault/secret#az-keyvault-secret-show",
+        options: &["--name|-n", "--vault-name", "--version|-v", "--id"],
+        required: &[],
+    },
+    Command {
+        name: "keyvault update",
+        url: "https://learn.microsoft.com/en-us/cli/azure/keyvault#az-keyvault-update",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--enabled-for-template-deployment",
+            "--enabled-for-deployment",
+            "--enabled-for-disk-encryption",
+            "--enable-rbac-authorization",
+            "--enable-purge-protection",
+            "--retention-days",
+            "--public-network-access",
+            "--default-action",
+            "--bypass",
+            "--set",
+            "--add",
+            "--remove",
+            "--force-string",
+            "--no-wait",
+        ],
+        required: &["--name"],
+    },
+    Command {
+        name: "monitor action-group list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/action-group#az-monitor-action-group-list",
+        options: &["--resource-group|-g"],
+        required: &[],
+    },
+    Command {
+        name: "monitor activity-log alert list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/activity-log/alert#az-monitor-activity-log-alert-list",
+        options: &["--resource-group|-g"],
+        required: &[],
+    },
+    Command {
+        name: "monitor metrics alert list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/metrics/alert#az-monitor-metrics-alert-list",
+        options: &["--resource-group|-g"],
+        required: &[],
+    },
+    Command {
+        name: "monitor metrics alert delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/metrics/alert#az-monitor-metrics-alert-delete",
+        options: &["--name|-n", "--resource-group|-g", "--ids"],
+        required: &[],
+    },
+    Command {
+        name: "network vnet subnet show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/network/vnet/subnet#az-network-vnet-subnet-show",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--vnet-name",
+            "--expand",
+            "--ids",
+        ],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-delete",
+        options: &["--name|-n", "--resource-group|-g", "--yes|-y", "--ids"],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-show",
+        options: &["--name|-n", "--resource-group|-g", "--ids"],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server restart",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-restart",
+        options: &["--name|-n", "--resource-group|-g", "--failover", "--ids"],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server restore",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-restore",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--source-server",
+            "--restore-time",
+            "--zone|-z",
+            "--vnet",
+            "--subnet",
+            "--private-dns-zone",
+            "--address-prefixes",
+            "--subnet-prefixes",
+            "--storage-type",
+            "--sku-name",
+            "--tier",
+            "--geo-redundant-backup",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &["--name", "--resource-group", "--source-server"],
+    },
+    Command {
+        name: "postgres flexible-server geo-restore",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-geo-restore",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--source-server",
+            "--location|-l",
+            "--zone|-z",
+            "--vnet",
+            "--subnet",
+            "--private-dns-zone",
+            "--address-prefixes",
+            "--subnet-prefixes",
+            "--geo-redundant-backup",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &[
+            "--name",
+            "--resource-group",
+            "--source-server",
+            "--location",
+        ],
+    },
+    Command {
+        name: "postgres flexible-server parameter list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/parameter#az-postgres-flexible-server-parameter-list",
+        options: &["--server-name|-s", "--resource-group|-g"],
+        required: &["--server-name", "--resource-group"],
+    },
+    Command {
+        name: "postgres flexible-server parameter show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/parameter#az-postgres-flexible-server-parameter-show",
+        options: &[
+            "--name|-n",
+            "--server-name|-s",
+            "--resource-group|-g",
+            "--ids",
+        ],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server parameter set",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/parameter#az-postgres-flexible-server-parameter-set",
+        options: &[
+            "--name|-n",
+            "--server-name|-s",
+            "--resource-group|-g",
+            "--value|-v",
+            "--source",
+            "--ids",
+        ],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server replica list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/replica#az-postgres-flexible-server-replica-list",
+        options: &["--name|-n", "--resource-group|-g", "--ids"],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server replica create",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/replica#az-postgres-flexible-server-replica-create",
+        options: &[
+            "--replica-name",
+            "--source-server",
+            "--resource-group|-g",
+            "--location|-l",
+            "--zone|-z",
+            "--vnet",
+            "--subnet",
+            "--private-dns-zone",
+            "--address-prefixes",
+            "--subnet-prefixes",
+            "--sku-name",
+            "--tier",
+            "--storage-size",
+            "--performance-tier",
+            "--tags",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &["--replica-name", "--source-server", "--resource-group"],
+    },
+    Command {
+        name: "resource delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/resource#az-resource-delete",
+        options: &[
+            "--ids",
+            "--name|-n",
+            "--namespace",
+            "--parent",
+            "--resource-group|-g",
+            "--resource-type",
+            "--api-version",
+        ],
+        required: &[],
+    },
+    Command {
+        name: "resource list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/resource#az-resource-list",
+        options: &[
+            "--location|-l",
+            "--name|-n",
+            "--namespace",
+            "--resource-group|-g",
+            "--resource-type",
+            "--tag",
+        ],
+        required: &[],
+    },
+];
+
+/// Every `az` invocation of a Markdown text's shell blocks, as its words after `az`.
+/// Python's `shlex` splits each command line (backslash continuations joined, heredoc
+/// bodies skipped, a line with an open quote joined to the next); commands are cut at
+/// `|`, `&&`, `||`, `;`, `&`, parentheses and redirections; the text of each `$(…)` is
+/// split again; leading assignments, `export`, `xargs` and its options are dropped.
+fn az_invocations(markdown: &str) -> Vec<Vec<String>> {
+    let mut script = String::new();
+    for (_, body) in shell_blocks(markdown) {
+        script.push_str(&body);
+        script.push('\0');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blocks");
+    std::fs::write(&file, script).unwrap();
+    let out = tools::python(LEXER, &[&file]);
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\x1f').map(str::to_owned).collect())
+        .collect()
+}
+
+const LEXER: &str = r#"
+import re, shlex, sys
+SEPARATORS = set("|&;()<>")
+def inner(text):
+    # the bodies of the $( ... ) of a word, parentheses balanced
+    found, i = [], 0
+    while (j := text.find("$(", i)) >= 0:
+        depth, k = 0, j + 1
+        while k < len(text):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            if depth == 0:
+                break
+            k += 1
+        found.append(text[j + 2:k])
+        i = j + 2
+    return found
+def commands(line):
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    words = list(lexer)
+    current = []
+    for word in words + [";"]:
+        for body in inner(word):
+            yield from commands(body)
+        if word and set(word) <= SEPARATORS:
+            if current:
+                yield current
+            current = []
+        else:
+            current.append(word)
+def az(words):
+    while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] in ("export", "sudo", "exec", "time", "then", "do", "!")):
+        words = words[1:]
+    if words and words[0] == "xargs":
+        words = words[1:]
+        while words and words[0].startswith("-"):
+            option = words.pop(0)
+            if option in ("-n", "-I", "-P", "-L", "-d", "-s", "-E"):
+                words = words[1:]
+    if words and words[0] == "az":
+        print("\x1f".join(words[1:]))
+for block in open(sys.argv[1]).read().split("\0"):
+    lines = block.replace("\\\n", " ").split("\n")
+    heredoc = None
+    pending = ""
+    for line in lines:
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        line = pending + line
+        try:
+            found = list(commands(line))
+        except ValueError:
+            pending = line + "\n"
+            continue
+        pending = ""
+        for words in found:
+            az(words)
+        marker = re.search(r"<<-?\s*['\"]?([A-Za-z_]+)", line)
+        if marker:
+            heredoc = marker.group(1)
+    assert not pending, "an unclosed quote: " + pending
+"#;
+
+/// What is wrong with one invocation (its words after `az`), per [`REFERENCE`].
+fn invocation_problems(words: &[String]) -> Vec<String> {
+    let line = format!("az {}", words.join(" "));
+    let names: Vec<&str> = words
+        .iter()
+        .take_while(|w| !w.starts_with('-'))
+        .map(String::as_str)
+        .collect();
+    // The longest table entry the leading words name (a trailing positional word is not one).
+    let command = (1..=names.len())
+        .rev()
+        .find_map(|n| REFERENCE.iter().find(|c| c.name == names[..n].join(" ")));
+    let Some(command) = command else {
+        return vec![format!(
+            "`{line}`: `az {}` is not in the reference table",
+            names.join(" ")
+        )];
+    };
+    let accepts = |option: &str| -> Option<&'static str> {
+        command
+            .options
+            .iter()
+            .chain(GLOBAL)
+            .find(|entry| entry.split('|').any(|alias| alias == option))
+            .map(|entry| entry.split('|').next().unwrap())
+    };
+    let mut problems = Vec::new();
+    let mut given = Vec::new();
+    for word in words.iter().filter(|w| w.starts_with('-') && w.len() > 1) {
+        let option = word.split('=').next().unwrap();
+        match accepts(option) {
+            Some(long) => given.push(long),
+            None => problems.push(format!(
+                "`{line}`: `az {}` has no option `{option}` ({})",
+                command.name, command.url
+            )),
+        }
+    }
+    for required in command.required {
+        if !given.contains(required) {
+            problems.push(format!(
+                "`{line}`: `az {}` requires `{required}` ({})",
+                command.name, command.url
+            ));
+        }
+    }
+    problems
+}
+
+/// Every problem of every `az` invocation of a README.
+fn az_problems(markdown: &str) -> Vec<String> {
+    az_invocations(markdown)
+        .iter()
+        .flat_map(|words| invocation_problems(words))
+        .collect()
+}
+
+#[test]
+fn every_az_command_of_every_readme_is_in_the_cli_reference() {
+    let out = tools::render_example();
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for (path, text) in readmes(out.path()) {
+        count += az_invocations(&text).len();
+        problems.extend(
+            az_problems(&text)
+                .into_iter()
+                .map(|p| format!("{path}: {p}")),
+        );
+    }
+    assert!(count >= 20, "only {count} az invocations found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_lexer_finds_az_after_pipes_substitutions_and_xargs() {
+    let readme = "```bash\nX=\"$(az account show --query id -o tsv)\" && echo \"$X\" |\n  xargs -r -n1 az monitor metrics alert delete -g rg -n\naz resource list \\\n  -g rg; az aks get-credentials -g rg -n aks\n```\n";
+    let found: Vec<String> = az_invocations(readme).iter().map(|w| w.join(" ")).collect();
+    assert_eq!(
+        found,
+        [
+            "account show --query id -o tsv",
+            "monitor metrics alert delete -g rg -n",
+            "resource list -g rg",
+            "aks get-credentials -g rg -n aks",
+        ]
+    );
+}
+
+#[test]
+fn a_made_up_flag_a_missing_required_option_and_an_unknown_command_are_refused() {
+    let bogus =
+        az_problems("```bash\naz postgres flexible-server restart -g rg -n pg --bogus\n```\n");
+    assert_eq!(bogus.len(), 1, "{bogus:?}");
+    assert!(bogus[0].contains("no option `--bogus`"), "{bogus:?}");
+    let missing = az_problems("```bash\naz deployment group create -n x -f main.bicep\n```\n");
+    assert!(
+        missing
+            .iter()
+            .any(|p| p.contains("requires `--resource-group`")),
+        "{missing:?}"
+    );
+    let unknown = az_problems("```bash\naz postgres flexible-server frobnicate -g rg\n```\n");
+    assert!(
+        unknown
+            .iter()
+            .any(|p| p.contains("not in the reference table")),
+        "{unknown:?}"
+    );
+    let fine = az_problems(
+        "```bash\naz postgres flexible-server restart -g rg -n pg --failover Planned\n```\n",
+    );
+    assert!(fine.is_empty(), "{fine:?}");
+}
