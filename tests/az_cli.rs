@@ -5,12 +5,13 @@
 //! pass only options that command accepts, and pass the options the reference marks as
 //! required.
 //!
-//! [`REFERENCE`] is taken from the Azure CLI reference pages (learn.microsoft.com/cli/azure,
-//! the URL beside each command). It lists the commands the plans use; a plan that starts
-//! using a new command or option fails here until the option is added from its page.
+//! [`REFERENCE`] follows the Azure CLI reference pages (learn.microsoft.com/cli/azure, the
+//! URL beside each command). It lists the commands the plans use, with the options they
+//! use or plausibly will; a plan that starts using a new command or option fails here until
+//! the option is added from its page. Not yet done: each entry re-read against its page
+//! (the reference pages were not at hand when the table was written).
 //! The Azure CLI itself (`pip install azure-cli`, whose parser would be the real validator)
-//! is not installed: it is several hundred megabytes of packages for a table of a few
-//! dozen options.
+//! is not installed: it is hundreds of packages for a table of a few dozen options.
 
 use crate::readme_day_two::{readmes, shell_blocks};
 use crate::support::tools;
