@@ -532,3 +532,74 @@ fn the_backup_section_checks_the_snapshot_class_and_says_what_a_snapshot_holds()
         "the manifest says why 443 has no destination:\n{policy}"
     );
 }
+
+/// Static parameters (`shared_preload_libraries`, `max_connections`) take effect only after
+/// a restart no deployment performs: the Azure plan, between the Bicep deployment and the
+/// SQL, restarts every server (primary first, then each replica) that has a parameter
+/// pending a restart, and only those. Run with a stub `az` that reports a pending parameter
+/// for the primary and one replica.
+#[test]
+fn the_azure_readme_restarts_the_servers_with_pending_static_parameters_before_the_sql() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AZURE)).unwrap();
+    let block = block_with(&readme, "isConfigPendingRestart");
+    let deploy = readme.find("az deployment group create").unwrap();
+    let restart = readme.find("isConfigPendingRestart").unwrap();
+    let sql = readme.find("-f sql/01-").unwrap();
+    assert!(
+        deploy < restart && restart < sql,
+        "deploy, restart, then SQL"
+    );
+    assert!(readme.contains("A restart is an outage"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let stub = dir.path().join("az");
+    std::fs::write(
+        &stub,
+        format!(
+            "#!/bin/bash\necho \"$*\" >> '{}'\n\
+             case \"$*\" in *'parameter list'*'phonebill-auth-postgresql-prod '*|*'parameter list'*'phonebill-auth-postgresql-prod-krc '*) echo shared_preload_libraries;; esac\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&stub).status().unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let run = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &block])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let restarts: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.contains("flexible-server restart"))
+        .collect();
+    assert_eq!(restarts.len(), 2, "{calls}");
+    assert!(
+        restarts[0].ends_with("--name phonebill-auth-postgresql-prod"),
+        "{calls}"
+    );
+    assert!(
+        restarts[1].ends_with("--name phonebill-auth-postgresql-prod-krc"),
+        "{calls}"
+    );
+    let listed = calls
+        .lines()
+        .filter(|l| l.contains("parameter list"))
+        .count();
+    assert_eq!(
+        listed, 3,
+        "the primary and both replicas are checked: {calls}"
+    );
+}

@@ -81,45 +81,69 @@ fn preload_libraries(
     Some(list.join(","))
 }
 
-/// `pg_stat_statements.track_utility` off when pg_stat_statements is used: the SQL
-/// target's `CREATE ROLE ... PASSWORD` would otherwise be kept, password and all, in
-/// pg_stat_statements. The administrator is not a superuser and cannot turn it off for its
-/// own session, so the server does. A design that sets it keeps its value.
-fn untracked_utility(
+/// Whether the server preloads pg_stat_statements: the written `shared_preload_libraries`
+/// lists it, or none is written and the server default (which preloads it) stays.
+fn preloads_statements(preload: Option<&str>) -> bool {
+    preload.is_none_or(|list| {
+        split_list(list)
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case("pg_stat_statements"))
+    })
+}
+
+/// The pg_stat_statements settings written whenever the module is preloaded (it records
+/// statements once loaded, whether or not the SQL creates the extension), unless the design
+/// sets them:
+/// - `track = top`: Flexible Server's default is `none` (facts-azure.md §4, the v17
+///   parameter table), so the module would collect nothing;
+/// - `track_utility = off`: the SQL target's `CREATE ROLE ... PASSWORD` would otherwise be
+///   kept, password and all, in pg_stat_statements. The administrator is not a superuser
+///   and cannot turn it off for its own session, so the server does.
+fn statements_setting(
     parameters: &BTreeMap<String, Scalar>,
-    extensions: &[String],
+    preload: Option<&str>,
+    name: &str,
+    value: &str,
 ) -> Option<String> {
-    let used = extensions
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case("pg_stat_statements"));
-    let set = parameters.contains_key("pg_stat_statements.track_utility");
-    (used && !set).then(|| "off".to_owned())
+    (preloads_statements(preload) && !parameters.contains_key(name)).then(|| value.to_owned())
 }
 
 /// The parameters `main.bicep` sets, name and value: the design's in name order, then
-/// `azure.extensions`, `shared_preload_libraries` and `pg_stat_statements.track_utility`
-/// where the extensions need them (a design that sets one of those gets the merged value).
+/// `azure.extensions`, `shared_preload_libraries`, `pg_stat_statements.track_utility` and
+/// `pg_stat_statements.track` where the extensions need them (a design that sets one of those gets the merged value).
 pub fn deployed(
     parameters: &BTreeMap<String, Scalar>,
     extensions: &[String],
 ) -> Vec<(String, String)> {
+    let preload = preload_libraries(parameters, extensions);
     let derived = [
         (
             "azure.extensions",
             allowed_extensions(parameters, extensions),
         ),
-        (
-            "shared_preload_libraries",
-            preload_libraries(parameters, extensions),
-        ),
+        ("shared_preload_libraries", preload.clone()),
         (
             "pg_stat_statements.track_utility",
-            untracked_utility(parameters, extensions),
+            statements_setting(
+                parameters,
+                preload.as_deref(),
+                "pg_stat_statements.track_utility",
+                "off",
+            ),
+        ),
+        (
+            "pg_stat_statements.track",
+            statements_setting(
+                parameters,
+                preload.as_deref(),
+                "pg_stat_statements.track",
+                "top",
+            ),
         ),
     ];
     let design: Vec<(String, String)> = parameters
         .iter()
-        .filter(|(name, _)| !derived.iter().any(|(d, _)| d == name))
+        .filter(|(name, _)| !derived.iter().any(|(d, v)| d == name && v.is_some()))
         .map(|(name, value)| (name.clone(), value.to_text()))
         .collect();
     let derived = derived
@@ -147,6 +171,48 @@ mod tests {
         assert_eq!(
             allowed_extensions(&parameters, &["UUID-OSSP".to_owned()]).as_deref(),
             Some("uuid-ossp")
+        );
+    }
+
+    #[test]
+    fn statements_are_tracked_whenever_preloaded() {
+        let none = BTreeMap::new();
+        let names = |p: &BTreeMap<String, Scalar>, e: &[String]| -> Vec<(String, String)> {
+            deployed(p, e)
+                .into_iter()
+                .filter(|(n, _)| n.starts_with("pg_stat_statements."))
+                .collect()
+        };
+        // The server default preloads it even when the design lists no extension.
+        let expected = vec![
+            (
+                "pg_stat_statements.track_utility".to_owned(),
+                "off".to_owned(),
+            ),
+            ("pg_stat_statements.track".to_owned(), "top".to_owned()),
+        ];
+        assert_eq!(names(&none, &[]), expected);
+        assert_eq!(names(&none, &["pgaudit".to_owned()]), expected);
+        // A design that drops it from the preload list gets neither.
+        let mut dropped = BTreeMap::new();
+        dropped.insert(
+            "shared_preload_libraries".to_owned(),
+            Scalar::Text("pg_cron".to_owned()),
+        );
+        assert_eq!(names(&dropped, &[]), vec![]);
+        // A design's own value is kept.
+        let mut all = BTreeMap::new();
+        all.insert(
+            "pg_stat_statements.track".to_owned(),
+            Scalar::Text("all".to_owned()),
+        );
+        let got = deployed(&all, &[]);
+        assert!(got.contains(&("pg_stat_statements.track".to_owned(), "all".to_owned())));
+        assert_eq!(
+            got.iter()
+                .filter(|(n, _)| n == "pg_stat_statements.track")
+                .count(),
+            1
         );
     }
 }

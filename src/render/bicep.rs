@@ -220,6 +220,9 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
             "Off so that CREATE ROLE ... PASSWORD statements (and their passwords) are not kept in",
             "pg_stat_statements.",
         ],
+        "pg_stat_statements.track" => {
+            &["Azure's default is none: pg_stat_statements is preloaded but would collect nothing."]
+        }
         _ => &[],
     }
 }

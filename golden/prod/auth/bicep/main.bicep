@@ -234,6 +234,19 @@ resource configuration_pg_stat_statements_track_utility 'Microsoft.DBforPostgreS
   ]
 }
 
+// Azure's default is none: pg_stat_statements is preloaded but would collect nothing.
+resource configuration_pg_stat_statements_track 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
+  parent: server
+  name: 'pg_stat_statements.track'
+  properties: {
+    value: 'top'
+    source: 'user-override'
+  }
+  dependsOn: [
+    configuration_pg_stat_statements_track_utility
+  ]
+}
+
 // Entra administrators after the server parameters, as Azure Verified Modules orders them: right
 // after the server's creation Azure intermittently refuses them
 // (AadAuthOperationCannotBePerformedWhenServerIsNotAccessible); running the same deployment again
@@ -248,7 +261,7 @@ resource administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b 'Microsoft.DBforPost
     tenantId: subscription().tenantId
   }
   dependsOn: [
-    configuration_pg_stat_statements_track_utility
+    configuration_pg_stat_statements_track
   ]
 }
 
