@@ -19,9 +19,14 @@ const PRELOADED_EXTENSIONS: &[(&str, &str)] = &[
     ("azure_storage", "azure_storage"),
 ];
 
-/// The server's default `shared_preload_libraries` (PostgreSQL 15 and later on Flexible
-/// Server); a value we write starts from it so that nothing preloaded by default is lost.
-const DEFAULT_PRELOAD: &[&str] = &["pg_cron", "pg_stat_statements"];
+/// The server's default `shared_preload_libraries` on Flexible Server; a value we write starts
+/// from it so that nothing preloaded by default is lost, and adds what the extensions need.
+/// Source: Microsoft's generated server-parameter tables for PostgreSQL 17
+/// (MicrosoftDocs `includes/param-17-*.md`, in the reference data's facts-azure.md §4):
+/// default `pg_stat_statements`. It used to read `pg_cron, pg_stat_statements`, which wrote a
+/// preload of pg_cron that no design asked for (a static change, so a restart). A major whose
+/// default differs needs a row of its own here, from its `param-<major>-*` table.
+const DEFAULT_PRELOAD: &[&str] = &["pg_stat_statements"];
 
 fn split_list(value: &str) -> Vec<String> {
     value
@@ -166,7 +171,7 @@ mod tests {
         let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
         assert_eq!(
             preload_libraries(&parameters, &used).as_deref(),
-            Some("pg_cron,pg_stat_statements,pgaudit")
+            Some("pg_stat_statements,pgaudit")
         );
         assert_eq!(
             allowed_extensions(&parameters, &["UUID-OSSP".to_owned()]).as_deref(),

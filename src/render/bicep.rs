@@ -213,7 +213,7 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
         "shared_preload_libraries" => &[
             "shared_preload_libraries is static: it takes effect after the next server restart. It is",
             "written as the server default plus what the extensions need, so that nothing preloaded by",
-            "default (pg_cron, pg_stat_statements) is dropped.",
+            "default is dropped.",
         ],
         "azure.extensions" => &["The extensions the SQL creates must be allow-listed first."],
         "pg_stat_statements.track_utility" => &[
