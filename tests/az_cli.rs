@@ -159,6 +159,12 @@ const REFERENCE: &[Command] = &[
         required: &[],
     },
     Command {
+        name: "monitor activity-log alert delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/activity-log/alert#az-monitor-activity-log-alert-delete",
+        options: &["--name|-n|--activity-log-alert-name", "--resource-group|-g"],
+        required: &["--name", "--resource-group"],
+    },
+    Command {
         name: "monitor metrics alert list",
         url: "https://learn.microsoft.com/en-us/cli/azure/monitor/metrics/alert#az-monitor-metrics-alert-list",
         options: &["--resource-group|-g"],

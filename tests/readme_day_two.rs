@@ -488,6 +488,27 @@ fn the_plan_checks_the_right_to_create_every_kind_it_renders() {
     }
 }
 
+/// The Azure plan counts the Resource Health alerts the alerts Bicep renders, and removing the
+/// target deletes them with the metric alerts, before the servers.
+#[test]
+fn the_azure_plan_checks_and_removes_the_resource_health_alerts() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join(AZURE)).unwrap();
+    let bicep = std::fs::read_to_string(out.path().join("prod/auth/alerts/alerts.bicep")).unwrap();
+    let rendered = bicep
+        .matches("'Microsoft.Insights/activityLogAlerts@")
+        .count();
+    assert!(rendered > 0, "the example renders Resource Health alerts");
+    assert!(
+        readme.contains(&format!("# {rendered} Resource Health alerts")),
+        "the verify step does not count {rendered} Resource Health alerts"
+    );
+    let removal = block_with(&readme, "flexible-server delete");
+    let health = removal.find("activity-log alert delete").expect(&removal);
+    let first_server = removal.find("flexible-server delete").unwrap();
+    assert!(health < first_server, "{removal}");
+}
+
 #[test]
 fn a_stuck_rollout_is_recovered_by_deleting_the_pod_after_the_fix() {
     let out = tools::render_example();

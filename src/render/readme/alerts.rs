@@ -14,6 +14,9 @@ pub(super) struct AlertsView {
     webhook_secrets: Vec<String>,
     /// Alerts rendered for this target (rules minus skipped, replica rules once per replica).
     alert_count: usize,
+    /// Resource Health alerts rendered for this target: one per server and `database_down`
+    /// rule, on Azure only.
+    health_alert_count: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,10 +158,16 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
         .filter(|r| r.skipped.is_none())
         .map(|r| r.alerts)
         .sum();
+    let health_alert_count = rules
+        .iter()
+        .filter(|r| !aks && r.skipped.is_none() && r.signal == Signal::DatabaseDown.as_str())
+        .map(|r| r.alerts)
+        .sum();
     AlertsView {
         groups,
         rules,
         webhook_secrets,
         alert_count,
+        health_alert_count,
     }
 }
