@@ -5,7 +5,7 @@
 //! and on the example with every optional knob of the StatefulSet
 //! ([`harness::EVERY_STATEFUL_SET_KNOB`]).
 
-use crate::support::{harness, tools};
+use crate::support::{harness, manifests, tools};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -91,7 +91,7 @@ const CUSTOM_KINDS: &[(&str, &str, &str, &str)] = &[(
 )];
 
 fn is_custom_kind(file: &Path) -> bool {
-    let docs = documents(file);
+    let docs = manifests::documents(file);
     CUSTOM_KINDS
         .iter()
         .any(|(kind, ..)| docs[0]["kind"] == *kind)
@@ -123,16 +123,6 @@ fn files_of(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// Each file as JSON: the list of its YAML documents, read by PyYAML (as kubectl's
-/// YAML 1.1 reader would).
-fn documents(file: &Path) -> Vec<serde_json::Value> {
-    let json = tools::python(
-        "import json, sys, yaml\nprint(json.dumps(list(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8')))))",
-        &[file],
-    );
-    serde_json::from_str(&json).unwrap()
 }
 
 /// The Kubernetes versions the manifests are validated against: the oldest AKS still
@@ -179,7 +169,7 @@ fn custom_resources_match_their_published_crds() {
     let out = tools::render_example();
     let mut checked = BTreeSet::new();
     for file in kubernetes_dirs(out.path()).iter().flat_map(|d| files_of(d)) {
-        let object = documents(&file).remove(0);
+        let object = manifests::documents(&file).remove(0);
         let Some((kind, folder, crd_file, version)) = CUSTOM_KINDS
             .iter()
             .find(|(kind, ..)| object["kind"] == *kind)
@@ -223,7 +213,7 @@ fn the_pod_monitor_scrapes_the_exporter_port_of_the_database_pods() {
     for dir in kubernetes_dirs(out.path()) {
         let objects: Vec<serde_json::Value> = files_of(&dir)
             .iter()
-            .map(|f| documents(f).remove(0))
+            .map(|f| manifests::documents(f).remove(0))
             .collect();
         let of_kind = |kind: &str| objects.iter().find(|o| o["kind"] == kind).unwrap();
         let (monitor, set) = (of_kind("PodMonitor"), of_kind("StatefulSet"));
@@ -331,7 +321,7 @@ fn every_file_is_one_object_of_a_known_kind_in_install_order() {
         for file in files_of(&dir) {
             let name = file.file_name().unwrap().to_string_lossy().into_owned();
             assert!(name.ends_with(".yaml"), "{name}");
-            let docs = documents(&file);
+            let docs = manifests::documents(&file);
             assert_eq!(docs.len(), 1, "{name} holds {} documents", docs.len());
             let kind = docs[0]["kind"].as_str().unwrap_or_default();
             let rank = KINDS.iter().position(|k| *k == kind);
@@ -366,7 +356,7 @@ fn the_jobs_configmap_carries_the_sql_target_byte_for_byte() {
                     && f.to_string_lossy().contains("configmap")
             })
             .expect("a schema ConfigMap");
-        let doc = documents(&configmap).remove(0);
+        let doc = manifests::documents(&configmap).remove(0);
         let data = doc["data"].as_object().unwrap();
         let scripts: Vec<PathBuf> = files_of(&sql_dir);
         assert_eq!(data.len(), scripts.len(), "{}", configmap.display());

@@ -18,7 +18,7 @@
 //!
 //! kubernetes-validate and checkov run on every manifest, these included, in `kubernetes.rs`.
 
-use crate::support::{postgres, sql, tools};
+use crate::support::{manifests, postgres, sql, tools};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -93,21 +93,6 @@ fn pod_spec(cron_job: &Value) -> &Value {
     &cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
 }
 
-/// The container's env as (name, value) pairs.
-pub(crate) fn env_of(container: &Value) -> Vec<(String, String)> {
-    container["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap().to_owned(),
-                e["value"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 fn set_env(env: &mut Vec<(String, String)>, name: &str, value: &str) {
     env.retain(|(n, _)| n != name);
     env.push((name.to_owned(), value.to_owned()));
@@ -122,11 +107,9 @@ fn crd(file: &str) -> Value {
 pub(crate) fn crd_in(folder: &str, file: &str) -> Value {
     let path = tools::reference_dir().join("crds").join(folder).join(file);
     assert!(path.exists(), "{} is missing", path.display());
-    let json = tools::python(
-        "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
-        &[&path],
-    );
-    serde_json::from_str(&json).unwrap()
+    let mut documents = manifests::documents(&path);
+    assert_eq!(documents.len(), 1, "{} holds one CRD", path.display());
+    documents.remove(0)
 }
 
 /// What the API server checks of `metadata` in any object (the CRD's schema says only
@@ -295,7 +278,7 @@ fn the_snapshot_script_creates_a_valid_volume_snapshot_and_deletes_only_the_olde
         container["command"],
         json!(["/bin/bash", "/scripts/snapshot.sh"])
     );
-    let mut env = env_of(container);
+    let mut env = manifests::env_of(container);
     let get = |env: &[(String, String)], name: &str| {
         env.iter().find(|(n, _)| n == name).unwrap().1.clone()
     };
@@ -586,12 +569,7 @@ fn run_dump_script(
         .envs(env.iter().cloned())
         .output()
         .unwrap();
-    let log = sql::output_text(&output);
-    if output.status.success() {
-        Ok(log)
-    } else {
-        Err(log)
-    }
+    sql::outcome(&output)
 }
 
 /// A server with the example's database, as the schema Job leaves it, and the password of
@@ -639,7 +617,7 @@ fn the_dump_cronjob_dumps_keeps_its_newest_and_the_readme_restore_test_restores_
     std::fs::write(work.path().join("secrets/postgres-password"), &admin).unwrap();
     std::fs::copy(server.tls_certificate(), work.path().join("tls/ca.crt")).unwrap();
     let backups = work.path().join("backups");
-    let mut env = env_of(container);
+    let mut env = manifests::env_of(container);
     set_env(&mut env, "PGHOST", "localhost");
     set_env(&mut env, "PGPORT", &server.port().to_string());
     set_env(&mut env, "BACKUP_DIR", backups.to_str().unwrap());

@@ -10,17 +10,15 @@
 //! 0.11 lacks: here a query file of the same view (`pg_stat_user_tables`, over the exporter's
 //! own connection and privileges) stands in for it.
 
-use crate::kubernetes_backup::env_of;
-use crate::support::postgres::TestServer;
-use crate::support::{sql, tools};
+use crate::support::postgres::{TestServer, free_port};
+use crate::support::{manifests, sql};
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gen_lib::yaml::Node;
 use serde_json::Value;
 
 const EXPORTER: &str = "/usr/bin/prometheus-postgres-exporter";
@@ -35,24 +33,9 @@ const USER_TABLES_QUERY: &str = "pg_stat_user_tables:
     - n_live_tup: {usage: GAUGE, description: live rows}
 ";
 
-/// The rendered StatefulSet of the example's dev target.
-fn stateful_set() -> Value {
-    let out = tools::render_example();
-    let file = out
-        .path()
-        .join("dev/bill-inquiry/kubernetes/50-statefulset-postgresql-bill-inquiry.yaml");
-    Node::parse(&std::fs::read_to_string(file).unwrap())
-        .unwrap()
-        .to_json()
-}
-
-fn container<'a>(set: &'a Value, name: &str) -> &'a Value {
-    set["spec"]["template"]["spec"]["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no container {name}"))
+/// The pod spec of the example's rendered StatefulSet.
+fn pod_spec() -> Value {
+    manifests::example_object("StatefulSet", "statefulset")["spec"]["template"]["spec"].clone()
 }
 
 fn value<'a>(env: &'a [(String, String)], name: &str) -> &'a str {
@@ -60,31 +43,18 @@ fn value<'a>(env: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The `secret` of a volume of the pod spec.
-fn secret_volume<'a>(set: &'a Value, volume: &str) -> &'a Value {
-    &set["spec"]["template"]["spec"]["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == volume)
-        .unwrap()["secret"]
+fn secret_volume<'a>(pod: &'a Value, volume: &str) -> &'a Value {
+    &manifests::named(&pod["volumes"], volume)["secret"]
 }
 
 /// The Secret keys a volume of the pod spec projects.
-fn projected_keys(set: &Value, volume: &str) -> Vec<String> {
-    secret_volume(set, volume)["items"]
+fn projected_keys(pod: &Value, volume: &str) -> Vec<String> {
+    secret_volume(pod, volume)["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["key"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `GET /metrics`, the body once the exporter answers (it starts within a second).
@@ -152,8 +122,8 @@ fn start_exporter(
 
 #[test]
 fn the_exporter_logs_in_as_the_monitor_role_to_the_service_database() {
-    let set = stateful_set();
-    let env = env_of(container(&set, "metrics"));
+    let pod = pod_spec();
+    let env = manifests::env_of(manifests::named(&pod["containers"], "metrics"));
     assert_eq!(value(&env, "DATA_SOURCE_USER"), "bill_inquiry_monitor");
     assert_eq!(
         value(&env, "DATA_SOURCE_URI"),
@@ -164,14 +134,14 @@ fn the_exporter_logs_in_as_the_monitor_role_to_the_service_database() {
         "the exporter must not read the superuser's password: {env:?}"
     );
     assert_eq!(
-        projected_keys(&set, "exporter-credentials"),
+        projected_keys(&pod, "exporter-credentials"),
         ["bill-inquiry-monitor-password"],
         "the exporter's volume holds its own role's password only"
     );
     // Required: postgres_exporter exits without its password file, and a crash-looping
     // sidecar would make the database's pod unready.
     assert_ne!(
-        secret_volume(&set, "exporter-credentials")["optional"],
+        secret_volume(&pod, "exporter-credentials")["optional"],
         true
     );
 

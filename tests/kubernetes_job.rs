@@ -86,7 +86,7 @@ impl JobRun {
             .replace("/sql/", &format!("{}/", sql.display()))
             .replace("/secrets/", &format!("{}/", secrets.display()))
             .replace("/tls/", &format!("{}/", tls.display()));
-        let mut env = crate::kubernetes_backup::env_of(container);
+        let mut env = crate::support::manifests::env_of(container);
         for (name, value) in &mut env {
             match name.as_str() {
                 "PGHOST" => *value = "localhost".to_owned(),
@@ -113,12 +113,7 @@ impl JobRun {
             .envs(self.env.iter().cloned())
             .output()
             .unwrap();
-        let log = sql::output_text(&output);
-        if output.status.success() {
-            Ok(log)
-        } else {
-            Err(log)
-        }
+        sql::outcome(&output)
     }
 }
 

@@ -3,37 +3,9 @@
 //! owns it, it enforces Pod Security `restricted`, never a lower level, and every pod gen
 //! renders complies with `restricted`.
 
-use crate::support::{harness, tools};
+use crate::support::{harness, manifests, tools};
 
-use std::path::Path;
 use std::process::Command;
-
-/// The example rendered from `inputs`, in a new temporary folder.
-fn render(inputs: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, bytes) in gen_lib::app::render_folder(inputs).unwrap() {
-        let target = dir.path().join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, bytes).unwrap();
-    }
-    dir
-}
-
-/// The YAML documents of a file, read by PyYAML as JSON.
-fn documents(file: &Path) -> Vec<serde_json::Value> {
-    let output = Command::new(tools::venv_bin("python"))
-        .arg("-c")
-        .arg("import json, sys, yaml\nprint(json.dumps(list(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8')))))")
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 const KUBERNETES: &str = "dev/bill-inquiry/kubernetes";
 const README: &str = "dev/bill-inquiry/README.md";
@@ -50,7 +22,7 @@ fn a_namespace_gen_does_not_own_is_not_rendered_and_the_plan_checks_it_first() {
     );
     for file in std::fs::read_dir(out.path().join(KUBERNETES)).unwrap() {
         let file = file.unwrap().path();
-        for doc in documents(&file) {
+        for doc in manifests::documents(&file) {
             assert_ne!(doc["kind"], "Namespace", "{}", file.display());
         }
     }
@@ -76,9 +48,9 @@ fn a_namespace_gen_owns_enforces_restricted_and_the_pods_comply() {
             "  manageNamespace: true\n  namespace: phonebill-dev",
         )],
     );
-    let out = render(&inputs);
+    let out = tools::render_inputs(&inputs);
     let dir = out.path().join(KUBERNETES);
-    let namespace = &documents(&dir.join("00-namespace.yaml"))[0];
+    let namespace = &manifests::documents(&dir.join("00-namespace.yaml"))[0];
     assert_eq!(namespace["kind"], "Namespace");
     let labels = namespace["metadata"]["labels"].as_object().unwrap();
     for mode in ["enforce", "audit", "warn"] {
@@ -106,7 +78,7 @@ fn a_namespace_gen_owns_enforces_restricted_and_the_pods_comply() {
     let mut pods = 0;
     for file in std::fs::read_dir(&dir).unwrap() {
         let file = file.unwrap().path();
-        for doc in documents(&file) {
+        for doc in manifests::documents(&file) {
             let spec = &doc["spec"]["template"]["spec"];
             if spec.is_null() {
                 continue;

@@ -3,31 +3,10 @@
 //! plaintext one, a base backup over TLS) and the startup and readiness probes, which wait
 //! for the flag the Bitnami image's entrypoint writes once its first-boot setup is over.
 
-use crate::support::{postgres, tools};
+use crate::support::{manifests, postgres, tools};
 
 use std::path::Path;
 use std::process::{Command, Output};
-
-use gen_lib::yaml::Node;
-use serde_json::Value;
-
-/// The rendered object of `kind` whose file name contains `name_part`, in the example's dev
-/// target.
-fn rendered(kind: &str, name_part: &str) -> Value {
-    let out = tools::render_example();
-    let dir = out.path().join("dev/bill-inquiry/kubernetes");
-    std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(name_part))
-        .map(|p| {
-            Node::parse(&std::fs::read_to_string(&p).unwrap())
-                .unwrap()
-                .to_json()
-        })
-        .find(|o| o["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} *{name_part}* in {}", dir.display()))
-}
 
 /// A password made up for this run only.
 fn made_up_password() -> String {
@@ -65,7 +44,7 @@ fn shown(output: &Output) -> String {
 /// backup over TLS (the `replication` lines), while an ordinary role may not.
 #[test]
 fn the_rendered_pg_hba_admits_the_socket_tls_and_a_base_backup_only() {
-    let hba = rendered("ConfigMap", "-hba");
+    let hba = manifests::example_object("ConfigMap", "-hba");
     let hba = hba["data"]["pg_hba.conf"].as_str().unwrap();
     let server = postgres::TestServer::start();
     let password = made_up_password();
@@ -157,7 +136,7 @@ fn the_rendered_pg_hba_admits_the_socket_tls_and_a_base_backup_only() {
 /// has written its `.initialized` flag; liveness needs no flag.
 #[test]
 fn the_probes_wait_for_the_images_initialized_flag() {
-    let set = rendered("StatefulSet", "statefulset");
+    let set = manifests::example_object("StatefulSet", "statefulset");
     let container = &set["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["name"], "postgresql");
     let server = postgres::TestServer::start();
@@ -231,7 +210,7 @@ fn the_probes_wait_for_the_images_initialized_flag() {
 /// write a cluster with data page checksums; without them a cluster has none.
 #[test]
 fn the_rendered_initdb_args_turn_data_checksums_on() {
-    let set = rendered("StatefulSet", "statefulset");
+    let set = manifests::example_object("StatefulSet", "statefulset");
     let env = set["spec"]["template"]["spec"]["containers"][0]["env"]
         .as_array()
         .unwrap();

@@ -6,7 +6,7 @@
 //!
 //! kubernetes-validate and checkov run on the manifests in `kubernetes.rs`.
 
-use crate::support::{postgres, sql, tools};
+use crate::support::{manifests, postgres, sql, tools};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -54,11 +54,11 @@ impl Rendered {
     }
 
     fn container(&self, name: &str) -> &Value {
-        named(&self.pod_spec()["containers"], name)
+        manifests::named(&self.pod_spec()["containers"], name)
     }
 
     fn volume(&self, name: &str) -> &Value {
-        named(&self.pod_spec()["volumes"], name)
+        manifests::named(&self.pod_spec()["volumes"], name)
     }
 
     fn script(&self) -> String {
@@ -69,24 +69,17 @@ impl Rendered {
     }
 }
 
-/// The item of a list of named objects (containers, volumes, mounts, env) named `name`.
-fn named<'a>(list: &'a Value, name: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|item| item["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {list:#}"))
-}
-
 /// Where `container` mounts `volume`.
 fn mount_path<'a>(container: &'a Value, volume: &str) -> &'a str {
-    named(&container["volumeMounts"], volume)["mountPath"]
+    manifests::named(&container["volumeMounts"], volume)["mountPath"]
         .as_str()
         .unwrap()
 }
 
 fn env_value<'a>(container: &'a Value, name: &str) -> &'a str {
-    named(&container["env"], name)["value"].as_str().unwrap()
+    manifests::named(&container["env"], name)["value"]
+        .as_str()
+        .unwrap()
 }
 
 #[test]

@@ -609,7 +609,7 @@ fn template_cluster(major: u32, bin: &Path, as_postgres: bool) -> PathBuf {
 }
 
 /// A port that was free on 127.0.0.1 a moment ago (the start retries if it is taken meanwhile).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local address").port()
 }

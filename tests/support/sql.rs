@@ -148,6 +148,17 @@ pub fn output_text(output: &Output) -> String {
     )
 }
 
+/// A finished command's standard output and error together: Ok when it succeeded, Err when
+/// it failed.
+pub fn outcome(output: &Output) -> Result<String, String> {
+    let text = output_text(output);
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
 /// Settings that would put a password anywhere the server keeps text.
 const LOUD_SERVER: &str = "ALTER SYSTEM SET log_statement = 'all';\n\
     ALTER SYSTEM SET log_min_error_statement = 'debug5';\n\
