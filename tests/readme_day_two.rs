@@ -385,23 +385,14 @@ fn the_certificate_the_readme_makes_covers_every_name_of_the_client_service() {
     );
 }
 
-/// The kinds a `kubectl … delete <kinds> …` line names, lower case and singular, without the
-/// API group (`podmonitors.azmonitoring.coreos.com` is `podmonitor`).
+/// The kinds a `kubectl … delete <kinds> …` line names, as [`kind_of_resource`] spells them
+/// (`podmonitors.azmonitoring.coreos.com` is `podmonitor`, `cronjob` stays `cronjob`).
 fn deleted_kinds(line: &str) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some(at) = words.iter().position(|w| *w == "delete") else {
         return Vec::new();
     };
-    words[at + 1]
-        .split(',')
-        .map(|kind| {
-            let kind = kind.split('.').next().unwrap();
-            kind.strip_suffix('s')
-                .filter(|_| kind.ends_with("monitors"))
-                .unwrap_or(kind)
-                .to_owned()
-        })
-        .collect()
+    words[at + 1].split(',').map(kind_of_resource).collect()
 }
 
 /// Removing the target deletes every kind of object its `kubernetes/` holds but the claims
@@ -428,7 +419,7 @@ fn removing_the_target_deletes_every_kind_it_rendered_in_a_safe_order() {
     assert!(line_of("prometheusRuleGroups") < stateful_set, "{block}");
     assert!(line_of("delete cronjob,job") < stateful_set, "{block}");
     assert!(
-        line_of("delete service,configmap") > stateful_set,
+        line_of("delete services,configmaps") > stateful_set,
         "{block}"
     );
 }

@@ -71,24 +71,54 @@ pub(super) struct AksView {
     legacy_image: bool,
 }
 
-/// The kinds of a target's objects besides its Jobs, CronJobs, StatefulSet and claims, in
-/// `kubectl delete`'s syntax: what the README removes by the instance label once the
-/// StatefulSet is gone. The claims stay (the data), the Namespace too (shared).
-fn removed_kinds(pod_monitor: bool) -> String {
-    let mut kinds = vec![
-        "service",
-        "configmap",
-        "serviceaccount",
-        "networkpolicy",
-        "role",
-        "rolebinding",
-        "poddisruptionbudget",
+/// Every kind of object the target renders but the Namespace, as kubectl's fully qualified
+/// resource (`<plural>.<group>`), which both `kubectl auth can-i` and `kubectl delete` take.
+fn rendered_resources(set: &StatefulSet, pod_monitor: bool) -> Vec<&'static str> {
+    let mut resources = vec![
+        "services",
+        "configmaps",
+        "serviceaccounts",
+        "networkpolicies.networking.k8s.io",
+        "statefulsets.apps",
+        "poddisruptionbudgets.policy",
+        "jobs.batch",
     ];
     if pod_monitor {
-        // The full name: `podmonitor` alone may name monitoring.coreos.com's kind.
-        kinds.push("podmonitors.azmonitoring.coreos.com");
+        // Fully qualified: `podmonitors` alone may name monitoring.coreos.com's kind.
+        resources.push("podmonitors.azmonitoring.coreos.com");
     }
-    kinds.join(",")
+    let backup = set.backup.as_deref();
+    if backup.is_some_and(|b| b.dumps.is_some()) {
+        resources.push("persistentvolumeclaims");
+    }
+    if backup.is_some() {
+        resources.push("cronjobs.batch");
+    }
+    if backup.is_some_and(|b| b.snapshots.is_some()) {
+        resources.extend([
+            "roles.rbac.authorization.k8s.io",
+            "rolebindings.rbac.authorization.k8s.io",
+        ]);
+    }
+    resources
+}
+
+/// What the README removes by the instance label once the StatefulSet is gone, in
+/// `kubectl delete`'s syntax: every rendered kind but the StatefulSet, the Jobs and CronJobs
+/// (deleted before it) and the claims (the data stays). The Namespace stays too (shared).
+fn removed_kinds(resources: &[&str]) -> String {
+    const DELETED_BEFORE_OR_KEPT: &[&str] = &[
+        "statefulsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+        "persistentvolumeclaims",
+    ];
+    resources
+        .iter()
+        .filter(|r| !DELETED_BEFORE_OR_KEPT.contains(r))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// What `kubectl apply -f kubernetes/` needs in the namespace, as (verb, resource) for
@@ -96,34 +126,8 @@ fn removed_kinds(pod_monitor: bool) -> String {
 /// snapshot Role, which Kubernetes lets only someone who holds them grant (RBAC's privilege
 /// escalation prevention). The built-in `edit` and `admin` roles hold neither PodMonitors nor
 /// VolumeSnapshots.
-fn apply_rights(set: &StatefulSet, pod_monitor: bool) -> Vec<(&'static str, &'static str)> {
-    let mut resources = vec![
-        "networkpolicies.networking.k8s.io",
-        "serviceaccounts",
-        "configmaps",
-        "services",
-        "statefulsets.apps",
-        "poddisruptionbudgets.policy",
-        "jobs.batch",
-    ];
-    if pod_monitor {
-        resources.push("podmonitors.azmonitoring.coreos.com");
-    }
-    let backup = set.backup.as_deref();
-    if backup.is_some_and(|b| b.dumps.is_some()) {
-        resources.push("persistentvolumeclaims");
-    }
-    let snapshots = backup.is_some_and(|b| b.snapshots.is_some());
-    if backup.is_some() {
-        resources.push("cronjobs.batch");
-    }
-    if snapshots {
-        resources.extend([
-            "roles.rbac.authorization.k8s.io",
-            "rolebindings.rbac.authorization.k8s.io",
-        ]);
-    }
-    let mut rights: Vec<(&str, &str)> = resources.into_iter().map(|r| ("create", r)).collect();
+fn apply_rights(resources: &[&'static str], snapshots: bool) -> Vec<(&'static str, &'static str)> {
+    let mut rights: Vec<(&str, &str)> = resources.iter().map(|r| ("create", *r)).collect();
     if snapshots {
         rights.extend(
             ["create", "get", "list", "delete"]
@@ -143,6 +147,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
     let names = &set.names;
     let instance = format!("{INSTANCE_LABEL}={}", set.name);
     let component = |value: &str| format!("{instance},{COMPONENT_LABEL}={value}");
+    let resources = rendered_resources(set, aks.metrics_scrape == MetricsScrape::PodMonitor);
     AksView {
         cluster: aks.cluster.clone(),
         resource_group: aks.resource_group.clone(),
@@ -199,8 +204,11 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
         pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
         exporter_role: set.exporter.role.clone(),
         scripts_config_map: names.scripts_config_map.clone(),
-        removed_kinds: removed_kinds(aks.metrics_scrape == MetricsScrape::PodMonitor),
-        apply_rights: apply_rights(set, aks.metrics_scrape == MetricsScrape::PodMonitor),
+        removed_kinds: removed_kinds(&resources),
+        apply_rights: apply_rights(
+            &resources,
+            set.backup.as_deref().is_some_and(|b| b.snapshots.is_some()),
+        ),
         manage_namespace: aks.manage_namespace,
         workspace: target.env.alerting.azure_monitor_workspace.clone(),
         rule_group: names.rule_group.clone(),
