@@ -51,6 +51,31 @@ pub(super) fn names_are_dns_labels(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Records `owner` as the first to claim `key`; returns the earlier owner when another one
+/// claimed it first (the same owner claiming it again is no clash).
+fn earlier_claim<K: Ord, O: PartialEq + Clone>(
+    seen: &mut BTreeMap<K, O>,
+    key: K,
+    owner: O,
+) -> Option<O> {
+    match seen.get(&key) {
+        Some(first) if *first != owner => Some(first.clone()),
+        Some(_) => None,
+        None => {
+            seen.insert(key, owner);
+            None
+        }
+    }
+}
+
+/// The resource group an environment deploys into, on either platform.
+fn resource_group_of(env: &crate::input::EnvironmentFile) -> Option<&str> {
+    match env.platform {
+        Platform::AzureFlexibleServer => env.azure.as_ref().map(|a| a.resource_group.as_str()),
+        Platform::Aks => env.aks.as_ref().map(|a| a.resource_group.as_str()),
+    }
+}
+
 /// Reports every later occurrence of a name already used in the same scope; `at(i)` is
 /// the path of the i-th name.
 fn report_duplicates<'a, T>(
@@ -216,7 +241,6 @@ impl AlertOwner {
 /// each other's alert. Names come from the model's own functions, so they are the rendered
 /// ones; each clash is reported at the later name, once.
 fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diagnostic>) {
-    use crate::input::Platform;
     use crate::model::{
         Signal, action_group_resource_name, azure_alert_scopes, needs_replicas,
         resource_health_alert_name, rule_alert_name,
@@ -231,40 +255,30 @@ fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diag
                      file: &crate::load::SourceFile,
                      at: Vec<Seg>,
                      out: &mut Vec<Diagnostic>| {
-        match seen.get(&(rg.to_owned(), name.clone())) {
-            Some(first) if *first != owner => {
-                if reported.iter().any(|(f, p)| *f == file.display && *p == at) {
-                    return;
-                }
-                reported.push((file.display.clone(), at.clone()));
-                out.push(
-                    Diagnostic::new(
-                        file.display.clone(),
-                        file.root.pos_of(&at),
-                        format!(
-                            "{} is named `{name}` in resource group `{rg}`, as is {}",
-                            owner.describe(),
-                            first.describe()
-                        ),
-                    )
-                    .hint("Azure names an alert or action group once per resource group, and the second deployment would overwrite the first; rename the rule or the group"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                seen.insert((rg.to_owned(), name), owner);
-            }
+        let Some(first) = earlier_claim(&mut seen, (rg.to_owned(), name.clone()), owner.clone())
+        else {
+            return;
+        };
+        if reported.iter().any(|(f, p)| *f == file.display && *p == at) {
+            return;
         }
+        reported.push((file.display.clone(), at.clone()));
+        out.push(
+            Diagnostic::new(
+                file.display.clone(),
+                file.root.pos_of(&at),
+                format!(
+                    "{} is named `{name}` in resource group `{rg}`, as is {}",
+                    owner.describe(),
+                    first.describe()
+                ),
+            )
+            .hint("Azure names an alert or action group once per resource group, and the second deployment would overwrite the first; rename the rule or the group"),
+        );
     };
 
-    let resource_group = |env: &crate::input::EnvironmentFile| -> Option<String> {
-        match env.platform {
-            Platform::AzureFlexibleServer => env.azure.as_ref().map(|a| a.resource_group.clone()),
-            Platform::Aks => env.aks.as_ref().map(|a| a.resource_group.clone()),
-        }
-    };
     for env in &design.environments {
-        let Some(rg) = resource_group(&env.value) else {
+        let Some(rg) = resource_group_of(&env.value) else {
             continue;
         };
         for (i, group) in env
@@ -274,7 +288,7 @@ fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diag
             .flat_map(|a| a.action_groups.iter().enumerate())
         {
             claim(
-                &rg,
+                rg,
                 action_group_resource_name(project, &env.value.name, &group.name),
                 AlertOwner::ActionGroup {
                     env: env.value.name.clone(),
@@ -364,19 +378,20 @@ fn arm_deployments_are_unique_per_resource_group(design: &Design, out: &mut Vec<
             let Some(env) = design.environment(env_name) else {
                 continue;
             };
-            let (resource_group, kinds): (&str, &[&str]) =
-                match (env.value.platform, &env.value.aks, &env.value.azure) {
-                    (Platform::AzureFlexibleServer, _, Some(azure)) => {
-                        (&azure.resource_group, &ARM_DEPLOYMENT_KINDS)
-                    }
-                    (Platform::Aks, Some(aks), _) => (&aks.resource_group, &["alerts"]),
-                    _ => continue,
-                };
+            let Some(resource_group) = resource_group_of(&env.value) else {
+                continue;
+            };
+            let kinds: &[&str] = match env.value.platform {
+                Platform::AzureFlexibleServer => &ARM_DEPLOYMENT_KINDS,
+                Platform::Aks => &["alerts"],
+            };
             for kind in kinds {
                 let deployment = arm_deployment_name(name, env_name, kind);
                 let key = (resource_group.to_lowercase(), deployment.clone());
-                match seen.get(&key) {
-                    Some(&(other_service, other_env)) => out.push(
+                if let Some((other_service, other_env)) =
+                    earlier_claim(&mut seen, key, (name, env_name.as_str()))
+                {
+                    out.push(
                         service
                             .at_key(
                                 path!["deployments"],
@@ -386,10 +401,7 @@ fn arm_deployments_are_unique_per_resource_group(design: &Design, out: &mut Vec<
                                 ),
                             )
                             .hint("the install plan names each deployment `<service>-<env>-main` or `-alerts`, cut to 64 characters; rename the service or the environment so that the names differ"),
-                    ),
-                    None => {
-                        seen.insert(key, (name, env_name));
-                    }
+                    );
                 }
             }
         }
@@ -445,23 +457,17 @@ fn servers_are_unique_across_deployments(design: &Design, out: &mut Vec<Diagnost
                 )
             }));
             for (name, at) in names {
-                match seen.get(name) {
-                    Some(&(other_service, other_env)) if (other_service, other_env) != here => {
-                        out.push(
-                            service
-                                .at(
-                                    &at,
-                                    format!(
-                                        "server `{name}` is also deployed by service `{other_service}` in `{other_env}`"
-                                    ),
-                                )
-                                .hint("a server name is a host name under postgres.database.azure.com, unique in Azure; two deployments of it would write to one server"),
-                        );
-                    }
-                    Some(_) => {}
-                    None => {
-                        seen.insert(name, here);
-                    }
+                if let Some((other_service, other_env)) = earlier_claim(&mut seen, name, here) {
+                    out.push(
+                        service
+                            .at(
+                                &at,
+                                format!(
+                                    "server `{name}` is also deployed by service `{other_service}` in `{other_env}`"
+                                ),
+                            )
+                            .hint("a server name is a host name under postgres.database.azure.com, unique in Azure; two deployments of it would write to one server"),
+                    );
                 }
             }
         }
