@@ -162,8 +162,7 @@ impl Aks {
             cpu_cores: gen_lib::quantity::cores(set.resources.cpu_basis().quantity).unwrap(),
             memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
             size_bytes: gen_lib::quantity::bytes(&set.storage_size).unwrap() as f64,
-            pod_monitor: target.env.aks.as_ref().unwrap().metrics_scrape
-                == gen_lib::model::MetricsScrape::PodMonitor,
+            pod_monitor: target.env.aks.as_ref().unwrap().pod_monitor(),
         })
     }
 

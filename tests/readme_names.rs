@@ -304,7 +304,7 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
                 .aks
                 .as_ref()
                 .expect("an aks target's environment");
-            if aks.metrics_scrape == gen_lib::model::MetricsScrape::PodMonitor {
+            if aks.pod_monitor() {
                 names.push((Kind::Kubernetes("PodMonitor"), set.name.clone()));
             }
             names.extend([

@@ -140,9 +140,17 @@ impl From<input::MetricsScrape> for MetricsScrape {
     }
 }
 
+impl Aks {
+    /// Whether managed Prometheus scrapes the exporters through a PodMonitor (else through
+    /// the pods' annotations).
+    pub fn pod_monitor(&self) -> bool {
+        self.metrics_scrape == MetricsScrape::PodMonitor
+    }
+}
+
 /// The labels that tell one exporter's series apart in the Azure Monitor workspace: the alert
 /// rules select by them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExporterSeries {
     /// Value of `job`.
     pub job: String,

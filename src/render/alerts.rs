@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 use crate::model::{
-    ActionGroup, AlertRule, AzureScope, DATA_VOLUME, Deployment, MetricsScrape, Model, Server,
+    ActionGroup, AlertRule, AzureScope, DATA_VOLUME, Deployment, ExporterSeries, Model, Server,
     Signal, StatefulSet, Target, Unobservable, alert_name, azure_alert_scopes, azure_metric,
     resource_health_alert_name,
 };
@@ -163,9 +163,7 @@ struct AksView {
     /// Whether the exporter is scraped through a PodMonitor (else pod annotations).
     pod_monitor: bool,
     /// `job` of the exporter's series, and the names of its namespace and pod labels.
-    exporter_job: String,
-    exporter_namespace_label: &'static str,
-    exporter_pod_label: &'static str,
+    exporter: ExporterSeries,
     rules: Vec<PrometheusRuleView>,
 }
 
@@ -458,7 +456,6 @@ fn azure_view(
 fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> AksView {
     let aks = target.env.aks.as_ref().expect("aks environment");
     let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
-    let series = aks.metrics_scrape.series(&aks.namespace, &set.name);
     let limits = &set.resources.limits;
     let cpu = set.resources.cpu_basis();
     // Validation guarantees every quantity parses and is positive.
@@ -487,10 +484,8 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
             .map(serde_json::Value::from)
             .unwrap_or(serde_json::Value::Null),
         rule_group: set.names.rule_group.clone(),
-        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
-        exporter_job: series.job,
-        exporter_namespace_label: series.namespace_label,
-        exporter_pod_label: series.pod_label,
+        pod_monitor: aks.pod_monitor(),
+        exporter: aks.metrics_scrape.series(&aks.namespace, &set.name),
         rules: target
             .alert_rules()
             .filter(|r| target.unobservable(r).is_none())

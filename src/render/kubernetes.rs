@@ -8,8 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{
     AKS_STORAGE_CLASSES, Aks, COMPONENT_LABEL, DATABASE_COMPONENT, Deployment, ExporterLogin,
-    INSTANCE_LABEL, Image, MetricsScrape, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet,
-    Target, Toleration,
+    INSTANCE_LABEL, Image, Model, ObjectNames, SCHEMA_COMPONENT, StatefulSet, Target, Toleration,
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -387,7 +386,7 @@ fn view<'a>(
         postgres,
         exporter,
         exporter_login: &set.exporter,
-        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
+        pod_monitor: aks.pod_monitor(),
         requests: QuantitiesView {
             cpu: &set.resources.requests.cpu,
             memory: &set.resources.requests.memory,
@@ -498,7 +497,7 @@ pub fn render(
         .into_iter()
         .filter(|(template, _)| match *template {
             "00-namespace" => aks.manage_namespace,
-            "55-podmonitor" => aks.metrics_scrape == MetricsScrape::PodMonitor,
+            "55-podmonitor" => aks.pod_monitor(),
             _ => true,
         })
         .map(|(template, file)| {

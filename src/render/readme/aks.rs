@@ -4,8 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{
-    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, MetricsScrape, SCHEMA_COMPONENT,
-    StatefulSet, Target,
+    Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
 };
 use crate::render::alerts::regex_quote;
 
@@ -147,7 +146,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
     let names = &set.names;
     let instance = format!("{INSTANCE_LABEL}={}", set.name);
     let component = |value: &str| format!("{instance},{COMPONENT_LABEL}={value}");
-    let resources = rendered_resources(set, aks.metrics_scrape == MetricsScrape::PodMonitor);
+    let resources = rendered_resources(set, aks.pod_monitor());
     AksView {
         cluster: aks.cluster.clone(),
         resource_group: aks.resource_group.clone(),
@@ -201,7 +200,7 @@ pub(super) fn view(target: &Target, aks: &Aks, set: &StatefulSet) -> AksView {
             .map(|(k, v)| (k.clone(), v.to_text()))
             .collect(),
         namespace_regex: regex_exactly(&aks.namespace),
-        pod_monitor: aks.metrics_scrape == MetricsScrape::PodMonitor,
+        pod_monitor: aks.pod_monitor(),
         exporter_role: set.exporter.role.clone(),
         scripts_config_map: names.scripts_config_map.clone(),
         removed_kinds: removed_kinds(&resources),
