@@ -7,6 +7,7 @@ use crate::model::{
     Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
 };
 use crate::render::alerts::regex_quote;
+use crate::render::kubernetes::backup::SNAPSHOT_RBAC;
 
 #[derive(Debug, Serialize)]
 pub(super) struct AksView {
@@ -62,7 +63,7 @@ pub(super) struct AksView {
     /// What section 6 deletes by the instance label after the StatefulSet.
     removed_kinds: String,
     /// (verb, resource): what applying `kubernetes/` needs in the namespace.
-    apply_rights: Vec<(&'static str, &'static str)>,
+    apply_rights: Vec<(&'static str, String)>,
     /// Whether gen renders the Namespace (else it must exist, and step 3 checks it).
     manage_namespace: bool,
     workspace: Option<String>,
@@ -125,12 +126,17 @@ fn removed_kinds(resources: &[&str]) -> String {
 /// snapshot Role, which Kubernetes lets only someone who holds them grant (RBAC's privilege
 /// escalation prevention). The built-in `edit` and `admin` roles hold neither PodMonitors nor
 /// VolumeSnapshots.
-fn apply_rights(resources: &[&'static str], snapshots: bool) -> Vec<(&'static str, &'static str)> {
-    let mut rights: Vec<(&str, &str)> = resources.iter().map(|r| ("create", *r)).collect();
+fn apply_rights(resources: &[&str], snapshots: bool) -> Vec<(&'static str, String)> {
+    let mut rights: Vec<(&str, String)> = resources
+        .iter()
+        .map(|r| ("create", (*r).to_owned()))
+        .collect();
     if snapshots {
+        let (group, resource, verbs) = SNAPSHOT_RBAC;
         rights.extend(
-            ["create", "get", "list", "delete"]
-                .map(|verb| (verb, "volumesnapshots.snapshot.storage.k8s.io")),
+            verbs
+                .iter()
+                .map(|verb| (*verb, format!("{resource}.{group}"))),
         );
     }
     rights
