@@ -195,6 +195,28 @@ const REFERENCE: &[Command] = &[
         required: &[],
     },
     Command {
+        name: "postgres flexible-server list",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-list",
+        options: &["--resource-group|-g", "--show-cluster"],
+        required: &[],
+    },
+    Command {
+        name: "postgres flexible-server update",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-update",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--sku-name",
+            "--tier",
+            "--storage-size",
+            "--storage-auto-grow",
+            "--performance-tier",
+            "--ids",
+            "--yes|-y",
+        ],
+        required: &[],
+    },
+    Command {
         name: "postgres flexible-server show",
         url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-show",
         options: &["--name|-n", "--resource-group|-g", "--ids"],

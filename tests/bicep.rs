@@ -51,15 +51,16 @@ fn render_variant(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
 
 const PRIVATE_NETWORK: &str = "    access: private            # VNet integration; \"public\" would allow firewall rules instead\n    virtualNetwork:            # existing VNet, referenced and not created\n      name: phonebill-vnet-prod\n      resourceGroup: rg-phonebill-prod\n    delegatedSubnet:\n      name: database-subnet\n      addressPrefix: 10.0.2.0/24\n    privateDnsZone: phonebill-prod.private.postgres.database.azure.com\n";
 
-/// Public access with a firewall rule, Premium SSD v2 storage and a Key Vault in a named
-/// subscription.
+const REPLICAS: &str = "      replicas:\n        - name: phonebill-auth-postgresql-prod-krs    # disaster recovery and read load\n          location: koreasouth\n          sku: Standard_D4s_v3\n        - name: phonebill-auth-postgresql-prod-krc    # read load in the same region\n          location: koreacentral\n          sku: Standard_D4s_v3\n";
+
+const PUBLIC_NETWORK: &str = "    access: public\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n";
+
+/// Public access with a firewall rule, Premium SSD v2 storage (so no replicas) and a Key
+/// Vault in a named subscription.
 fn public_variant() -> tempfile::TempDir {
     render_variant(&[
-        (
-            "environments/prod.yaml",
-            PRIVATE_NETWORK,
-            "    access: public\n    firewallRules:\n      - { name: AllowAKSSubnet, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
-        ),
+        ("environments/prod.yaml", PRIVATE_NETWORK, PUBLIC_NETWORK),
+        ("services/auth.yaml", REPLICAS, ""),
         (
             "environments/prod.yaml",
             "    resourceGroup: rg-phonebill-prod\nalerting:",
@@ -71,6 +72,11 @@ fn public_variant() -> tempfile::TempDir {
             "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125",
         ),
     ])
+}
+
+/// Public access with a firewall rule, and the example's replicas, which get it too.
+fn public_replicas_variant() -> tempfile::TempDir {
+    render_variant(&[("environments/prod.yaml", PRIVATE_NETWORK, PUBLIC_NETWORK)])
 }
 
 /// Private-endpoint-only: public access with two private endpoints and their DNS zone in
@@ -89,8 +95,8 @@ fn named_replica_subnet_variant() -> tempfile::TempDir {
     render_variant(&[
         (
             "services/auth.yaml",
-            "sku: Standard_D2s_v3",
-            "sku: Standard_E2ds_v5",
+            "location: koreasouth\n          sku: Standard_D4s_v3",
+            "location: koreasouth\n          sku: Standard_E4ds_v5",
         ),
         (
             "services/auth.yaml",
@@ -134,6 +140,7 @@ fn the_variants_render_what_their_inputs_ask_for() {
         "{param}"
     );
     assert!(!param.contains("readEnvironmentVariable"), "{param}");
+    assert!(!main.contains("existingReplicas"), "{main}");
     // The alerts' webhook URLs come from the same vault, in the same subscription.
     let alerts =
         std::fs::read_to_string(public.path().join("prod/auth/alerts/alerts.bicepparam")).unwrap();
@@ -151,28 +158,53 @@ fn the_variants_render_what_their_inputs_ask_for() {
     for wanted in [
         "publicNetworkAccess: 'Disabled'",
         "'Microsoft.Network/privateDnsZones@2024-06-01' existing = {\n  name: 'privatelink.postgres.database.azure.com'\n  scope: resourceGroup('00000000-0000-0000-0000-000000000002', 'rg-dns')",
-        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_pe_phonebill_auth\n  name: 'default'",
-        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_pe_phonebill_auth_hub\n  name: 'default'",
+        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_phonebill_auth_postgresql_prod_pe_phonebill_auth\n  name: 'default'",
+        "'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {\n  parent: privateEndpoint_phonebill_auth_postgresql_prod_pe_phonebill_auth_hub\n  name: 'default'",
         "privateDnsZoneId: privateEndpointDnsZone.id",
+        // Each replica is private-endpoint-only too, with endpoints of its own, deployed with it.
+        "resource privateEndpoint_phonebill_auth_postgresql_prod_krs_pe_phonebill_auth 'Microsoft.Network/privateEndpoints@2024-05-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {\n  name: 'phonebill-auth-postgresql-prod-krs-pe-phonebill-auth'",
+        "privateLinkServiceId: replica_phonebill_auth_postgresql_prod_krc.id",
     ] {
         assert!(main.contains(wanted), "no {wanted} in\n{main}");
     }
+    // The primary and both replicas.
+    assert_eq!(
+        main.matches("publicNetworkAccess: 'Disabled'").count(),
+        3,
+        "{main}"
+    );
+    assert_eq!(
+        main.matches("'Microsoft.Network/privateEndpoints@").count(),
+        6,
+        "{main}"
+    );
     for unwanted in ["publicNetworkAccess: 'Enabled'", "firewallRules@"] {
         assert!(!main.contains(unwanted), "{unwanted} in\n{main}");
     }
     let readme = std::fs::read_to_string(endpoints.path().join("prod/auth/README.md")).unwrap();
     assert!(readme.contains("public access off"), "{readme}");
     assert!(
-        readme.contains("the read replicas get\n  no private endpoint of their own"),
+        readme.contains("private endpoint phonebill-auth-postgresql-prod-krc-pe-phonebill-auth-hub (subnet hub-subnet)"),
         "{readme}"
     );
+
+    // Issue 19: a replica gets the primary's firewall rules, which Azure copies only when it
+    // creates the replica.
+    let public = public_replicas_variant();
+    let main = std::fs::read_to_string(public.path().join("prod/auth/bicep/main.bicep")).unwrap();
+    for replica in ["krs", "krc"] {
+        let wanted = format!(
+            "'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_{replica}_exists) {{\n  parent: replica_phonebill_auth_postgresql_prod_{replica}\n  name: 'AllowAKSSubnet'"
+        );
+        assert!(main.contains(&wanted), "no {wanted} in\n{main}");
+    }
 
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();
     assert!(main.contains("name: 'phonebill-vnet-dr'"), "{main}");
     // A replica's tier is its own SKU's, not the primary's (issue 19).
     assert!(
-        main.contains("name: 'Standard_E2ds_v5'\n    tier: 'MemoryOptimized'"),
+        main.contains("name: 'Standard_E4ds_v5'\n    tier: 'MemoryOptimized'"),
         "{main}"
     );
     assert_eq!(main.matches("tier: 'GeneralPurpose'").count(), 2, "{main}");
@@ -181,7 +213,7 @@ fn the_variants_render_what_their_inputs_ask_for() {
     let param =
         std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicepparam")).unwrap();
     assert!(
-        !param.contains("readEnvironmentVariable") && !param.contains("getSecret"),
+        !param.contains("getSecret") && !param.contains("AZURE_SUBSCRIPTION_ID"),
         "{param}"
     );
 }
@@ -210,9 +242,10 @@ fn outputs_are_deterministic_and_the_entra_administrators_come_late() {
             .unwrap_or_else(|| panic!("no {what} in\n{main}"))
     };
     let admin = at("flexibleServers/administrators@");
-    let last_configuration = main.rfind("flexibleServers/configurations@").unwrap();
+    let last_configuration = main.rfind("resource configuration_").unwrap();
     assert!(last_configuration < admin, "{main}");
-    assert!(admin < at("flexibleServers/databases@"), "{main}");
+    // The SQL target creates the database, as the administrator who gives it to its owner.
+    assert!(!main.contains("flexibleServers/databases@"), "{main}");
     let admin_body = &main[admin..];
     let admin_body = &admin_body[..admin_body.find("\n}\n").unwrap()];
     assert!(
@@ -222,7 +255,7 @@ fn outputs_are_deterministic_and_the_entra_administrators_come_late() {
     let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
     assert!(
         readme.contains("AadAuthOperationCannotBePerformedWhenServerIsNotAccessible")
-            && readme.contains("run the same command again"),
+            && readme.contains("run the same commands again"),
         "{readme}"
     );
 }
@@ -242,6 +275,7 @@ fn every_bicep_folder_type_checks_against_azure_type_data() {
     let outs = [
         tools::render_example(),
         public_variant(),
+        public_replicas_variant(),
         private_endpoint_variant(),
         named_replica_subnet_variant(),
     ];
@@ -249,7 +283,7 @@ fn every_bicep_folder_type_checks_against_azure_type_data() {
         .iter()
         .flat_map(|out| bicep_folders(out.path()))
         .collect();
-    assert_eq!(folders.len(), 4);
+    assert_eq!(folders.len(), 5);
     for folder in folders {
         let run = tools::bicep_typecheck()
             .arg("--strict-types")
@@ -276,6 +310,7 @@ fn every_bicep_file_parses_with_checkovs_pycep() {
     let outs = [
         tools::render_example(),
         public_variant(),
+        public_replicas_variant(),
         private_endpoint_variant(),
         named_replica_subnet_variant(),
     ];
@@ -283,7 +318,7 @@ fn every_bicep_file_parses_with_checkovs_pycep() {
         .iter()
         .flat_map(|out| bicep_files(out.path()))
         .collect();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 5);
     let script = "import sys\nfrom pathlib import Path\nfrom pycep import BicepParser\nfor f in sys.argv[1:]:\n    BicepParser().parse(file_path=Path(f))\n    print('parsed', f)\n";
     let run = Command::new(tools::venv_bin("python"))
         .arg("-c")
@@ -314,4 +349,138 @@ fn the_pycep_in_the_test_venv_is_checkovs_version() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "0.5.1");
+}
+
+/// Issue 19: a replica is created only when the deployment is allowed to (after the primary's
+/// restart), and never PUT as a new server once it exists; each replica's state is its own.
+#[test]
+fn replicas_are_created_once_and_only_after_the_primary_restart() {
+    let out = tools::render_example();
+    let bicep = out.path().join("prod/auth/bicep");
+    let main = std::fs::read_to_string(bicep.join("main.bicep")).unwrap();
+    let param = std::fs::read_to_string(bicep.join("main.bicepparam")).unwrap();
+    for replica in ["krs", "krc"] {
+        let exists = format!("replica_phonebill_auth_postgresql_prod_{replica}_exists");
+        for wanted in [
+            format!(
+                "var {exists} = contains(existingReplicas, 'phonebill-auth-postgresql-prod-{replica}')"
+            ),
+            format!(
+                "resource replica_phonebill_auth_postgresql_prod_{replica} 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = if (createReplicas || {exists}) {{"
+            ),
+            format!("    createMode: {exists} ? null : 'Replica'\n"),
+            format!("    sourceServerResourceId: {exists} ? null : server.id\n"),
+            // The design's parameters reach the replica too (Azure copies them only at creation).
+            format!(
+                "= if (createReplicas || {exists}) {{\n  parent: replica_phonebill_auth_postgresql_prod_{replica}\n  name: 'max_connections'"
+            ),
+            format!(
+                "'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (createReplicas || {exists}) {{"
+            ),
+        ] {
+            assert!(main.contains(&wanted), "no {wanted} in\n{main}");
+        }
+    }
+    assert!(!main.contains("replicasExist"), "{main}");
+    // Unset variables mean: no replica exists, none is created.
+    for wanted in [
+        "param existingReplicas = split(readEnvironmentVariable('PHONEBILL_AUTH_POSTGRESQL_PROD_EXISTING_REPLICAS', ''), ',')",
+        "param createReplicas = bool(readEnvironmentVariable('PHONEBILL_AUTH_POSTGRESQL_PROD_CREATE_REPLICAS', 'false'))",
+    ] {
+        assert!(param.contains(wanted), "no {wanted} in\n{param}");
+    }
+
+    // The plan: servers without new replicas, the restart (replicas first), then the
+    // replicas, then the alerts that watch them, then the SQL; each deployment reads the
+    // list of existing replicas anew.
+    let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
+    let at = |what: &str, from: usize| {
+        from + readme[from..]
+            .find(what)
+            .unwrap_or_else(|| panic!("no {what} after byte {from} in\n{readme}"))
+    };
+    let list = "export PHONEBILL_AUTH_POSTGRESQL_PROD_EXISTING_REPLICAS=\"$(az postgres flexible-server list -g rg-phonebill-prod";
+    let first = at(list, 0);
+    let no_create = at(
+        "export PHONEBILL_AUTH_POSTGRESQL_PROD_CREATE_REPLICAS=false",
+        first,
+    );
+    let servers = at("-n auth-prod-main", no_create);
+    let restart = at(
+        "for server in ${replicas//,/ } phonebill-auth-postgresql-prod; do",
+        servers,
+    );
+    let again = at(list, restart);
+    let create = at(
+        "export PHONEBILL_AUTH_POSTGRESQL_PROD_CREATE_REPLICAS=true",
+        again,
+    );
+    let replicas = at("-n auth-prod-main", create);
+    let alerts = at("-n auth-prod-alerts", replicas);
+    at("-f sql/01-database.psql", alerts);
+    assert!(
+        readme.contains("--query \"[?contains(['phonebill-auth-postgresql-prod-krs', 'phonebill-auth-postgresql-prod-krc'], name)].name | join(',', @)\" -o tsv"),
+        "{readme}"
+    );
+    // Scale-ups reach the replicas first, with the design's compute and storage.
+    let scale = at(
+        "az postgres flexible-server update -g rg-phonebill-prod -n phonebill-auth-postgresql-prod-krs --sku-name Standard_D4s_v3 --tier GeneralPurpose",
+        0,
+    );
+    assert!(scale < restart, "{readme}");
+}
+
+/// The JMESPath query of the README picks, from `az postgres flexible-server list`, the
+/// replicas that exist and joins them as main.bicepparam splits them; checked with the
+/// jmespath package that azure-cli uses, on a made-up listing.
+#[test]
+fn the_existing_replica_query_selects_what_the_bicepparam_splits() {
+    let out = tools::render_example();
+    let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
+    let start = readme.find("--query \"[?contains(").unwrap() + "--query \"".len();
+    let query = &readme[start..start + readme[start..].find('"').unwrap()];
+    let script = "import json, sys, jmespath\nprint(jmespath.search(sys.argv[1], json.loads(sys.argv[2])))\n";
+    let listing = |names: &[&str]| {
+        serde_json::to_string(
+            &names
+                .iter()
+                .map(|n| serde_json::json!({ "name": n }))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    for (servers, want) in [
+        (vec![], ""),
+        (vec!["phonebill-auth-postgresql-prod", "other"], ""),
+        (
+            vec![
+                "phonebill-auth-postgresql-prod",
+                "phonebill-auth-postgresql-prod-krc",
+            ],
+            "phonebill-auth-postgresql-prod-krc",
+        ),
+        (
+            vec![
+                "phonebill-auth-postgresql-prod-krs",
+                "phonebill-auth-postgresql-prod-krc",
+                "phonebill-auth-postgresql-prod-krs-old",
+            ],
+            "phonebill-auth-postgresql-prod-krs,phonebill-auth-postgresql-prod-krc",
+        ),
+    ] {
+        let run = Command::new(tools::venv_bin("python"))
+            .args(["-c", script, query, &listing(&servers)])
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout).trim_end(),
+            want,
+            "{servers:?}"
+        );
+    }
 }

@@ -571,7 +571,8 @@ fn the_azure_readme_restarts_the_servers_with_pending_static_parameters_before_t
         &stub,
         format!(
             "#!/bin/bash\necho \"$*\" >> '{}'\n\
-             case \"$*\" in *'parameter list'*'phonebill-auth-postgresql-prod '*|*'parameter list'*'phonebill-auth-postgresql-prod-krc '*) echo shared_preload_libraries;; esac\n",
+             case \"$*\" in *'parameter list'*'phonebill-auth-postgresql-prod '*|*'parameter list'*'phonebill-auth-postgresql-prod-krc '*) echo shared_preload_libraries;; esac\n\
+             case \"$*\" in *'flexible-server list'*) echo phonebill-auth-postgresql-prod-krs,phonebill-auth-postgresql-prod-krc;; esac\n",
             log.display()
         ),
     )
@@ -597,13 +598,15 @@ fn the_azure_readme_restarts_the_servers_with_pending_static_parameters_before_t
         .lines()
         .filter(|l| l.contains("flexible-server restart"))
         .collect();
+    // The replicas before the primary (issue 19): a replica must run with at least the
+    // primary's max_connections.
     assert_eq!(restarts.len(), 2, "{calls}");
     assert!(
-        restarts[0].ends_with("--name phonebill-auth-postgresql-prod"),
+        restarts[0].ends_with("--name phonebill-auth-postgresql-prod-krc"),
         "{calls}"
     );
     assert!(
-        restarts[1].ends_with("--name phonebill-auth-postgresql-prod-krc"),
+        restarts[1].ends_with("--name phonebill-auth-postgresql-prod"),
         "{calls}"
     );
     let listed = calls

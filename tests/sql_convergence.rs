@@ -877,3 +877,70 @@ fn a_typed_seed_value_spelled_differently_from_the_servers_output_is_not_rewritt
         );
     }
 }
+
+/// Issue 19: the Bicep deployment creates no database, so that the administrator who runs the
+/// SQL target (an Azure administrator: CREATEDB and CREATEROLE, not a superuser) creates it
+/// and gives it to its owner role. A database someone else created (Azure's `azuresu`, or an
+/// Entra administrator, as a database resource of a deployment could be) stops step 1 with
+/// what to do, before anything changes.
+#[test]
+fn an_azure_administrator_creates_the_database_and_a_foreign_owner_stops_it() {
+    let base = design(&[]);
+    let scripts = sql::render_scripts(&base.inputs, TARGET);
+    let pw = passwords();
+    for major in [15, 17] {
+        let server = TestServer::start_major(major);
+        let admin = sql::made_up_password("admin");
+        server.admin_query(&format!(
+            "CREATE ROLE azure_admin LOGIN CREATEDB CREATEROLE PASSWORD '{admin}'; \
+             GRANT pg_monitor TO azure_admin WITH ADMIN OPTION"
+        ));
+        let psql = server.role_psql("azure_admin", &admin, "postgres");
+        for file in &scripts.files {
+            if file.ends_with("04-extensions.psql") {
+                // Azure lets its administrator create the allow-listed extensions, which
+                // PostgreSQL alone keeps to superusers: created here as Azure would.
+                sql::query_in(
+                    &server,
+                    "bill_inquiry_db",
+                    "CREATE EXTENSION pg_stat_statements",
+                );
+            }
+            let output = sql::run_script(&psql, file, &[&pw[0], &pw[1], &pw[2]]);
+            let text = sql::output_text(&output);
+            assert!(
+                output.status.success(),
+                "PostgreSQL {major}: {}: {text}",
+                file.display()
+            );
+        }
+        let owner = server.admin_query(
+            "SELECT datdba::regrole FROM pg_database WHERE datname = 'bill_inquiry_db'",
+        );
+        assert_eq!(owner.trim(), "bill_inquiry_db_owner", "PostgreSQL {major}");
+
+        let foreign = TestServer::start_major(major);
+        foreign.admin_query(&format!(
+            "CREATE ROLE azure_admin LOGIN CREATEDB CREATEROLE PASSWORD '{admin}'; \
+             CREATE ROLE entra_admin LOGIN CREATEDB"
+        ));
+        foreign.admin_query(
+            "CREATE DATABASE bill_inquiry_db OWNER entra_admin ENCODING 'UTF8' TEMPLATE template0",
+        );
+        let psql = foreign.role_psql("azure_admin", &admin, "postgres");
+        let stopped = sql::try_run_all(&psql, &scripts, &[&pw[0], &pw[1], &pw[2]])
+            .expect_err("a database of another owner was taken over silently");
+        assert!(
+            stopped.contains("01-database.psql")
+                && stopped.contains("entra_admin")
+                && stopped.contains(
+                    "ALTER DATABASE bill_inquiry_db OWNER TO bill_inquiry_db_owner as that role or a superuser"
+                ),
+            "PostgreSQL {major}: {stopped}"
+        );
+        let owner = foreign.admin_query(
+            "SELECT datdba::regrole FROM pg_database WHERE datname = 'bill_inquiry_db'",
+        );
+        assert_eq!(owner.trim(), "entra_admin", "PostgreSQL {major}");
+    }
+}

@@ -119,7 +119,8 @@ pub struct FirewallRule {
     pub end_ip_address: String,
 }
 
-/// A private endpoint for a server.
+/// A private endpoint: in the environment, the design's (a name and a subnet); on a server,
+/// that endpoint of the server, named by [`private_endpoint_name`].
 #[derive(Debug, Clone)]
 pub struct PrivateEndpoint {
     /// Endpoint name.
@@ -170,8 +171,13 @@ pub struct Server {
     pub backup_retention_days: u32,
     /// Whether backups are copied to the paired region.
     pub geo_redundant_backup: bool,
+    /// The server's private endpoints, one per endpoint of the environment, in
+    /// private-endpoint-only mode; none otherwise.
+    pub private_endpoints: Vec<PrivateEndpoint>,
     /// Read replicas.
     pub replicas: Vec<Replica>,
+    /// The deploy-time inputs of the replicas' lifecycle, when there are replicas.
+    pub replica_lifecycle: Option<ReplicaLifecycle>,
     /// Whether Microsoft Entra ID authentication is on.
     pub entra: bool,
     /// Whether password authentication is on.
@@ -231,6 +237,23 @@ pub struct Replica {
     pub storage_size_gb: u32,
     /// Where the replica's network interface lives.
     pub subnet: ReplicaSubnet,
+    /// The replica's own private endpoints, as the primary's (private-endpoint-only mode).
+    pub private_endpoints: Vec<PrivateEndpoint>,
+}
+
+/// What a deployment needs to know about the replicas at deploy time, as environment
+/// variables that `main.bicepparam` reads (named after the server, so that targets never
+/// share one): which replicas exist already (Azure refuses `createMode: Replica` for a server
+/// that exists, and a replica written without it would be a new standalone server), and
+/// whether to create the missing ones (not before the primary's static parameters are live:
+/// a new replica copies the primary's parameters, and one created with a `max_connections`
+/// the primary does not run yet cannot replay its WAL).
+#[derive(Debug, Clone)]
+pub struct ReplicaLifecycle {
+    /// Variable with the names of the replicas that exist, comma-separated.
+    pub existing_env: String,
+    /// Variable that is `true` when the deployment may create the missing replicas.
+    pub create_env: String,
 }
 
 /// Where a replica sits on the network.
@@ -361,11 +384,16 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         }),
         backup_retention_days: server.backup.retention_days,
         geo_redundant_backup: server.backup.geo_redundant,
+        private_endpoints: server_endpoints(&server.name, &scope.azure.network),
         replicas: server
             .replicas
             .iter()
             .map(|r| replica(r, server, scope))
             .collect(),
+        replica_lifecycle: (!server.replicas.is_empty()).then(|| ReplicaLifecycle {
+            existing_env: secret_env_var(&format!("{}-existing-replicas", server.name)),
+            create_env: secret_env_var(&format!("{}-create-replicas", server.name)),
+        }),
         entra: server.authentication.entra,
         password: server.authentication.password,
         administrators: if server.authentication.entra {
@@ -376,6 +404,29 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         deployed_parameters: parameters::deployed(&parameters, scope.extensions),
         parameters,
     }
+}
+
+/// The name of server `server`'s endpoint for the environment's endpoint `endpoint`. Every
+/// server of the environment (each service's primary and its replicas) gets one endpoint per
+/// entry, all in the environment's resource group, so the server name makes them distinct.
+pub fn private_endpoint_name(server: &str, endpoint: &str) -> String {
+    format!("{server}-{endpoint}")
+}
+
+/// Server `server`'s private endpoints: one per endpoint of the environment when it is
+/// private-endpoint-only.
+fn server_endpoints(server: &str, network: &Network) -> Vec<PrivateEndpoint> {
+    if !network.private_endpoints_only() {
+        return Vec::new();
+    }
+    network
+        .private_endpoints
+        .iter()
+        .map(|pe| PrivateEndpoint {
+            name: private_endpoint_name(server, &pe.name),
+            subnet: pe.subnet.clone(),
+        })
+        .collect()
 }
 
 /// The host name of server `name`. ARM's `environment().suffixes` has no PostgreSQL entry
@@ -410,6 +461,7 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
         sku: replica.sku.clone().unwrap_or_else(|| primary.sku.clone()),
         storage_size_gb: replica.storage_size_gb.unwrap_or(primary.storage.size_gb),
         subnet: replica_subnet(replica, other_region, scope),
+        private_endpoints: server_endpoints(&replica.name, &scope.azure.network),
     }
 }
 

@@ -488,6 +488,30 @@ pub const SERVER_DOMAIN: &str = "postgres.database.azure.com";
 /// (Azure/bicep-registry-modules `avm/res/network/private-endpoint/private-dns-zone-group/main.bicep`).
 pub const PRIVATE_ENDPOINT_DNS_ZONE: &str = "privatelink.postgres.database.azure.com";
 
+/// The name rule of a private endpoint (`Microsoft.Network/privateEndpoints`): 2 to 64
+/// characters, letters, digits, `_`, `.` and `-`, starting with a letter or digit and ending
+/// with one or `_`.
+///
+/// Source: Microsoft Learn, "Naming rules and restrictions for Azure resources"
+/// (MicrosoftDocs/azure-docs `articles/azure-resource-manager/management/resource-name-rules.md`,
+/// Microsoft.Network: "privateEndpoints | resource group | 2-64 | Alphanumerics, underscores,
+/// periods, and hyphens. Start with alphanumeric. End alphanumeric or underscore."). The
+/// Bicep type data gives no constraint.
+pub const PRIVATE_ENDPOINT_NAME_MAX: usize = 64;
+
+/// Whether `name` follows the rule of [`PRIVATE_ENDPOINT_NAME_MAX`].
+pub fn is_private_endpoint_name(name: &str) -> bool {
+    let (Some(first), Some(last)) = (name.chars().next(), name.chars().last()) else {
+        return false;
+    };
+    (2..=PRIVATE_ENDPOINT_NAME_MAX).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        && first.is_ascii_alphanumeric()
+        && (last.is_ascii_alphanumeric() || last == '_')
+}
+
 /// The longest name of an ARM deployment (`az deployment group create -n`).
 ///
 /// Source: Azure/bicep-types-az `generated/resources/microsoft.resources/2024-07-01/types.md`,

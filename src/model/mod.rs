@@ -29,7 +29,8 @@ pub use alerting::{
 };
 pub use azure::{
     Administrator, Azure, DnsZoneRef, FirewallRule, HighAvailability, KeyVault, Network,
-    PrivateEndpoint, Replica, ReplicaSubnet, ResourceRef, Server, Storage, Subnet,
+    PrivateEndpoint, Replica, ReplicaLifecycle, ReplicaSubnet, ResourceRef, Server, Storage,
+    Subnet, private_endpoint_name,
 };
 pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};

@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 
-use crate::model::{Azure, Deployment, ReplicaSubnet, ResourceRef, Server, Storage, Target};
+use crate::model::{
+    Azure, Deployment, Network, PrivateEndpoint, ReplicaSubnet, ResourceRef, Server, Storage,
+    Target,
+};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the Bicep templates read. THESE FIELDS ARE USED BY `templates/bicep/*`.
@@ -28,9 +31,10 @@ struct BicepView {
     endpoint_dns_zone: Option<DnsZoneView>,
     server: ServerView,
     administrators: Vec<AdministratorView>,
-    database: DatabaseView,
     configurations: Vec<ConfigurationView>,
     replicas: Vec<ReplicaView>,
+    /// The environment variables of the replicas' lifecycle, when there are replicas.
+    replica_lifecycle: Option<ReplicaLifecycleView>,
     replica_vnets: Vec<VnetView>,
     subnet_params: Vec<SubnetParamView>,
 }
@@ -97,6 +101,11 @@ struct DnsZoneView {
 
 #[derive(Debug, Serialize)]
 struct PrivateEndpointView {
+    /// The server (`server` or a replica's symbol) the endpoint connects to.
+    target: String,
+    /// Bicep booleans of which one must hold for the endpoint to be deployed (a replica's);
+    /// empty for always.
+    condition: Vec<String>,
     symbol: String,
     subnet_symbol: String,
     zone_group_symbol: String,
@@ -143,13 +152,9 @@ struct AdministratorView {
 }
 
 #[derive(Debug, Serialize)]
-struct DatabaseView {
-    symbol: String,
-    name: String,
-    charset: String,
-    collation: Option<String>,
-    locale: Option<String>,
-    after: Option<String>,
+struct ReplicaLifecycleView {
+    existing_env: String,
+    create_env: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,7 +182,17 @@ struct ReplicaView {
     subnet_param: Option<String>,
     /// The DNS zone link the replica waits for, when it is not the primary's.
     link_symbol: Option<String>,
-    after: String,
+    /// The Bicep variable that is true when the replica exists already.
+    exists_symbol: String,
+    /// Private-endpoint-only mode: public access off, as on the primary.
+    public_access_disabled: bool,
+    /// The primary's firewall rules, on a replica with public access: Azure copies them when
+    /// it creates the replica, but not the primary's later changes.
+    firewall_rules: Vec<FirewallRuleView>,
+    /// The design's server parameters on the replica: Azure copies the primary's when it
+    /// creates a replica, but not the primary's later changes.
+    configurations: Vec<ConfigurationView>,
+    after: Option<String>,
 }
 
 /// A Bicep identifier made from any name: every character other than a letter, digit or
@@ -227,22 +242,79 @@ fn parameter_note(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// The server parameters, one after another from `first_after`.
-fn configurations(server: &Server, first_after: Option<&str>) -> Vec<ConfigurationView> {
+/// The server parameters of `server_symbol` (the primary or a replica), one after another
+/// from `first_after`.
+fn configurations(
+    server: &Server,
+    server_symbol: &str,
+    first_after: Option<&str>,
+) -> Vec<ConfigurationView> {
     let mut after = first_after.map(str::to_owned);
+    let primary = server_symbol == "server";
     server
         .deployed_parameters
         .iter()
         .map(|(name, value)| {
             let view = ConfigurationView {
-                symbol: symbol("configuration", name),
-                notes: parameter_note(name),
+                symbol: if primary {
+                    symbol("configuration", name)
+                } else {
+                    symbol(&format!("{server_symbol}_configuration"), name)
+                },
+                // Said once, on the primary's.
+                notes: if primary { parameter_note(name) } else { &[] },
                 name: name.clone(),
                 value: value.clone(),
                 after: after.clone(),
             };
             after = Some(view.symbol.clone());
             view
+        })
+        .collect()
+}
+
+/// The firewall rules of the server `server_symbol` (the primary or a replica), one after
+/// another.
+fn firewall_rules(network: &Network, server_symbol: &str) -> Vec<FirewallRuleView> {
+    let prefix = if server_symbol == "server" {
+        "firewallRule".to_owned()
+    } else {
+        format!("{server_symbol}_firewallRule")
+    };
+    let mut last: Option<String> = None;
+    network
+        .firewall_rules
+        .iter()
+        .map(|rule| {
+            let view = FirewallRuleView {
+                symbol: symbol(&prefix, &rule.name),
+                name: rule.name.clone(),
+                start: rule.start_ip_address.clone(),
+                end: rule.end_ip_address.clone(),
+                after: last.clone(),
+            };
+            last = Some(view.symbol.clone());
+            view
+        })
+        .collect()
+}
+
+/// The private endpoints of the server `target`, deployed when one of `condition` holds.
+fn endpoints(
+    endpoints: &[PrivateEndpoint],
+    target: &str,
+    condition: &[String],
+) -> Vec<PrivateEndpointView> {
+    endpoints
+        .iter()
+        .map(|pe| PrivateEndpointView {
+            target: target.to_owned(),
+            condition: condition.to_vec(),
+            symbol: symbol("privateEndpoint", &pe.name),
+            subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
+            zone_group_symbol: symbol("privateEndpointDnsZoneGroup", &pe.name),
+            name: pe.name.clone(),
+            subnet: pe.subnet.clone(),
         })
         .collect()
 }
@@ -334,12 +406,16 @@ impl ReplicaNetworks {
     }
 }
 
+/// The replicas, created one after another from `first_after`; the parameters of each follow
+/// it while the next one is created (the updating state Azure puts a server in while a replica
+/// is created is the primary's).
 fn replicas(
     server: &Server,
-    first_after: &str,
+    network: &Network,
+    first_after: Option<&str>,
     networks: &mut ReplicaNetworks,
 ) -> Vec<ReplicaView> {
-    let mut after = first_after.to_owned();
+    let mut after = first_after.map(str::to_owned);
     server
         .replicas
         .iter()
@@ -362,8 +438,18 @@ fn replicas(
                     link_symbol = Some(param.link_symbol.clone());
                 }
             }
+            let replica_symbol = symbol("replica", &replica.name);
+            let rules = firewall_rules(network, &replica_symbol);
             let view = ReplicaView {
-                symbol: symbol("replica", &replica.name),
+                exists_symbol: format!("{replica_symbol}_exists"),
+                public_access_disabled: network.private_endpoints_only(),
+                configurations: configurations(
+                    server,
+                    &replica_symbol,
+                    rules.last().map(|r| r.symbol.as_str()),
+                ),
+                firewall_rules: rules,
+                symbol: replica_symbol,
                 name: replica.name.clone(),
                 fqdn: replica.fqdn.clone(),
                 location: replica.location.clone(),
@@ -376,14 +462,13 @@ fn replicas(
                 link_symbol,
                 after: after.clone(),
             };
-            after = view.symbol.clone();
+            after = Some(view.symbol.clone());
             view
         })
         .collect()
 }
 
 fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
-    let db = &target.service.database;
     let network = &azure.network;
     let private_network = match (
         network.private,
@@ -407,25 +492,12 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     // refuses while the server is not yet accessible after its creation
     // (AadAuthOperationCannotBePerformedWhenServerIsNotAccessible: Azure/azure-postgresql#127;
     // AVM made them wait for the configurations, Azure/bicep-registry-modules#3257, #3355).
-    // The database comes after the administrators (AVM #3596: a database created before
-    // them is owned by azuresu).
-    let mut last: Option<String> = None;
-    let firewall_rules: Vec<FirewallRuleView> = network
-        .firewall_rules
-        .iter()
-        .map(|rule| {
-            let view = FirewallRuleView {
-                symbol: symbol("firewallRule", &rule.name),
-                name: rule.name.clone(),
-                start: rule.start_ip_address.clone(),
-                end: rule.end_ip_address.clone(),
-                after: last.clone(),
-            };
-            last = Some(view.symbol.clone());
-            view
-        })
-        .collect();
-    let configurations = configurations(server, last.as_deref());
+    // No database: the administrator who runs the SQL target creates it, so that it can give
+    // it to its owner role (one Azure creates may belong to azuresu or an Entra
+    // administrator: AVM #3596, and docs/sql-scripts.md).
+    let firewall_rules = firewall_rules(network, "server");
+    let last = firewall_rules.last().map(|r| r.symbol.clone());
+    let configurations = configurations(server, "server", last.as_deref());
     let mut chain = configurations.last().map(|c| c.symbol.clone()).or(last);
     let administrators: Vec<AdministratorView> = server
         .administrators
@@ -442,20 +514,20 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             view
         })
         .collect();
-    let database = DatabaseView {
-        symbol: symbol("database", &db.name),
-        name: db.name.clone(),
-        charset: db.encoding.clone(),
-        collation: db.locale.as_deref().map(collation),
-        locale: db.locale.clone(),
-        after: chain.clone(),
-    };
-    let last = database.symbol.clone();
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
         params: Vec::new(),
     };
-    let replicas = replicas(server, &last, &mut networks);
+    let replicas = replicas(server, network, chain.as_deref(), &mut networks);
+    let mut private_endpoints = endpoints(&server.private_endpoints, "server", &[]);
+    for (replica, view) in server.replicas.iter().zip(&replicas) {
+        let condition = ["createReplicas".to_owned(), view.exists_symbol.clone()];
+        private_endpoints.extend(endpoints(
+            &replica.private_endpoints,
+            &view.symbol,
+            &condition,
+        ));
+    }
     let endpoint_vnet = network
         .virtual_network
         .as_ref()
@@ -481,17 +553,7 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
         },
         private_network,
         firewall_rules,
-        private_endpoints: network
-            .private_endpoints
-            .iter()
-            .map(|pe| PrivateEndpointView {
-                symbol: symbol("privateEndpoint", &pe.name),
-                subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
-                zone_group_symbol: symbol("privateEndpointDnsZoneGroup", &pe.name),
-                name: pe.name.clone(),
-                subnet: pe.subnet.clone(),
-            })
-            .collect(),
+        private_endpoints,
         endpoint_vnet,
         endpoint_dns_zone: network
             .private_endpoint_dns_zone
@@ -504,9 +566,15 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             }),
         server: server_view(server),
         administrators,
-        database,
         configurations,
         replicas,
+        replica_lifecycle: server
+            .replica_lifecycle
+            .as_ref()
+            .map(|l| ReplicaLifecycleView {
+                existing_env: l.existing_env.clone(),
+                create_env: l.create_env.clone(),
+            }),
         replica_vnets: networks.vnets,
         subnet_params: networks.params,
     }

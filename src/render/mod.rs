@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use crate::model::{Deployment, Model, Target};
 
-/// The server's spelling of a locale, as the Bicep deployment creates a database with it.
+/// The server's spelling of a locale, as gen's Bicep deployment created databases with it
+/// before the SQL target created them (a database of such a deployment still has it).
 pub(crate) use bicep::collation;
 
 /// Rendered files: path relative to the output folder (`/`-separated) → contents.

@@ -40,6 +40,9 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         standby_zone_fits_the_mode(&server, out);
         backup_retention_in_range(&server, out);
         replicas_fit_the_primary(&server, out);
+        replicas_have_the_primary_compute(&server, out);
+        private_endpoint_names_fit(&server, out);
+        no_read_replicas_on_premium_v2(&server, out);
         iops_and_throughput_only_on_premium_v2(&server, out);
         premium_v2_is_provisioned_without_autogrow(&server, out);
         storage_size_in_range(&server, out);
@@ -801,6 +804,99 @@ fn replicas_fit_the_primary(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Each server of a private-endpoint-only environment gets one endpoint per entry of
+/// `privateEndpoints`, named `<server>-<name>` (`model::private_endpoint_name`); that name
+/// must follow Azure's rule for endpoint names, checked here at the server's name, which
+/// makes it too long or ends it badly.
+fn private_endpoint_names_fit(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let network = &s.azure.network;
+    if network.access != NetworkAccess::Public {
+        return;
+    }
+    let servers = std::iter::once((path!["name"].to_vec(), s.server.name.as_str())).chain(
+        s.server
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (path!["replicas", i, "name"].to_vec(), r.name.as_str())),
+    );
+    for (at, server) in servers {
+        let Some(name) = network
+            .private_endpoints
+            .iter()
+            .map(|pe| crate::model::private_endpoint_name(server, &pe.name))
+            .find(|name| !azure_facts::is_private_endpoint_name(name))
+        else {
+            continue;
+        };
+        out.push(
+            s.at(&at, "the server's private endpoint name breaks Azure's naming rule")
+                .expected(format!(
+                    "`<server>-<endpoint>` of 2 to {} letters, digits, `_`, `.` or `-`, starting with a letter or digit",
+                    azure_facts::PRIVATE_ENDPOINT_NAME_MAX
+                ))
+                .found(format!("`{}` ({} characters)", printable(&name), name.chars().count()))
+                .hint("shorten the server name or the endpoint's `name` under `azure.network.privateEndpoints`"),
+        );
+    }
+}
+
+/// The source of the two rules below: Microsoft Learn, "Read replicas in Azure Database for
+/// PostgreSQL" (MicrosoftDocs/azure-databases-docs
+/// `articles/postgresql/flexible-server/concepts-read-replicas.md` @ 017b7aa3).
+const READ_REPLICAS_PAGE: &str = "Microsoft's \"Read replicas\" page (concepts-read-replicas.md)";
+
+/// "Compute on the primary must always be equal or smaller than the compute on the smallest
+/// replica" (section "Scale"): a replica replays the primary's WAL with shared memory sized by
+/// its own compute, and Azure scales replicas first for that reason.
+fn replicas_have_the_primary_compute(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let SkuName::Known(_, primary) = azure_facts::sku_name(&s.server.sku) else {
+        return;
+    };
+    for (i, replica) in s.server.replicas.iter().enumerate() {
+        let Some(own) = replica.sku.as_deref() else {
+            continue;
+        };
+        let SkuName::Known(_, vcores) = azure_facts::sku_name(own) else {
+            continue;
+        };
+        if vcores < primary {
+            out.push(
+                s.at(
+                    path!["replicas", i, "sku"],
+                    format!(
+                        "a read replica needs at least the primary's compute: {vcores} vCores, the primary {primary}"
+                    ),
+                )
+                .expected(format!("a SKU with at least {primary} vCores, or no `sku`"))
+                .found(format!("`{own}` ({vcores} vCores)"))
+                .hint(format!(
+                    "{READ_REPLICAS_PAGE}: the primary's compute must stay equal to or smaller than the smallest replica's; remove `sku` to use the primary's"
+                )),
+            );
+        }
+    }
+}
+
+/// "If the primary server uses Premium SSD v2 for storage, the creation of read replicas
+/// isn't supported" (section "Considerations").
+fn no_read_replicas_on_premium_v2(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    if s.server.storage.storage_type != Some(StorageType::PremiumV2Lrs)
+        || s.server.replicas.is_empty()
+    {
+        return;
+    }
+    out.push(
+        s.at(
+            path!["replicas"],
+            "read replicas cannot be created from a server on Premium SSD v2",
+        )
+        .expected("no `replicas`, or `storage.type: Premium_LRS`")
+        .found(format!("{} replicas", s.server.replicas.len()))
+        .hint(format!("{READ_REPLICAS_PAGE}, section \"Considerations\"")),
+    );
+}
+
 /// IOPS and throughput are provisioned only on Premium SSD v2; on Premium SSD they follow
 /// the performance tier.
 fn iops_and_throughput_only_on_premium_v2(s: &AzureServer, out: &mut Vec<Diagnostic>) {
@@ -1180,6 +1276,40 @@ mod tests {
     }
 
     #[test]
+    fn each_servers_private_endpoint_name_follows_azures_rule() {
+        let endpoints = |name: &str| {
+            public_network(&format!(
+                "    privateEndpoints:\n      - {{ name: {name}, subnet: endpoints }}\n    privateEndpointDnsZone: {{ resourceGroup: rg-dns }}\n"
+            ))
+        };
+        assert!(endpoints("pe").is_empty());
+        // `phonebill-auth-postgresql-prod-krs-` is 35 characters: 30 more make 65.
+        let found = endpoints(&"e".repeat(30));
+        assert_eq!(found.len(), 2, "the two replicas: {found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:38:17");
+        assert!(
+            found[0]
+                .message
+                .contains("private endpoint name breaks Azure's naming rule")
+        );
+        assert_eq!(
+            found[0].found.as_deref(),
+            Some(
+                format!(
+                    "`phonebill-auth-postgresql-prod-krs-{}` (65 characters)",
+                    "e".repeat(30)
+                )
+                .as_str()
+            )
+        );
+        // The primary's name is shorter: 31 + 33 = 64 fits.
+        assert_eq!(found[1].location(), "services/auth.yaml:41:17");
+        let found = endpoints("pe-");
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:20:13");
+    }
+
+    #[test]
     fn private_endpoints_need_their_dns_zone_and_it_needs_them() {
         let found =
             public_network("    privateEndpoints:\n      - { name: pe-auth, subnet: endpoints }\n");
@@ -1319,11 +1449,11 @@ mod tests {
 
     #[test]
     fn replicas_have_no_ha_no_geo_backup_and_enough_storage() {
-        let krc = "          sku: Standard_D2s_v3\n      authentication:";
+        let krc = "          sku: Standard_D4s_v3\n      authentication:";
         let found = validate_example_with(
             AUTH,
             krc,
-            "          sku: Standard_D2s_v3\n          highAvailability: { mode: SameZone }\n      authentication:",
+            "          sku: Standard_D4s_v3\n          highAvailability: { mode: SameZone }\n      authentication:",
         );
         assert_one(
             &found,
@@ -1333,7 +1463,7 @@ mod tests {
         let found = validate_example_with(
             AUTH,
             krc,
-            "          sku: Standard_D2s_v3\n          geoRedundantBackup: true\n      authentication:",
+            "          sku: Standard_D4s_v3\n          geoRedundantBackup: true\n      authentication:",
         );
         assert_one(
             &found,
@@ -1343,7 +1473,7 @@ mod tests {
         let found = validate_example_with(
             AUTH,
             krc,
-            "          sku: Standard_D2s_v3\n          storageSizeGB: 128\n      authentication:",
+            "          sku: Standard_D4s_v3\n          storageSizeGB: 128\n      authentication:",
         );
         assert_one(
             &found,
@@ -1449,21 +1579,21 @@ mod tests {
 
     #[test]
     fn a_replica_tier_is_its_skus() {
-        let krs = "          location: koreasouth\n          sku: Standard_D2s_v3\n";
+        let krs = "          location: koreasouth\n          sku: Standard_D4s_v3\n";
         let found = validate_example_with(
             AUTH,
             krs,
-            "          location: koreasouth\n          sku: Standard_D2s_v3\n          tier: MemoryOptimized\n",
+            "          location: koreasouth\n          sku: Standard_D4s_v3\n          tier: MemoryOptimized\n",
         );
         assert_one(
             &found,
             "services/auth.yaml:41:17",
-            "the replica's SKU `Standard_D2s_v3` is GeneralPurpose",
+            "the replica's SKU `Standard_D4s_v3` is GeneralPurpose",
         );
         let found = validate_example_with(
             AUTH,
             krs,
-            "          location: koreasouth\n          sku: Standard_E2ds_v5\n",
+            "          location: koreasouth\n          sku: Standard_E4ds_v5\n",
         );
         assert!(found.is_empty(), "{found:#?}");
         let found = validate_example_with(
@@ -1475,6 +1605,41 @@ mod tests {
             &found,
             "services/auth.yaml:40:16",
             "is not a Flexible Server SKU",
+        );
+    }
+
+    #[test]
+    fn a_replica_has_at_least_the_primary_compute() {
+        let krs = "          location: koreasouth\n          sku: Standard_D4s_v3\n";
+        let found = validate_example_with(
+            AUTH,
+            krs,
+            "          location: koreasouth\n          sku: Standard_D2s_v3\n",
+        );
+        assert_one(
+            &found,
+            "services/auth.yaml:40:16",
+            "a read replica needs at least the primary's compute: 2 vCores, the primary 4",
+        );
+        // More compute, or another family with as many vCores, is fine.
+        for sku in ["Standard_D8s_v3", "Standard_E4ds_v5"] {
+            let edited = format!("          location: koreasouth\n          sku: {sku}\n");
+            let found = validate_example_with(AUTH, krs, &edited);
+            assert!(found.is_empty(), "{sku}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn premium_v2_has_no_read_replicas() {
+        let found = validate_example_with_edits(&[(
+            AUTH,
+            "        autoGrow: true\n        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
+            "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125\n",
+        )]);
+        assert_one(
+            &found,
+            "services/auth.yaml:39:9",
+            "read replicas cannot be created from a server on Premium SSD v2",
         );
     }
 
@@ -1492,8 +1657,8 @@ mod tests {
         );
         let found = validate_example_with(
             AUTH,
-            "          location: koreasouth\n          sku: Standard_D2s_v3\n",
-            "          location: koreasouth\n          sku: Standard_B2s\n",
+            "          location: koreasouth\n          sku: Standard_D4s_v3\n",
+            "          location: koreasouth\n          sku: Standard_B4ms\n",
         );
         assert_one(
             &found,
@@ -1504,21 +1669,33 @@ mod tests {
 
     #[test]
     fn premium_v2_has_no_autogrow_and_needs_iops() {
-        let found = validate_example_with(
+        // Without the replicas, which Premium SSD v2 does not allow.
+        let no_replicas = (
             AUTH,
-            "        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
-            "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125\n",
+            "      replicas:\n        - name: phonebill-auth-postgresql-prod-krs    # disaster recovery and read load\n          location: koreasouth\n          sku: Standard_D4s_v3\n        - name: phonebill-auth-postgresql-prod-krc    # read load in the same region\n          location: koreacentral\n          sku: Standard_D4s_v3\n",
+            "",
         );
+        let found = validate_example_with_edits(&[
+            (
+                AUTH,
+                "        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
+                "        type: PremiumV2_LRS\n        iops: 3000\n        throughput: 125\n",
+            ),
+            no_replicas,
+        ]);
         assert_one(
             &found,
             "services/auth.yaml:28:19",
             "storage autogrow is not supported on Premium SSD v2",
         );
-        let found = validate_example_with(
-            AUTH,
-            "        autoGrow: true\n        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
-            "        type: PremiumV2_LRS\n        iops: 3000\n",
-        );
+        let found = validate_example_with_edits(&[
+            (
+                AUTH,
+                "        autoGrow: true\n        performanceTier: P30             # 5000 IOPS; the plan asks for at least 3000\n",
+                "        type: PremiumV2_LRS\n        iops: 3000\n",
+            ),
+            no_replicas,
+        ]);
         assert_one(
             &found,
             "services/auth.yaml:28:15",

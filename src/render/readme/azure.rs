@@ -28,6 +28,9 @@ pub(super) struct AzureView {
     workspace: String,
     workspace_resource_group: String,
     replicas: Vec<ReplicaView>,
+    /// The variables `main.bicepparam` reads the replicas' lifecycle from, when there are
+    /// replicas.
+    replica_lifecycle: Option<ReplicaLifecycleView>,
     parameters: Vec<(String, String)>,
     subnet_env_vars: Vec<(String, String)>,
     reads_subscription: bool,
@@ -58,6 +61,16 @@ struct ServerView {
     admin_login: String,
     admin_secret: String,
     admin_env: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ReplicaLifecycleView {
+    existing_env: String,
+    create_env: String,
+    /// `az postgres flexible-server list --query` of the design's replicas that exist, as
+    /// the comma-separated list the variable holds (server names are lowercase letters,
+    /// digits and hyphens, so they need no escaping in JMESPath).
+    existing_query: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,9 +123,11 @@ pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
             .iter()
             .map(|r| format!("{} {}–{}", r.name, r.start_ip_address, r.end_ip_address))
             .collect(),
-        private_endpoints: network
+        // The primary's endpoints, then each replica's.
+        private_endpoints: server
             .private_endpoints
             .iter()
+            .chain(server.replicas.iter().flat_map(|r| &r.private_endpoints))
             .map(|p| format!("{} (subnet {})", p.name, p.subnet))
             .collect(),
         endpoint_dns_zone: network.private_endpoint_dns_zone.as_ref().map(|z| z.name),
@@ -135,6 +150,21 @@ pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
             .enumerate()
             .map(|(i, replica)| replica_view(i, replica, server))
             .collect(),
+        replica_lifecycle: server.replica_lifecycle.as_ref().map(|l| {
+            let names: Vec<String> = server
+                .replicas
+                .iter()
+                .map(|r| format!("'{}'", r.name))
+                .collect();
+            ReplicaLifecycleView {
+                existing_env: l.existing_env.clone(),
+                create_env: l.create_env.clone(),
+                existing_query: format!(
+                    "[?contains([{}], name)].name | join(',', @)",
+                    names.join(", ")
+                ),
+            }
+        }),
         parameters: server.deployed_parameters.clone(),
         subnet_env_vars: subnet_env_vars(server),
         reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),

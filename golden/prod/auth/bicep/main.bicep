@@ -3,7 +3,8 @@
 //
 // Target auth/prod: Azure Database for PostgreSQL Flexible Server phonebill-auth-postgresql-prod
 // (koreacentral, private access through VNet integration), its Entra administrators, database,
-// server parameters, read replicas and diagnostic settings.
+// server parameters, read replicas and diagnostic settings. No database: the administrator creates
+// it when running the SQL target (sql/01-database.psql), so that it can give it to its owner role.
 //
 // Deploy: az deployment group create -g rg-phonebill-prod -n auth-prod-main -f main.bicep -p main.bicepparam
 // (main.bicepparam reads deploy-time values: see there.)
@@ -14,8 +15,11 @@ targetScope = 'resourceGroup'
 @secure()
 param administratorLoginPassword string
 
-@description('false on the first deployment. Set it to true on later deployments, once the read replicas exist: the service refuses createMode Replica for a server that already exists.')
-param replicasExist bool = false
+@description('Names of the read replicas that exist already: these are updated, the others are created as replicas (Azure refuses createMode Replica for a server that exists, and a replica written without it would be a new standalone server). main.bicepparam reads it from PHONEBILL_AUTH_POSTGRESQL_PROD_EXISTING_REPLICAS.')
+param existingReplicas array = []
+
+@description('Whether to create the read replicas that do not exist yet. Not before the primary runs with its static parameters: a new replica copies them, and cannot replay the primary\'s WAL with a max_connections lower than the one the primary runs. main.bicepparam reads it from PHONEBILL_AUTH_POSTGRESQL_PROD_CREATE_REPLICAS.')
+param createReplicas bool = false
 
 @description('Resource ID of the subnet, delegated to Microsoft.DBforPostgreSQL/flexibleServers, of the read replicas in koreasouth. Supplied by main.bicepparam from the environment variable PHONEBILL_PROD_KOREASOUTH_DELEGATED_SUBNET_ID.')
 param delegatedSubnetId_koreasouth string
@@ -265,19 +269,6 @@ resource administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b 'Microsoft.DBforPost
   ]
 }
 
-resource database_phonebill_auth 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-01' = {
-  parent: server
-  name: 'phonebill_auth'
-  properties: {
-    charset: 'UTF8'
-    // Design locale ko_KR.UTF-8, spelled as the server's glibc locale name.
-    collation: 'ko_KR.utf8'
-  }
-  dependsOn: [
-    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
-  ]
-}
-
 resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'law-phonebill-prod'
   scope: server
@@ -302,20 +293,24 @@ resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-pre
 // Read replicas, created one at a time after the primary's parameters are set (a replica copies
 // the primary's server parameters when it is created, and the primary accepts no parameter change
 // while a replica is being created). A replica has its own SKU, the primary's storage, no high
-// availability and no backups.
+// availability and no backups. An existing replica is updated, never created again; a missing one
+// is created only when createReplicas is true. The primary's later parameter changes do not reach
+// a replica, so each replica gets the same parameters after it exists.
 // ---------------------------------------------------------------------------------------------
 
-resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
+var replica_phonebill_auth_postgresql_prod_krs_exists = contains(existingReplicas, 'phonebill-auth-postgresql-prod-krs')
+
+resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
   name: 'phonebill-auth-postgresql-prod-krs'
   location: 'koreasouth'
   tags: tags
   sku: {
-    name: 'Standard_D2s_v3'
+    name: 'Standard_D4s_v3'
     tier: 'GeneralPurpose'
   }
   properties: {
-    createMode: replicasExist ? null : 'Replica'
-    sourceServerResourceId: replicasExist ? null : server.id
+    createMode: replica_phonebill_auth_postgresql_prod_krs_exists ? null : 'Replica'
+    sourceServerResourceId: replica_phonebill_auth_postgresql_prod_krs_exists ? null : server.id
     version: '15'
     authConfig: {
       activeDirectoryAuth: 'Enabled'
@@ -336,12 +331,117 @@ resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/f
     }
   }
   dependsOn: [
-    database_phonebill_auth
+    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
     replicaVnetLink_koreasouth
   ]
 }
 
-resource replica_phonebill_auth_postgresql_prod_krsDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_log_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'log_connections'
+  properties: {
+    value: 'on'
+    source: 'user-override'
+  }
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_log_min_duration_statement 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'log_min_duration_statement'
+  properties: {
+    value: '1000'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_log_connections
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_max_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'max_connections'
+  properties: {
+    value: '100'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_log_min_duration_statement
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_password_encryption 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'password_encryption'
+  properties: {
+    value: 'scram-sha-256'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_max_connections
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_ssl_min_protocol_version 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'ssl_min_protocol_version'
+  properties: {
+    value: 'TLSv1.2'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_password_encryption
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_azure_extensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'azure.extensions'
+  properties: {
+    value: 'uuid-ossp,pg_stat_statements'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_ssl_min_protocol_version
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_shared_preload_libraries 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'shared_preload_libraries'
+  properties: {
+    value: 'pg_stat_statements'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_azure_extensions
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_pg_stat_statements_track_utility 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'pg_stat_statements.track_utility'
+  properties: {
+    value: 'off'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_shared_preload_libraries
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krs_configuration_pg_stat_statements_track 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krs
+  name: 'pg_stat_statements.track'
+  properties: {
+    value: 'top'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krs_configuration_pg_stat_statements_track_utility
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krsDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {
   name: 'law-phonebill-prod'
   scope: replica_phonebill_auth_postgresql_prod_krs
   properties: {
@@ -361,17 +461,19 @@ resource replica_phonebill_auth_postgresql_prod_krsDiagnostics 'Microsoft.Insigh
   }
 }
 
-resource replica_phonebill_auth_postgresql_prod_krc 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
+var replica_phonebill_auth_postgresql_prod_krc_exists = contains(existingReplicas, 'phonebill-auth-postgresql-prod-krc')
+
+resource replica_phonebill_auth_postgresql_prod_krc 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
   name: 'phonebill-auth-postgresql-prod-krc'
   location: 'koreacentral'
   tags: tags
   sku: {
-    name: 'Standard_D2s_v3'
+    name: 'Standard_D4s_v3'
     tier: 'GeneralPurpose'
   }
   properties: {
-    createMode: replicasExist ? null : 'Replica'
-    sourceServerResourceId: replicasExist ? null : server.id
+    createMode: replica_phonebill_auth_postgresql_prod_krc_exists ? null : 'Replica'
+    sourceServerResourceId: replica_phonebill_auth_postgresql_prod_krc_exists ? null : server.id
     version: '15'
     authConfig: {
       activeDirectoryAuth: 'Enabled'
@@ -396,7 +498,112 @@ resource replica_phonebill_auth_postgresql_prod_krc 'Microsoft.DBforPostgreSQL/f
   ]
 }
 
-resource replica_phonebill_auth_postgresql_prod_krcDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_log_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'log_connections'
+  properties: {
+    value: 'on'
+    source: 'user-override'
+  }
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_log_min_duration_statement 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'log_min_duration_statement'
+  properties: {
+    value: '1000'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_log_connections
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_max_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'max_connections'
+  properties: {
+    value: '100'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_log_min_duration_statement
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_password_encryption 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'password_encryption'
+  properties: {
+    value: 'scram-sha-256'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_max_connections
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_ssl_min_protocol_version 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'ssl_min_protocol_version'
+  properties: {
+    value: 'TLSv1.2'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_password_encryption
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_azure_extensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'azure.extensions'
+  properties: {
+    value: 'uuid-ossp,pg_stat_statements'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_ssl_min_protocol_version
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_shared_preload_libraries 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'shared_preload_libraries'
+  properties: {
+    value: 'pg_stat_statements'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_azure_extensions
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_pg_stat_statements_track_utility 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'pg_stat_statements.track_utility'
+  properties: {
+    value: 'off'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_shared_preload_libraries
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krc_configuration_pg_stat_statements_track 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
+  parent: replica_phonebill_auth_postgresql_prod_krc
+  name: 'pg_stat_statements.track'
+  properties: {
+    value: 'top'
+    source: 'user-override'
+  }
+  dependsOn: [
+    replica_phonebill_auth_postgresql_prod_krc_configuration_pg_stat_statements_track_utility
+  ]
+}
+
+resource replica_phonebill_auth_postgresql_prod_krcDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (createReplicas || replica_phonebill_auth_postgresql_prod_krc_exists) {
   name: 'law-phonebill-prod'
   scope: replica_phonebill_auth_postgresql_prod_krc
   properties: {
@@ -426,11 +633,10 @@ output serverResourceId string = server.id
 // which Azure intermittently leaves out right after creation (AVM made its output optional).
 output serverFqdn string = 'phonebill-auth-postgresql-prod.postgres.database.azure.com'
 output administratorLogin string = 'phonebill_admin'
-output databaseName string = database_phonebill_auth.name
 output privateDnsZoneName string = privateDnsZone.name
 output replicaNames array = [
-  replica_phonebill_auth_postgresql_prod_krs.name
-  replica_phonebill_auth_postgresql_prod_krc.name
+  'phonebill-auth-postgresql-prod-krs'
+  'phonebill-auth-postgresql-prod-krc'
 ]
 output replicaFqdns array = [
   'phonebill-auth-postgresql-prod-krs.postgres.database.azure.com'

@@ -19,5 +19,10 @@ param administratorLoginPassword = az.getSecret(readEnvironmentVariable('AZURE_S
 // Deployment stops with an error naming PHONEBILL_PROD_KOREASOUTH_DELEGATED_SUBNET_ID when it is unset.
 param delegatedSubnetId_koreasouth = readEnvironmentVariable('PHONEBILL_PROD_KOREASOUTH_DELEGATED_SUBNET_ID')
 
-// true on every deployment after the first one (the replicas then exist).
-param replicasExist = false
+// The read replicas that exist already, comma-separated; unset means none. The install plan
+// sets it before each deployment from `az postgres flexible-server list` (README, section 4).
+param existingReplicas = split(readEnvironmentVariable('PHONEBILL_AUTH_POSTGRESQL_PROD_EXISTING_REPLICAS', ''), ',')
+
+// true once the primary runs with its static parameters, to create the missing replicas;
+// unset means false (README, section 4).
+param createReplicas = bool(readEnvironmentVariable('PHONEBILL_AUTH_POSTGRESQL_PROD_CREATE_REPLICAS', 'false'))
