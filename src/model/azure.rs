@@ -416,11 +416,21 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
 /// A replica's tier is its own SKU's (`src/model/azure_facts.rs`), not the primary's: a
 /// `Standard_E2ds_v5` replica of a GeneralPurpose primary is MemoryOptimized. A SKU the
 /// table does not know (which validation refuses) keeps the design's tier.
-fn replica_tier(replica: &input::Replica, primary: &input::ServerDeployment) -> input::Tier {
+fn replica_tier(replica: &input::Replica, primary: &input::ServerDeployment) -> azure_facts::Tier {
     let sku = replica.sku.as_deref().unwrap_or(&primary.sku);
     azure_facts::sku_tier(sku)
-        .or(replica.tier)
-        .unwrap_or(primary.tier)
+        .or(replica.tier.map(Into::into))
+        .unwrap_or(primary.tier.into())
+}
+
+impl From<input::Tier> for azure_facts::Tier {
+    fn from(tier: input::Tier) -> Self {
+        match tier {
+            input::Tier::Burstable => azure_facts::Tier::Burstable,
+            input::Tier::GeneralPurpose => azure_facts::Tier::GeneralPurpose,
+            input::Tier::MemoryOptimized => azure_facts::Tier::MemoryOptimized,
+        }
+    }
 }
 
 fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -> ReplicaSubnet {
