@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::input::{self, NetworkAccess, StorageType};
 use crate::model::azure_facts;
+use crate::model::azure_parameters;
 use crate::model::database::{Scalar, scalars, secret_env_var};
 use crate::model::parameters;
 
@@ -373,7 +374,11 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         } else {
             Vec::new()
         },
-        deployed_parameters: parameters::deployed(&parameters, scope.extensions),
+        deployed_parameters: parameters::deployed(
+            &parameters,
+            scope.extensions,
+            azure_parameters::major_of(&server.version),
+        ),
         parameters,
     }
 }
