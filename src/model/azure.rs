@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::input::{self, NetworkAccess, StorageType};
 use crate::model::azure_facts;
+use crate::model::azure_parameters;
 use crate::model::database::{Scalar, scalars, secret_env_var};
 use crate::model::parameters;
 
@@ -401,7 +402,11 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         } else {
             Vec::new()
         },
-        deployed_parameters: parameters::deployed(&parameters, scope.extensions),
+        deployed_parameters: parameters::deployed(
+            &parameters,
+            scope.extensions,
+            azure_parameters::major_of(&server.version),
+        ),
         parameters,
     }
 }
@@ -468,11 +473,21 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
 /// A replica's tier is its own SKU's (`src/model/azure_facts.rs`), not the primary's: a
 /// `Standard_E2ds_v5` replica of a GeneralPurpose primary is MemoryOptimized. A SKU the
 /// table does not know (which validation refuses) keeps the design's tier.
-fn replica_tier(replica: &input::Replica, primary: &input::ServerDeployment) -> input::Tier {
+fn replica_tier(replica: &input::Replica, primary: &input::ServerDeployment) -> azure_facts::Tier {
     let sku = replica.sku.as_deref().unwrap_or(&primary.sku);
     azure_facts::sku_tier(sku)
-        .or(replica.tier)
-        .unwrap_or(primary.tier)
+        .or(replica.tier.map(Into::into))
+        .unwrap_or(primary.tier.into())
+}
+
+impl From<input::Tier> for azure_facts::Tier {
+    fn from(tier: input::Tier) -> Self {
+        match tier {
+            input::Tier::Burstable => azure_facts::Tier::Burstable,
+            input::Tier::GeneralPurpose => azure_facts::Tier::GeneralPurpose,
+            input::Tier::MemoryOptimized => azure_facts::Tier::MemoryOptimized,
+        }
+    }
 }
 
 fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -> ReplicaSubnet {

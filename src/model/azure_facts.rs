@@ -9,7 +9,28 @@
 //! (the tests below check each table's shape). A value that no Microsoft page or ARM type
 //! states is left out, not guessed.
 
-use crate::input::Tier;
+/// A compute tier of Flexible Server (`sku.tier` in ARM). The model's own: the design's
+/// tier (`input::Tier`) converts into it in `src/model/azure.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Burstable (B-series); no high availability, no read replicas.
+    Burstable,
+    /// General Purpose (D-series).
+    GeneralPurpose,
+    /// Memory Optimized (E-series).
+    MemoryOptimized,
+}
+
+impl Tier {
+    /// The name as ARM spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Burstable => "Burstable",
+            Tier::GeneralPurpose => "GeneralPurpose",
+            Tier::MemoryOptimized => "MemoryOptimized",
+        }
+    }
+}
 
 /// A VM series Flexible Server offers: its SKUs are named `Standard_<letter><vCores><suffix>`
 /// (`Standard_D4ds_v5`: letter `D`, 4 vCores, suffix `ds_v5`).

@@ -9,6 +9,7 @@ mod aks;
 mod alerting;
 mod azure;
 pub mod azure_facts;
+pub mod azure_parameters;
 pub mod backup;
 pub mod database;
 mod parameters;

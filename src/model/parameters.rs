@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::azure_parameters;
 use crate::model::database::Scalar;
 
 /// Extensions that only work when their library is preloaded, and that library.
@@ -18,15 +19,6 @@ const PRELOADED_EXTENSIONS: &[(&str, &str)] = &[
     ("anon", "anon"),
     ("azure_storage", "azure_storage"),
 ];
-
-/// The server's default `shared_preload_libraries` on Flexible Server; a value we write starts
-/// from it so that nothing preloaded by default is lost, and adds what the extensions need.
-/// Source: Microsoft's generated server-parameter tables for PostgreSQL 17
-/// (MicrosoftDocs `includes/param-17-*.md`, in the reference data's facts-azure.md §4):
-/// default `pg_stat_statements`. It used to read `pg_cron, pg_stat_statements`, which wrote a
-/// preload of pg_cron that no design asked for (a static change, so a restart). A major whose
-/// default differs needs a row of its own here, from its `param-<major>-*` table.
-const DEFAULT_PRELOAD: &[&str] = &["pg_stat_statements"];
 
 fn split_list(value: &str) -> Vec<String> {
     value
@@ -60,11 +52,17 @@ fn allowed_extensions(
 }
 
 /// `shared_preload_libraries`, written whenever an extension needs a preloaded library:
-/// the design's value or the server default, plus every library the extensions need, so
-/// that `pg_stat_statements` stays when that extension is used.
+/// the design's value or the server default of `major`
+/// ([`azure_parameters::DEFAULT_PRELOAD`]), plus every library the extensions need, so that
+/// nothing the server preloads by default is dropped (`pg_stat_statements`, and `pg_cron`
+/// on every major but 17). Setting it replaces the list and is static, so a guessed default
+/// would drop a library and cost a restart: on a major the table has no row for (none that
+/// gen accepts today), the parameter is written only when the design sets it, and an
+/// extension whose library is missing then fails at `CREATE EXTENSION`.
 fn preload_libraries(
     parameters: &BTreeMap<String, Scalar>,
     extensions: &[String],
+    major: Option<u32>,
 ) -> Option<String> {
     let needed: Vec<String> = extensions
         .iter()
@@ -81,46 +79,60 @@ fn preload_libraries(
     if needed.is_empty() && set.is_none() {
         return None;
     }
-    let mut list = set.unwrap_or_else(|| DEFAULT_PRELOAD.iter().map(|s| (*s).to_owned()).collect());
+    let mut list = match set {
+        Some(list) => list,
+        None => major
+            .and_then(azure_parameters::default_preload)?
+            .map(str::to_owned)
+            .collect(),
+    };
     push_missing(&mut list, needed);
     Some(list.join(","))
 }
 
 /// Whether the server preloads pg_stat_statements: the written `shared_preload_libraries`
-/// lists it, or none is written and the server default (which preloads it) stays.
-fn preloads_statements(preload: Option<&str>) -> bool {
-    preload.is_none_or(|list| {
-        split_list(list)
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case("pg_stat_statements"))
-    })
+/// lists it, or none is written and the server default of `major` (which preloads it on
+/// every major of the table) stays.
+fn preloads_statements(preload: Option<&str>, major: Option<u32>) -> bool {
+    let is_statements = |l: &str| l.eq_ignore_ascii_case("pg_stat_statements");
+    match preload {
+        Some(list) => split_list(list).iter().any(|l| is_statements(l)),
+        None => major
+            .and_then(azure_parameters::default_preload)
+            .is_some_and(|mut d| d.any(is_statements)),
+    }
 }
 
 /// The pg_stat_statements settings written whenever the module is preloaded (it records
 /// statements once loaded, whether or not the SQL creates the extension), unless the design
 /// sets them:
-/// - `track = top`: Flexible Server's default is `none` (facts-azure.md §4, the v17
-///   parameter table), so the module would collect nothing;
+/// - `track = top`: Flexible Server's default is `none` on every major gen runs
+///   ([`azure_parameters::DEFAULT_STATEMENTS_TRACK`]; `concepts-extensions.md` says `top`,
+///   facts-azure.md §8), so the module might collect nothing;
 /// - `track_utility = off`: the SQL target's `CREATE ROLE ... PASSWORD` would otherwise be
 ///   kept, password and all, in pg_stat_statements. The administrator is not a superuser
 ///   and cannot turn it off for its own session, so the server does.
 fn statements_setting(
     parameters: &BTreeMap<String, Scalar>,
     preload: Option<&str>,
+    major: Option<u32>,
     name: &str,
     value: &str,
 ) -> Option<String> {
-    (preloads_statements(preload) && !parameters.contains_key(name)).then(|| value.to_owned())
+    (preloads_statements(preload, major) && !parameters.contains_key(name))
+        .then(|| value.to_owned())
 }
 
 /// The parameters `main.bicep` sets, name and value: the design's in name order, then
 /// `azure.extensions`, `shared_preload_libraries`, `pg_stat_statements.track_utility` and
 /// `pg_stat_statements.track` where the extensions need them (a design that sets one of those gets the merged value).
+/// `major` is the server's (`None` if its version is not a number).
 pub fn deployed(
     parameters: &BTreeMap<String, Scalar>,
     extensions: &[String],
+    major: Option<u32>,
 ) -> Vec<(String, String)> {
-    let preload = preload_libraries(parameters, extensions);
+    let preload = preload_libraries(parameters, extensions, major);
     let derived = [
         (
             "azure.extensions",
@@ -132,6 +144,7 @@ pub fn deployed(
             statements_setting(
                 parameters,
                 preload.as_deref(),
+                major,
                 "pg_stat_statements.track_utility",
                 "off",
             ),
@@ -141,6 +154,7 @@ pub fn deployed(
             statements_setting(
                 parameters,
                 preload.as_deref(),
+                major,
                 "pg_stat_statements.track",
                 "top",
             ),
@@ -165,12 +179,29 @@ mod tests {
     fn preload_keeps_the_default_and_adds_what_extensions_need() {
         let parameters = BTreeMap::new();
         assert_eq!(
-            preload_libraries(&parameters, &["uuid-ossp".to_owned()]),
+            preload_libraries(&parameters, &["uuid-ossp".to_owned()], Some(17)),
             None
         );
         let used = ["pg_stat_statements".to_owned(), "pgaudit".to_owned()];
         assert_eq!(
-            preload_libraries(&parameters, &used).as_deref(),
+            preload_libraries(&parameters, &used, Some(17)).as_deref(),
+            Some("pg_stat_statements,pgaudit")
+        );
+        // Every other major preloads pg_cron by default too.
+        assert_eq!(
+            preload_libraries(&parameters, &used, Some(16)).as_deref(),
+            Some("pg_cron,pg_stat_statements,pgaudit")
+        );
+        // No default is guessed for a major the table lacks: the design must set it.
+        assert_eq!(preload_libraries(&parameters, &used, Some(10)), None);
+        assert_eq!(preload_libraries(&parameters, &used, None), None);
+        let mut set = BTreeMap::new();
+        set.insert(
+            "shared_preload_libraries".to_owned(),
+            Scalar::Text("pg_stat_statements".to_owned()),
+        );
+        assert_eq!(
+            preload_libraries(&set, &used, Some(10)).as_deref(),
             Some("pg_stat_statements,pgaudit")
         );
         assert_eq!(
@@ -183,7 +214,7 @@ mod tests {
     fn statements_are_tracked_whenever_preloaded() {
         let none = BTreeMap::new();
         let names = |p: &BTreeMap<String, Scalar>, e: &[String]| -> Vec<(String, String)> {
-            deployed(p, e)
+            deployed(p, e, Some(16))
                 .into_iter()
                 .filter(|(n, _)| n.starts_with("pg_stat_statements."))
                 .collect()
@@ -205,13 +236,15 @@ mod tests {
             Scalar::Text("pg_cron".to_owned()),
         );
         assert_eq!(names(&dropped, &[]), vec![]);
+        // Nor does a major whose default the table lacks, unless the design preloads it.
+        assert_eq!(deployed(&none, &[], Some(10)), vec![]);
         // A design's own value is kept.
         let mut all = BTreeMap::new();
         all.insert(
             "pg_stat_statements.track".to_owned(),
             Scalar::Text("all".to_owned()),
         );
-        let got = deployed(&all, &[]);
+        let got = deployed(&all, &[], Some(17));
         assert!(got.contains(&("pg_stat_statements.track".to_owned(), "all".to_owned())));
         assert_eq!(
             got.iter()

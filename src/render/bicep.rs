@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::model::azure_parameters;
 use crate::model::{
     Azure, Deployment, Network, PrivateEndpoint, ReplicaSubnet, ResourceRef, Server, Storage,
     Target,
@@ -162,7 +163,7 @@ struct ConfigurationView {
     symbol: String,
     name: String,
     value: String,
-    notes: &'static [&'static str],
+    notes: Vec<String>,
     after: Option<String>,
 }
 
@@ -219,27 +220,38 @@ pub fn collation(locale: &str) -> String {
     }
 }
 
-/// Why a parameter needs a word in the rendered file, one comment line each.
-fn parameter_note(name: &str) -> &'static [&'static str] {
-    match name {
-        "max_connections" => {
-            &["max_connections is static: it takes effect after the next server restart."]
-        }
+/// Why a parameter needs a word in the rendered file, one comment line each: every parameter
+/// that is static on the server's `major` ([`azure_parameters::STATIC_PARAMETERS`]) says so,
+/// then what gen adds to it says why.
+fn parameter_note(name: &str, major: Option<u32>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if major.is_some_and(|m| azure_parameters::is_static(name, m)) {
+        lines.push(format!(
+            "{name} is static: it takes effect after the next server restart."
+        ));
+    }
+    let why: &[&str] = match name {
         "shared_preload_libraries" => &[
-            "shared_preload_libraries is static: it takes effect after the next server restart. It is",
-            "written as the server default plus what the extensions need, so that nothing preloaded by",
-            "default is dropped.",
+            "It is written as the server default plus what the extensions need, so that nothing",
+            "preloaded by default is dropped.",
         ],
         "azure.extensions" => &["The extensions the SQL creates must be allow-listed first."],
         "pg_stat_statements.track_utility" => &[
             "Off so that CREATE ROLE ... PASSWORD statements (and their passwords) are not kept in",
             "pg_stat_statements.",
         ],
-        "pg_stat_statements.track" => {
+        "pg_stat_statements.track"
+            if major.and_then(azure_parameters::default_statements_track) == Some("none") =>
+        {
             &["Azure's default is none: pg_stat_statements is preloaded but would collect nothing."]
         }
+        "pg_stat_statements.track" => {
+            &["Set whenever pg_stat_statements is preloaded, whatever the server's default."]
+        }
         _ => &[],
-    }
+    };
+    lines.extend(why.iter().map(|l| (*l).to_owned()));
+    lines
 }
 
 /// The server parameters of `server_symbol` (the primary or a replica), one after another
@@ -249,6 +261,7 @@ fn configurations(
     server_symbol: &str,
     first_after: Option<&str>,
 ) -> Vec<ConfigurationView> {
+    let major = azure_parameters::major_of(&server.version);
     let mut after = first_after.map(str::to_owned);
     let primary = server_symbol == "server";
     server
@@ -262,7 +275,11 @@ fn configurations(
                     symbol(&format!("{server_symbol}_configuration"), name)
                 },
                 // Said once, on the primary's.
-                notes: if primary { parameter_note(name) } else { &[] },
+                notes: if primary {
+                    parameter_note(name, major)
+                } else {
+                    Vec::new()
+                },
                 name: name.clone(),
                 value: value.clone(),
                 after: after.clone(),
@@ -612,6 +629,26 @@ mod tests {
             symbol("administrator", "7d3f-1c2a"),
             "administrator_7d3f_1c2a"
         );
+    }
+
+    #[test]
+    fn every_static_parameter_gets_a_note() {
+        let restart = |name: &str, major| {
+            parameter_note(name, Some(major))
+                .first()
+                .is_some_and(|l| l.ends_with("takes effect after the next server restart."))
+        };
+        assert!(restart("max_connections", 16));
+        assert!(restart("wal_level", 15));
+        assert!(restart("cron.max_running_jobs", 18));
+        assert!(restart("autovacuum_max_workers", 17));
+        assert!(!restart("autovacuum_max_workers", 18));
+        assert!(!restart("log_min_duration_statement", 16));
+        assert_eq!(
+            parameter_note("shared_preload_libraries", Some(17)).len(),
+            3
+        );
+        assert!(parameter_note("shared_preload_libraries", None).len() == 2);
     }
 
     #[test]

@@ -520,7 +520,7 @@ fn sku_is_offered_and_fits_the_tier(s: &AzureServer, out: &mut Vec<Diagnostic>) 
                 .found(format!("`{}`", printable(sku)))
                 .hint(hint),
         );
-    } else if let Some(tier) = azure_facts::sku_tier(sku).filter(|t| *t != s.server.tier) {
+    } else if let Some(tier) = azure_facts::sku_tier(sku).filter(|t| *t != s.server.tier.into()) {
         out.push(
             s.at(
                 path!["sku"],
@@ -554,7 +554,7 @@ fn sku_is_offered_and_fits_the_tier(s: &AzureServer, out: &mut Vec<Diagnostic>) 
         let (Some(given), Some(tier)) = (replica.tier, azure_facts::sku_tier(effective)) else {
             continue;
         };
-        if given != tier {
+        if azure_facts::Tier::from(given) != tier {
             out.push(
                 s.at(
                     path!["replicas", i, "tier"],
@@ -597,7 +597,7 @@ fn no_read_replicas_on_burstable(s: &AzureServer, out: &mut Vec<Diagnostic>) {
         let Some(sku) = replica.sku.as_deref() else {
             continue;
         };
-        if azure_facts::sku_tier(sku) == Some(Tier::Burstable) {
+        if azure_facts::sku_tier(sku) == Some(azure_facts::Tier::Burstable) {
             out.push(
                 s.at(
                     path!["replicas", i, "sku"],

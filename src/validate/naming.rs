@@ -239,7 +239,8 @@ impl AlertOwner {
 /// group), or one target's server and replica (`<server>-<rule>` of server `a-krs` and rule
 /// `x`, and of server `a` and rule `krs-x`), that render the same name would overwrite
 /// each other's alert. Names come from the model's own functions, so they are the rendered
-/// ones; each clash is reported at the later name, once.
+/// ones; each clash is reported at the later name, once. Resource groups are compared without
+/// case, as Azure does.
 fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diagnostic>) {
     use crate::model::{
         Signal, action_group_resource_name, azure_alert_scopes, needs_replicas,
@@ -255,8 +256,9 @@ fn alert_names_are_unique_per_resource_group(design: &Design, out: &mut Vec<Diag
                      file: &crate::load::SourceFile,
                      at: Vec<Seg>,
                      out: &mut Vec<Diagnostic>| {
-        let Some(first) = earlier_claim(&mut seen, (rg.to_owned(), name.clone()), owner.clone())
-        else {
+        // Azure resource group names are case-insensitive: `RG-x` is `rg-x`.
+        let key = (rg.to_lowercase(), name.clone());
+        let Some(first) = earlier_claim(&mut seen, key, owner.clone()) else {
             return;
         };
         if reported.iter().any(|(f, p)| *f == file.display && *p == at) {
@@ -559,6 +561,50 @@ mod tests {
             "{clashes:#?}"
         );
         assert_eq!(clashes[0].location(), "services/payment.yaml:55:15");
+    }
+
+    #[test]
+    fn alert_names_clash_in_resource_groups_that_differ_only_by_case() {
+        // Environment `stage` deploys to `RG-phonebill-prod`, which Azure takes for prod's
+        // `rg-phonebill-prod`: payment's server `…-prod-cpu` with rule `overload` there
+        // renders auth's `cpu-overload` alert name in prod.
+        let stage = include_str!("../../inputs/environments/prod.yaml")
+            .replacen("name: prod\n", "name: stage\n", 1)
+            .replacen(
+                "resourceGroup: rg-phonebill-prod\n",
+                "resourceGroup: RG-phonebill-prod\n",
+                1,
+            );
+        let payment = include_str!("../../inputs/services/auth.yaml")
+            .replacen("name: auth\n", "name: payment\n", 1)
+            .replacen("\n  prod:\n", "\n  stage:\n", 1)
+            .replace("phonebill_auth", "phonebill_payment")
+            .replace(
+                "phonebill-auth-postgresql-prod-kr",
+                "phonebill-payment-postgresql-prod-kr",
+            )
+            .replace(
+                "name: phonebill-auth-postgresql-prod\n",
+                "name: phonebill-auth-postgresql-prod-cpu\n",
+            )
+            + "alerting:\n  rules:\n    - { name: overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n";
+        let found = crate::validate::testing::validate_example_with_edits(&[
+            ("environments/stage.yaml", "", &stage),
+            ("services/payment.yaml", "", &payment),
+        ]);
+        let clashes: Vec<_> = found
+            .iter()
+            .filter(|d| d.message.contains("in resource group `RG-phonebill-prod`"))
+            .collect();
+        assert_eq!(clashes.len(), 1, "{found:#?}");
+        assert!(
+            clashes[0]
+                .message
+                .contains("is named `phonebill-auth-postgresql-prod-cpu-overload`")
+                && clashes[0].message.contains("service `auth` in `prod`"),
+            "{clashes:#?}"
+        );
+        assert_eq!(clashes[0].file, "services/payment.yaml");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::model::azure_parameters;
 use crate::model::{Azure, Replica, ReplicaSubnet, Server};
 
 #[derive(Debug, Serialize)]
@@ -36,6 +37,11 @@ pub(super) struct AzureView {
     reads_subscription: bool,
     /// `max_connections` minus the 15 slots the service reserves, when the design sets it.
     user_connections: Option<(i64, i64)>,
+    /// The deployed parameters that are static on the server's major (the model's table,
+    /// `src/model/azure_parameters.rs`): they wait for a restart.
+    static_parameters: Vec<String>,
+    /// The parameters a replica must keep at least as high as its primary.
+    replica_at_least_primary: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -169,7 +175,22 @@ pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
         subnet_env_vars: subnet_env_vars(server),
         reads_subscription: server.password && azure.key_vault.subscription_id.is_none(),
         user_connections,
+        static_parameters: static_parameters(server),
+        replica_at_least_primary: azure_parameters::replica_at_least_primary().collect(),
     }
+}
+
+/// The names of the parameters the deployment writes that are static on the server's major.
+fn static_parameters(server: &Server) -> Vec<String> {
+    let Some(major) = azure_parameters::major_of(&server.version) else {
+        return Vec::new();
+    };
+    server
+        .deployed_parameters
+        .iter()
+        .filter(|(name, _)| azure_parameters::is_static(name, major))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// The environment variables `main.bicepparam` reads replica subnet IDs from, with their

@@ -209,14 +209,14 @@ resource configuration_azure_extensions 'Microsoft.DBforPostgreSQL/flexibleServe
   ]
 }
 
-// shared_preload_libraries is static: it takes effect after the next server restart. It is
-// written as the server default plus what the extensions need, so that nothing preloaded by
-// default is dropped.
+// shared_preload_libraries is static: it takes effect after the next server restart.
+// It is written as the server default plus what the extensions need, so that nothing
+// preloaded by default is dropped.
 resource configuration_shared_preload_libraries 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
   parent: server
   name: 'shared_preload_libraries'
   properties: {
-    value: 'pg_stat_statements'
+    value: 'pg_cron,pg_stat_statements'
     source: 'user-override'
   }
   dependsOn: [
@@ -409,7 +409,7 @@ resource replica_phonebill_auth_postgresql_prod_krs_configuration_shared_preload
   parent: replica_phonebill_auth_postgresql_prod_krs
   name: 'shared_preload_libraries'
   properties: {
-    value: 'pg_stat_statements'
+    value: 'pg_cron,pg_stat_statements'
     source: 'user-override'
   }
   dependsOn: [
@@ -571,7 +571,7 @@ resource replica_phonebill_auth_postgresql_prod_krc_configuration_shared_preload
   parent: replica_phonebill_auth_postgresql_prod_krc
   name: 'shared_preload_libraries'
   properties: {
-    value: 'pg_stat_statements'
+    value: 'pg_cron,pg_stat_statements'
     source: 'user-override'
   }
   dependsOn: [
