@@ -373,6 +373,12 @@ pub struct ObjectNames {
     pub certificate_names: Vec<String>,
 }
 
+/// The Prometheus rule group of StatefulSet `name`'s alerts, an Azure resource of the
+/// environment's resource group.
+pub fn rule_group_name(name: &str) -> String {
+    format!("{name}-alerts")
+}
+
 impl ObjectNames {
     fn of(name: &str, namespace: &str) -> ObjectNames {
         let pod = format!("{name}-0");
@@ -387,7 +393,7 @@ impl ObjectNames {
             job_prefix: format!("{name}-schema-"),
             claim: format!("{DATA_VOLUME}-{pod}"),
             pod,
-            rule_group: format!("{name}-alerts"),
+            rule_group: rule_group_name(name),
             service_host: format!("{service_host_short}.cluster.local"),
             certificate_names: vec![
                 name.to_owned(),

@@ -22,6 +22,7 @@ pub use aks::{
     DATABASE_COMPONENT, DEFAULT_MAX_UNAVAILABLE, ExporterLogin, ExporterSeries, GEN_LABEL_PREFIX,
     INSTANCE_LABEL, Image, ImmutableField, Limits, MetricsScrape, ObjectNames, Quantities,
     Resources, SCHEMA_COMPONENT, STATEFUL_SET_IMMUTABLE_FIELDS, StatefulSet, Toleration,
+    rule_group_name,
 };
 pub use alerting::{
     AZURE_METRICS, ActionGroup, AlertRule, Alerting, AzureScope, Severity, Signal, SmsReceiver,

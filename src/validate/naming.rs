@@ -187,7 +187,7 @@ pub(super) fn names_are_unique(design: &Design, out: &mut Vec<Diagnostic>) {
             out,
         );
     }
-    stateful_sets_are_unique_per_environment(design, out);
+    stateful_sets_are_unique_per_namespace_and_resource_group(design, out);
     servers_are_unique_across_deployments(design, out);
     alert_names_are_unique_per_resource_group(design, out);
     arm_deployments_are_unique_per_resource_group(design, out);
@@ -410,26 +410,69 @@ fn arm_deployments_are_unique_per_resource_group(design: &Design, out: &mut Vec<
     }
 }
 
-/// Two services' StatefulSets in one environment share a namespace, so their names clash.
-fn stateful_sets_are_unique_per_environment(design: &Design, out: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+/// A StatefulSet's objects are named after it in the environment's namespace, and its alert
+/// rule group in the environment's resource group: two services of one environment, or two
+/// environments sharing a cluster's namespace or a resource group, that name the same
+/// StatefulSet would apply over each other's objects or rule group. Resource groups are
+/// compared without case, as Azure does.
+fn stateful_sets_are_unique_per_namespace_and_resource_group(
+    design: &Design,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut objects: BTreeMap<(String, String, String, String), (&str, &str)> = BTreeMap::new();
+    let mut rule_groups: BTreeMap<(String, String), (&str, &str)> = BTreeMap::new();
     for service in &design.services {
-        for (env, deployment) in &service.value.deployments {
+        for (env_name, deployment) in &service.value.deployments {
             let Some(set) = &deployment.stateful_set else {
                 continue;
             };
-            if let Some(first) = seen.insert((env.as_str(), set.name.as_str()), &service.value.name)
+            let Some(aks) = design
+                .environment(env_name)
+                .and_then(|e| e.value.aks.as_ref())
+            else {
+                continue;
+            };
+            let here = (service.value.name.as_str(), env_name.as_str());
+            let at = path!["deployments", env_name, "statefulSet", "name"];
+            let rg = aks.resource_group.to_lowercase();
+            let object_key = (
+                rg.clone(),
+                aks.cluster.clone(),
+                aks.namespace.clone(),
+                set.name.clone(),
+            );
+            if let Some((other_service, other_env)) = earlier_claim(&mut objects, object_key, here)
             {
                 out.push(
                     service
                         .at(
-                            path!["deployments", env, "statefulSet", "name"],
+                            at,
                             format!(
-                                "StatefulSet `{}` is also used by service `{first}` in `{env}`",
+                                "StatefulSet `{}` is also used by service `{other_service}` in `{other_env}`",
                                 set.name
                             ),
                         )
-                        .hint("objects of one environment share a namespace; choose another name"),
+                        .hint(format!(
+                            "its objects would share namespace `{}` of cluster `{}`; choose another name",
+                            aks.namespace, aks.cluster
+                        )),
+                );
+                continue;
+            }
+            let group = crate::model::rule_group_name(&set.name);
+            if let Some((other_service, other_env)) =
+                earlier_claim(&mut rule_groups, (rg, group.clone()), here)
+            {
+                out.push(
+                    service
+                        .at(
+                            at,
+                            format!(
+                                "alert rule group `{group}` is also deployed by service `{other_service}` in `{other_env}` (resource group `{}`)",
+                                aks.resource_group
+                            ),
+                        )
+                        .hint("the rule group is named after the StatefulSet in the environment's resource group; choose another name"),
                 );
             }
         }
@@ -693,6 +736,78 @@ mod tests {
                     && d.message.contains("defined twice")),
             "{found:#?}"
         );
+    }
+
+    /// The example with a `staging` environment made from dev's by `edits` of its text, and
+    /// bill-inquiry deployed there as in dev.
+    fn staging_problems(edits: &[(&str, &str)], containing: &str) -> Vec<Diagnostic> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut staging = std::fs::read_to_string(format!("{root}/inputs/environments/dev.yaml"))
+            .unwrap()
+            .replace("name: dev\n", "name: staging\n");
+        for (from, to) in edits {
+            assert!(staging.contains(from), "{from}");
+            staging = staging.replace(from, to);
+        }
+        let service =
+            std::fs::read_to_string(format!("{root}/inputs/services/bill-inquiry.yaml")).unwrap();
+        let dev = &service[service.find("  dev:\n").unwrap()..];
+        let both = format!("{}  staging:\n{}", dev, &dev["  dev:\n".len()..]);
+        crate::validate::testing::validate_example_with_edits(&[
+            ("environments/staging.yaml", "", &staging),
+            ("services/bill-inquiry.yaml", dev, &both),
+        ])
+        .into_iter()
+        .filter(|d| d.message.contains(containing))
+        .collect()
+    }
+
+    #[test]
+    fn environments_sharing_a_namespace_or_a_resource_group_clash() {
+        // Same cluster and namespace: the StatefulSet's objects.
+        let found = staging_problems(&[], "StatefulSet");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains(
+                "`postgresql-bill-inquiry` is also used by service `bill-inquiry` in `dev`"
+            ),
+            "{}",
+            found[0]
+        );
+        // Another namespace, the same resource group: the alert rule group.
+        let namespace = [("namespace: phonebill-dev ", "namespace: phonebill-staging ")];
+        let found = staging_problems(&namespace, "rule group");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains(
+                "alert rule group `postgresql-bill-inquiry-alerts` is also deployed by service `bill-inquiry` in `dev` (resource group `phonebill-dev-rg`)"
+            ),
+            "{}",
+            found[0]
+        );
+        // Its own resource group (spelled in another case, it is the same one).
+        let found = staging_problems(
+            &[
+                namespace[0],
+                (
+                    "resourceGroup: phonebill-dev-rg",
+                    "resourceGroup: PHONEBILL-DEV-RG",
+                ),
+            ],
+            "rule group",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let found = staging_problems(
+            &[
+                namespace[0],
+                (
+                    "resourceGroup: phonebill-dev-rg",
+                    "resourceGroup: phonebill-staging-rg",
+                ),
+            ],
+            "",
+        );
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
