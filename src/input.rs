@@ -166,6 +166,30 @@ pub struct AzureEnvironment {
     pub administrators: Vec<EntraAdministrator>,
     /// Key Vault holding deploy-time secrets.
     pub key_vault: KeyVaultRef,
+    /// What the diagnostic settings of every server send to the Log Analytics workspace.
+    pub diagnostics: Option<Diagnostics>,
+}
+
+/// The diagnostic settings of the servers: log categories (or category groups), metrics,
+/// and the workspace table.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Diagnostics {
+    /// Log categories or category groups sent; default `[allLogs]`, `[]` for none.
+    pub logs: Option<Vec<String>>,
+    /// Whether the platform metrics (`AllMetrics`) are sent; default `true`.
+    pub metrics: Option<bool>,
+    /// The workspace table the logs land in; default `AzureDiagnostics`.
+    pub destination_table: Option<DestinationTable>,
+}
+
+/// The Log Analytics table of resource logs (`logAnalyticsDestinationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum DestinationTable {
+    /// The shared `AzureDiagnostics` table.
+    AzureDiagnostics,
+    /// Resource-specific tables.
+    Dedicated,
 }
 
 /// The Key Vault deploy-time secrets are read from.
@@ -809,6 +833,113 @@ pub struct ServerDeployment {
     /// Server parameters.
     #[serde(default)]
     pub parameters: BTreeMap<String, ScalarValue>,
+    /// Custom maintenance window (UTC) of the server and its replicas; Azure's own schedule
+    /// when absent.
+    pub maintenance_window: Option<MaintenanceWindow>,
+    /// Management lock on the server and each replica.
+    pub lock: Option<LockLevel>,
+    /// Azure role assignments on the server.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Microsoft Defender for open-source relational databases on the server.
+    pub threat_protection: Option<bool>,
+    /// Encryption with a customer-managed key (set when the server is created, never after).
+    pub data_encryption: Option<DataEncryption>,
+}
+
+/// A weekly maintenance window, in UTC.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceWindow {
+    /// Day of the week.
+    pub day: Weekday,
+    /// Hour the window starts, 0–23 (UTC).
+    pub start_hour: u32,
+    /// Minute the window starts, 0–59; default 0.
+    pub start_minute: Option<u32>,
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    /// Sunday.
+    Sunday,
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+}
+
+impl Weekday {
+    /// The name as written in inputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Weekday::Sunday => "sunday",
+            Weekday::Monday => "monday",
+            Weekday::Tuesday => "tuesday",
+            Weekday::Wednesday => "wednesday",
+            Weekday::Thursday => "thursday",
+            Weekday::Friday => "friday",
+            Weekday::Saturday => "saturday",
+        }
+    }
+}
+
+/// A management lock level (`Microsoft.Authorization/locks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum LockLevel {
+    /// Nobody can delete the server; it can still be changed.
+    CanNotDelete,
+    /// Nobody can change or delete the server (refused: see docs/inputs.md).
+    ReadOnly,
+}
+
+/// An Azure role assignment on the server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleAssignment {
+    /// Object ID of the principal.
+    pub principal_id: String,
+    /// Kind of principal.
+    pub principal_type: PrincipalType,
+    /// A built-in role by name (e.g. `Reader`) or a role definition's GUID.
+    pub role: String,
+}
+
+/// Encryption with a customer-managed key: the key and the user-assigned identity that
+/// reads it, and for geo-redundant backups another pair in the paired region.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DataEncryption {
+    /// Existing user-assigned managed identity with access to the key.
+    pub identity: AzureResourceRef,
+    /// Existing Key Vault holding the key, in the server's region.
+    pub key_vault: AzureResourceRef,
+    /// Key name; the versionless key is used, so a rotated version is picked up.
+    pub key: String,
+    /// The key of the geo-redundant backups: required with `backup.geoRedundant`.
+    pub geo_backup: Option<CustomerKey>,
+}
+
+/// A customer-managed key and the user-assigned identity that reads it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerKey {
+    /// Existing user-assigned managed identity with access to the key.
+    pub identity: AzureResourceRef,
+    /// Existing Key Vault holding the key.
+    pub key_vault: AzureResourceRef,
+    /// Key name.
+    pub key: String,
 }
 
 /// Compute tier.
@@ -943,6 +1074,10 @@ pub struct Replica {
     /// defaults to the primary's subnet; one in another region, to a subnet resource ID
     /// read from an environment variable at deploy time.
     pub delegated_subnet: Option<ReplicaSubnet>,
+    /// The key and identity of a replica of a server with a customer-managed key: the
+    /// primary's by default; required in another region (the key's vault and the identity
+    /// must be in the replica's region).
+    pub data_encryption: Option<CustomerKey>,
 }
 
 /// An existing subnet, delegated to `Microsoft.DBforPostgreSQL/flexibleServers`, in a VNet

@@ -111,6 +111,37 @@ fn named_replica_subnet_variant() -> tempfile::TempDir {
     ])
 }
 
+/// Every design field of issue 19's Azure Verified Module list at once: diagnostic categories,
+/// Entra-only authentication, a maintenance window, a lock, role assignments, Defender, and
+/// customer-managed keys (with the geo-backup key and a replica's key of its own region).
+pub(crate) const EVERY_NEW_FIELD: &[(&str, &str, &str)] = &[
+    (
+        "environments/prod.yaml",
+        "    resourceGroup: rg-phonebill-prod\nalerting:",
+        "    resourceGroup: rg-phonebill-prod\n  diagnostics: { logs: [PostgreSQLLogs, PostgreSQLFlexSessions, audit], metrics: false, destinationTable: AzureDiagnostics }\nalerting:",
+    ),
+    (
+        "services/auth.yaml",
+        "        password: true",
+        "        password: false",
+    ),
+    (
+        "services/auth.yaml",
+        "          location: koreasouth\n",
+        "          location: koreasouth\n          dataEncryption: { identity: { name: id-pg-krs, resourceGroup: rg-keys-krs }, keyVault: { name: kv-pg-krs, resourceGroup: rg-keys-krs }, key: pg-krs }\n",
+    ),
+    (
+        "services/auth.yaml",
+        "        log_connections: \"on\"\n",
+        "        log_connections: \"on\"\n      maintenanceWindow: { day: sunday, startHour: 2, startMinute: 30 }\n      lock: CanNotDelete\n      roleAssignments:\n        - { principalId: 7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b, principalType: Group, role: Monitoring Reader }\n        - { principalId: 0a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9, principalType: ServicePrincipal, role: 17d1049b-9a84-46fb-8f53-869881c3d3ab }\n      threatProtection: true\n      dataEncryption:\n        identity: { name: id-pg-krc, resourceGroup: rg-keys }\n        keyVault: { name: kv-pg-krc, resourceGroup: rg-keys }\n        key: pg-auth\n        geoBackup:\n          identity: { name: id-pg-backup-krs, resourceGroup: rg-keys-krs }\n          keyVault: { name: kv-pg-krs, resourceGroup: rg-keys-krs }\n          key: pg-auth-backup\n",
+    ),
+];
+
+/// The example with [`EVERY_NEW_FIELD`], rendered.
+pub(crate) fn every_new_field_variant() -> tempfile::TempDir {
+    render_variant(EVERY_NEW_FIELD)
+}
+
 #[test]
 fn the_variants_render_what_their_inputs_ask_for() {
     let public = public_variant();
@@ -199,6 +230,51 @@ fn the_variants_render_what_their_inputs_ask_for() {
         assert!(main.contains(&wanted), "no {wanted} in\n{main}");
     }
 
+    // Issue 19: every new field reaches the Bicep.
+    let every = every_new_field_variant();
+    let main = std::fs::read_to_string(every.path().join("prod/auth/bicep/main.bicep")).unwrap();
+    for wanted in [
+        "    maintenanceWindow: {\n      customWindow: 'Enabled'\n      dayOfWeek: 0\n      startHour: 2\n      startMinute: 30\n    }",
+        "resource serverLock 'Microsoft.Authorization/locks@2020-05-01' = {\n  name: 'lock-phonebill-auth-postgresql-prod'\n  scope: server\n  properties: {\n    level: 'CanNotDelete'",
+        "= if (createReplicas || replica_phonebill_auth_postgresql_prod_krs_exists) {\n  name: 'lock-phonebill-auth-postgresql-prod-krs'",
+        "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '43d0d8ad-25c7-4714-9337-8ba259a9fe05')\n    principalId: '7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b'\n    principalType: 'Group'",
+        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '17d1049b-9a84-46fb-8f53-869881c3d3ab')",
+        "'Microsoft.DBforPostgreSQL/flexibleServers/advancedThreatProtectionSettings@2025-08-01' = {\n  parent: server\n  name: 'Default'\n  properties: {\n    state: 'Enabled'",
+        "      primaryKeyURI: cmkKey_rg_keys_id_pg_krc_rg_keys_kv_pg_krc_pg_auth.properties.keyUri\n      primaryUserAssignedIdentityId: cmkIdentity_rg_keys_id_pg_krc.id\n      geoBackupKeyURI: cmkKey_rg_keys_krs_id_pg_backup_krs_rg_keys_krs_kv_pg_krs_pg_auth_backup.properties.keyUri\n      geoBackupUserAssignedIdentityId: cmkIdentity_rg_keys_krs_id_pg_backup_krs.id",
+        "      '${cmkIdentity_rg_keys_id_pg_krc.id}': {}\n      '${cmkIdentity_rg_keys_krs_id_pg_backup_krs.id}': {}\n",
+        // The replica in koreasouth reads its own region's key; the one in koreacentral the primary's.
+        "      primaryKeyURI: cmkKey_rg_keys_krs_id_pg_krs_rg_keys_krs_kv_pg_krs_pg_krs.properties.keyUri\n",
+        "logs: [\n      {\n        category: 'PostgreSQLLogs'\n        enabled: true\n      }\n      {\n        category: 'PostgreSQLFlexSessions'\n        enabled: true\n      }\n      {\n        categoryGroup: 'audit'",
+        "passwordAuth: 'Disabled'",
+    ] {
+        assert!(main.contains(wanted), "no {wanted} in\n{main}");
+    }
+    assert_eq!(main.matches("maintenanceWindow: {").count(), 3, "{main}");
+    let readme = std::fs::read_to_string(every.path().join("prod/auth/README.md")).unwrap();
+    let unlock = readme
+        .find("az lock delete -g rg-phonebill-prod -n lock-phonebill-auth-postgresql-prod --resource phonebill-auth-postgresql-prod --resource-type Microsoft.DBforPostgreSQL/flexibleServers")
+        .unwrap_or_else(|| panic!("no lock removal in\n{readme}"));
+    let delete = readme
+        .find("az postgres flexible-server delete -g rg-phonebill-prod -n phonebill-auth-postgresql-prod --yes")
+        .unwrap();
+    assert!(unlock < delete, "{readme}");
+    for wanted in [
+        "| Maintenance window | every server | Sunday 02:30 UTC, weekly |",
+        "| Azure role assignment | on `phonebill-auth-postgresql-prod` | Monitoring Reader for Group 7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b |",
+        "- identity `id-pg-krs`: key `pg-krs` of vault `kv-pg-krs`.",
+        "logs PostgreSQLLogs, PostgreSQLFlexSessions, audit, metrics off,",
+    ] {
+        assert!(readme.contains(wanted), "no {wanted} in\n{readme}");
+    }
+    assert_eq!(main.matches("dataEncryption: {").count(), 3, "{main}");
+    for unwanted in [
+        "AllMetrics",
+        "administratorLoginPassword",
+        "administratorLogin:",
+    ] {
+        assert!(!main.contains(unwanted), "{unwanted} in\n{main}");
+    }
+
     let named = named_replica_subnet_variant();
     let main = std::fs::read_to_string(named.path().join("prod/auth/bicep/main.bicep")).unwrap();
     assert!(main.contains("name: 'phonebill-vnet-dr'"), "{main}");
@@ -278,12 +354,13 @@ fn every_bicep_folder_type_checks_against_azure_type_data() {
         public_replicas_variant(),
         private_endpoint_variant(),
         named_replica_subnet_variant(),
+        every_new_field_variant(),
     ];
     let folders: Vec<PathBuf> = outs
         .iter()
         .flat_map(|out| bicep_folders(out.path()))
         .collect();
-    assert_eq!(folders.len(), 5);
+    assert_eq!(folders.len(), 6);
     for folder in folders {
         let run = tools::bicep_typecheck()
             .arg("--strict-types")
@@ -313,12 +390,13 @@ fn every_bicep_file_parses_with_checkovs_pycep() {
         public_replicas_variant(),
         private_endpoint_variant(),
         named_replica_subnet_variant(),
+        every_new_field_variant(),
     ];
     let files: Vec<PathBuf> = outs
         .iter()
         .flat_map(|out| bicep_files(out.path()))
         .collect();
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     let script = "import sys\nfrom pathlib import Path\nfrom pycep import BicepParser\nfor f in sys.argv[1:]:\n    BicepParser().parse(file_path=Path(f))\n    print('parsed', f)\n";
     let run = Command::new(tools::venv_bin("python"))
         .arg("-c")

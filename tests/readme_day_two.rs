@@ -324,7 +324,9 @@ fn the_azure_readme_dumps_before_it_deletes_the_servers() {
     let block = block_with(&readme, "pg_dump --format=custom");
     assert!(block.contains("pg_dumpall --globals-only --no-role-passwords"));
     let dump_at = readme.find(&block).unwrap();
-    let delete_at = readme.find("az postgres flexible-server delete").unwrap();
+    let delete_at = readme
+        .find("az postgres flexible-server delete -g")
+        .unwrap();
     assert!(dump_at < delete_at, "the dump comes before the servers go");
 }
 

@@ -48,6 +48,10 @@ fn examples() -> Vec<(&'static str, Vec<Edit>)> {
                 "    access: public\n    virtualNetwork: { name: phonebill-vnet-prod, resourceGroup: rg-phonebill-prod }\n    privateEndpoints:\n      - { name: pe-phonebill-auth, subnet: endpoint-subnet }\n    privateEndpointDnsZone: { resourceGroup: rg-dns }\n",
             )],
         ),
+        (
+            "every optional Azure field",
+            crate::bicep::EVERY_NEW_FIELD.to_vec(),
+        ),
     ]
 }
 

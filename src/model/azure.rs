@@ -28,6 +28,82 @@ pub struct Azure {
     pub administrators: Vec<Administrator>,
     /// Key Vault holding deploy-time secrets.
     pub key_vault: KeyVault,
+    /// What every server's diagnostic settings send to the workspace.
+    pub diagnostics: Diagnostics,
+}
+
+/// The diagnostic settings of the servers.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    /// Log categories (`group: false`) and category groups sent.
+    pub logs: Vec<azure_facts::LogCategory>,
+    /// Whether `AllMetrics` is sent.
+    pub metrics: bool,
+}
+
+/// A weekly maintenance window, as ARM numbers it (UTC).
+#[derive(Debug, Clone, Copy)]
+pub struct MaintenanceWindow {
+    /// 0 (Sunday) to 6 (Saturday).
+    pub day_of_week: u32,
+    /// Start hour.
+    pub start_hour: u32,
+    /// Start minute.
+    pub start_minute: u32,
+}
+
+/// An Azure role assignment on a server.
+#[derive(Debug, Clone)]
+pub struct RoleAssignment {
+    /// Object ID of the principal.
+    pub principal_id: String,
+    /// Kind of principal, as ARM spells it.
+    pub principal_type: &'static str,
+    /// The role definition GUID.
+    pub role_definition_id: String,
+    /// The role as the design names it.
+    pub role: String,
+}
+
+/// A customer-managed key and the user-assigned identity that reads it.
+#[derive(Debug, Clone)]
+pub struct CustomerKey {
+    /// The user-assigned identity.
+    pub identity: ResourceRef,
+    /// The vault holding the key.
+    pub key_vault: ResourceRef,
+    /// Key name.
+    pub key: String,
+}
+
+impl From<&input::CustomerKey> for CustomerKey {
+    fn from(k: &input::CustomerKey) -> CustomerKey {
+        CustomerKey {
+            identity: (&k.identity).into(),
+            key_vault: (&k.key_vault).into(),
+            key: k.key.clone(),
+        }
+    }
+}
+
+/// The server's own key of a design's `dataEncryption`.
+impl From<&input::DataEncryption> for CustomerKey {
+    fn from(d: &input::DataEncryption) -> CustomerKey {
+        CustomerKey {
+            identity: (&d.identity).into(),
+            key_vault: (&d.key_vault).into(),
+            key: d.key.clone(),
+        }
+    }
+}
+
+/// Encryption with customer-managed keys.
+#[derive(Debug, Clone)]
+pub struct DataEncryption {
+    /// The key of the server's storage.
+    pub primary: CustomerKey,
+    /// The key of its geo-redundant backups.
+    pub geo_backup: Option<CustomerKey>,
 }
 
 /// An existing Azure resource.
@@ -189,6 +265,16 @@ pub struct Server {
     pub parameters: BTreeMap<String, Scalar>,
     /// Server parameters as deployed: the design's and those the extensions need.
     pub deployed_parameters: Vec<(String, String)>,
+    /// Custom maintenance window of the server and its replicas.
+    pub maintenance_window: Option<MaintenanceWindow>,
+    /// Management lock level on the server and each replica.
+    pub lock: Option<&'static str>,
+    /// Role assignments on the server.
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Defender for open-source relational databases: `Some(state)` when the design sets it.
+    pub threat_protection: Option<bool>,
+    /// Customer-managed key encryption.
+    pub data_encryption: Option<DataEncryption>,
 }
 
 /// Server storage.
@@ -240,6 +326,8 @@ pub struct Replica {
     pub subnet: ReplicaSubnet,
     /// The replica's own private endpoints, as the primary's (private-endpoint-only mode).
     pub private_endpoints: Vec<PrivateEndpoint>,
+    /// Its customer-managed key: its own, or the primary's.
+    pub data_encryption: Option<CustomerKey>,
 }
 
 /// What a deployment needs to know about the replicas at deploy time, as environment
@@ -304,7 +392,55 @@ pub fn environment(azure: &input::AzureEnvironment) -> Azure {
             resource_group: azure.key_vault.resource_group.clone(),
             subscription_id: azure.key_vault.subscription_id.clone(),
         },
+        diagnostics: diagnostics(azure.diagnostics.as_ref()),
     }
+}
+
+/// The diagnostic settings: the design's categories that the facts table knows (validation
+/// refuses others), by default every log and the metrics.
+fn diagnostics(design: Option<&input::Diagnostics>) -> Diagnostics {
+    let logs = design
+        .and_then(|d| d.logs.clone())
+        .unwrap_or_else(|| vec!["allLogs".to_owned()]);
+    Diagnostics {
+        logs: logs
+            .iter()
+            .filter_map(|name| {
+                azure_facts::LOG_CATEGORIES
+                    .iter()
+                    .find(|c| c.name == name)
+                    .copied()
+            })
+            .collect(),
+        metrics: design.and_then(|d| d.metrics).unwrap_or(true),
+    }
+}
+
+/// The maintenance window as ARM numbers it.
+fn maintenance_window(window: &input::MaintenanceWindow) -> MaintenanceWindow {
+    MaintenanceWindow {
+        day_of_week: azure_facts::MAINTENANCE_DAYS
+            .iter()
+            .find(|(name, _)| *name == window.day.as_str())
+            .map_or(0, |(_, n)| *n),
+        start_hour: window.start_hour,
+        start_minute: window.start_minute.unwrap_or(0),
+    }
+}
+
+/// The role assignments whose role the facts table resolves (validation refuses others).
+fn role_assignments(assignments: &[input::RoleAssignment]) -> Vec<RoleAssignment> {
+    assignments
+        .iter()
+        .filter_map(|a| {
+            Some(RoleAssignment {
+                principal_id: a.principal_id.to_ascii_lowercase(),
+                principal_type: a.principal_type.as_str(),
+                role_definition_id: azure_facts::role_definition_id(&a.role)?,
+                role: a.role.clone(),
+            })
+        })
+        .collect()
 }
 
 fn network(network: &input::AzureNetwork) -> Network {
@@ -402,6 +538,17 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
         } else {
             Vec::new()
         },
+        maintenance_window: server.maintenance_window.as_ref().map(maintenance_window),
+        lock: server.lock.map(|l| match l {
+            input::LockLevel::CanNotDelete => "CanNotDelete",
+            input::LockLevel::ReadOnly => "ReadOnly",
+        }),
+        role_assignments: role_assignments(&server.role_assignments),
+        threat_protection: server.threat_protection,
+        data_encryption: server.data_encryption.as_ref().map(|d| DataEncryption {
+            primary: d.into(),
+            geo_backup: d.geo_backup.as_ref().map(CustomerKey::from),
+        }),
         deployed_parameters: parameters::deployed(
             &parameters,
             scope.extensions,
@@ -467,6 +614,11 @@ fn replica(replica: &input::Replica, primary: &input::ServerDeployment, scope: &
         storage_size_gb: replica.storage_size_gb.unwrap_or(primary.storage.size_gb),
         subnet: replica_subnet(replica, other_region, scope),
         private_endpoints: server_endpoints(&replica.name, &scope.azure.network),
+        data_encryption: replica
+            .data_encryption
+            .as_ref()
+            .map(CustomerKey::from)
+            .or_else(|| primary.data_encryption.as_ref().map(CustomerKey::from)),
     }
 }
 

@@ -509,6 +509,152 @@ pub const SERVER_DOMAIN: &str = "postgres.database.azure.com";
 /// (Azure/bicep-registry-modules `avm/res/network/private-endpoint/private-dns-zone-group/main.bicep`).
 pub const PRIVATE_ENDPOINT_DNS_ZONE: &str = "privatelink.postgres.database.azure.com";
 
+/// Maintenance window days as ARM numbers them (`maintenanceWindow.dayOfWeek`), by the
+/// lowercase English day name the design uses, and the ranges of the start hour and minute.
+///
+/// Source: azure-cli 2.91.0, `azure/cli/command_modules/postgresql/utils/_flexible_server_util.py`
+/// `_map_maintenance_window` (`sun` 0, `mon` 1 … `sat` 6), and `utils/validators.py`
+/// `maintenance_window_validator` ("The hour must be between 0 and 23", "The minute must be
+/// between 0 and 59"); the ARM type (`MaintenanceWindow` of
+/// `Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01`) states no range.
+pub const MAINTENANCE_DAYS: &[(&str, u32)] = &[
+    ("sunday", 0),
+    ("monday", 1),
+    ("tuesday", 2),
+    ("wednesday", 3),
+    ("thursday", 4),
+    ("friday", 5),
+    ("saturday", 6),
+];
+
+/// The highest maintenance window start hour and minute (same source as [`MAINTENANCE_DAYS`]).
+pub const MAINTENANCE_MAX_HOUR: u32 = 23;
+/// See [`MAINTENANCE_MAX_HOUR`].
+pub const MAINTENANCE_MAX_MINUTE: u32 = 59;
+
+/// A built-in Azure role a design may name in `roleAssignments`, with its role definition ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltInRole {
+    /// The role's name, as Azure spells it.
+    pub name: &'static str,
+    /// Its role definition GUID (the same in every tenant).
+    pub id: &'static str,
+}
+
+/// The built-in roles Azure Verified Modules let a server's `roleAssignments` name.
+///
+/// Source: Azure/bicep-registry-modules, the `builtInRoleNames` variable of the AVM resource
+/// modules (e.g. `avm/res/operational-insights/workspace/main.bicep`, and the PostgreSQL
+/// flexible server module, which lists the same roles), and Microsoft Learn, "Azure built-in
+/// roles" (<https://learn.microsoft.com/azure/role-based-access-control/built-in-roles>),
+/// which gives each role's ID. Any other role is named by its GUID.
+pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
+    BuiltInRole {
+        name: "Contributor",
+        id: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    },
+    BuiltInRole {
+        name: "Monitoring Contributor",
+        id: "749f88d5-cbae-40b8-bcfc-e573ddc772fa",
+    },
+    BuiltInRole {
+        name: "Monitoring Reader",
+        id: "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+    },
+    BuiltInRole {
+        name: "Owner",
+        id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    },
+    BuiltInRole {
+        name: "Reader",
+        id: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    },
+    BuiltInRole {
+        name: "Role Based Access Control Administrator",
+        id: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    },
+    BuiltInRole {
+        name: "User Access Administrator",
+        id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    },
+];
+
+/// The role definition GUID a design's `role` means: a built-in role's by its name, or the
+/// value itself when it is a GUID; `None` otherwise.
+pub fn role_definition_id(role: &str) -> Option<String> {
+    if let Some(known) = BUILT_IN_ROLES.iter().find(|r| r.name == role) {
+        return Some(known.id.to_owned());
+    }
+    is_guid(role).then(|| role.to_ascii_lowercase())
+}
+
+/// Whether `text` is a GUID `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+pub fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A resource log category of Flexible Server, or a category group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogCategory {
+    /// The category (or group) name.
+    pub name: &'static str,
+    /// Whether it is a category group (`categoryGroup`) rather than a category.
+    pub group: bool,
+}
+
+/// The resource log categories of `Microsoft.DBforPostgreSQL/flexibleServers` and the category
+/// groups Azure Monitor defines for every resource type.
+///
+/// Source: Microsoft Learn, "Supported logs for Microsoft.DBforPostgreSQL/flexibleServers"
+/// (<https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-dbforpostgresql-flexibleservers-logs>):
+/// PostgreSQLFlexDatabaseXacts, PostgreSQLFlexQueryStoreRuntime, PostgreSQLFlexQueryStoreWaitStats,
+/// PostgreSQLFlexSessions, PostgreSQLFlexTableStats, PostgreSQLLogs, each with the log table
+/// "AzureDiagnostics"; category groups `allLogs` and `audit` from Microsoft Learn, "Diagnostic
+/// settings in Azure Monitor" (category groups).
+pub const LOG_CATEGORIES: &[LogCategory] = &[
+    LogCategory {
+        name: "allLogs",
+        group: true,
+    },
+    LogCategory {
+        name: "audit",
+        group: true,
+    },
+    LogCategory {
+        name: "PostgreSQLFlexDatabaseXacts",
+        group: false,
+    },
+    LogCategory {
+        name: "PostgreSQLFlexQueryStoreRuntime",
+        group: false,
+    },
+    LogCategory {
+        name: "PostgreSQLFlexQueryStoreWaitStats",
+        group: false,
+    },
+    LogCategory {
+        name: "PostgreSQLFlexSessions",
+        group: false,
+    },
+    LogCategory {
+        name: "PostgreSQLFlexTableStats",
+        group: false,
+    },
+    LogCategory {
+        name: "PostgreSQLLogs",
+        group: false,
+    },
+];
+
+/// Whether Flexible Server's resource logs can go to resource-specific (`Dedicated`) tables:
+/// no, every category's log table is `AzureDiagnostics` (same source as [`LOG_CATEGORIES`]).
+pub const RESOURCE_SPECIFIC_LOG_TABLES: bool = false;
+
 /// The name rule of a private endpoint (`Microsoft.Network/privateEndpoints`): 2 to 64
 /// characters, letters, digits, `_`, `.` and `-`, starting with a letter or digit and ending
 /// with one or `_`.

@@ -30,9 +30,9 @@ pub use alerting::{
     needs_replicas, resource_health_alert_name, rule_alert_name,
 };
 pub use azure::{
-    Administrator, Azure, DnsZoneRef, FirewallRule, HighAvailability, KeyVault, Network,
-    PrivateEndpoint, Replica, ReplicaLifecycle, ReplicaSubnet, ResourceRef, Server, Storage,
-    Subnet, private_endpoint_name,
+    Administrator, Azure, CustomerKey, DnsZoneRef, FirewallRule, HighAvailability, KeyVault,
+    Network, PrivateEndpoint, Replica, ReplicaLifecycle, ReplicaSubnet, ResourceRef, Server,
+    Storage, Subnet, private_endpoint_name,
 };
 pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::model::azure_parameters;
 use crate::model::{
-    Azure, Deployment, Network, PrivateEndpoint, ReplicaSubnet, ResourceRef, Server, Storage,
-    Target,
+    Azure, CustomerKey, Deployment, Network, PrivateEndpoint, ReplicaSubnet, ResourceRef, Server,
+    Storage, Target,
 };
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
@@ -38,6 +38,69 @@ struct BicepView {
     replica_lifecycle: Option<ReplicaLifecycleView>,
     replica_vnets: Vec<VnetView>,
     subnet_params: Vec<SubnetParamView>,
+    /// What the diagnostic settings send.
+    diagnostics: DiagnosticsView,
+    /// The existing identities, vaults and keys of customer-managed keys, once each.
+    customer_keys: Vec<CustomerKeyView>,
+    role_assignments: Vec<RoleAssignmentView>,
+    /// Defender for open-source relational databases, when the design sets it.
+    threat_protection: Option<ThreatProtectionView>,
+}
+
+#[derive(Debug, Serialize)]
+struct DiagnosticsView {
+    logs: Vec<LogView>,
+    metrics: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct LogView {
+    name: &'static str,
+    group: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct MaintenanceWindowView {
+    day_of_week: u32,
+    start_hour: u32,
+    start_minute: u32,
+}
+
+/// An existing user-assigned identity and Key Vault key, with the Bicep symbols that name them.
+#[derive(Debug, Serialize)]
+struct CustomerKeyView {
+    identity_symbol: String,
+    identity_name: String,
+    identity_resource_group: String,
+    vault_symbol: String,
+    vault_name: String,
+    vault_resource_group: String,
+    key_symbol: String,
+    key: String,
+}
+
+/// A server's `dataEncryption`: the symbols of its key's (and geo-backup key's) resources.
+#[derive(Debug, Serialize)]
+struct EncryptionView {
+    identity_symbol: String,
+    key_symbol: String,
+    geo_identity_symbol: Option<String>,
+    geo_key_symbol: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RoleAssignmentView {
+    symbol: String,
+    principal_id: String,
+    principal_type: String,
+    role_definition_id: String,
+    role: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ThreatProtectionView {
+    state: &'static str,
+    after: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -141,6 +204,10 @@ struct ServerView {
     standby_zone: Option<String>,
     retention_days: u32,
     geo_redundant: bool,
+    maintenance_window: Option<MaintenanceWindowView>,
+    /// Management lock level.
+    lock: Option<String>,
+    data_encryption: Option<EncryptionView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +260,7 @@ struct ReplicaView {
     /// The design's server parameters on the replica: Azure copies the primary's when it
     /// creates a replica, but not the primary's later changes.
     configurations: Vec<ConfigurationView>,
+    data_encryption: Option<EncryptionView>,
     after: Option<String>,
 }
 
@@ -290,6 +358,58 @@ fn configurations(
         .collect()
 }
 
+/// The existing resources of the customer-managed keys, each once, in order of first use.
+#[derive(Default)]
+struct CustomerKeys {
+    views: Vec<CustomerKeyView>,
+}
+
+impl CustomerKeys {
+    /// The symbols of `key`'s identity and key, declaring them on first use.
+    fn use_key(&mut self, key: &CustomerKey) -> (String, String) {
+        let id = format!(
+            "{}_{}_{}_{}_{}",
+            key.identity.resource_group,
+            key.identity.name,
+            key.key_vault.resource_group,
+            key.key_vault.name,
+            key.key
+        );
+        let view = CustomerKeyView {
+            identity_symbol: symbol(
+                "cmkIdentity",
+                &format!("{}_{}", key.identity.resource_group, key.identity.name),
+            ),
+            identity_name: key.identity.name.clone(),
+            identity_resource_group: key.identity.resource_group.clone(),
+            vault_symbol: symbol(
+                "cmkVault",
+                &format!("{}_{}", key.key_vault.resource_group, key.key_vault.name),
+            ),
+            vault_name: key.key_vault.name.clone(),
+            vault_resource_group: key.key_vault.resource_group.clone(),
+            key_symbol: symbol("cmkKey", &id),
+            key: key.key.clone(),
+        };
+        let symbols = (view.identity_symbol.clone(), view.key_symbol.clone());
+        if !self.views.iter().any(|v| v.key_symbol == view.key_symbol) {
+            self.views.push(view);
+        }
+        symbols
+    }
+
+    fn encryption(&mut self, key: &CustomerKey, geo: Option<&CustomerKey>) -> EncryptionView {
+        let (identity_symbol, key_symbol) = self.use_key(key);
+        let geo = geo.map(|g| self.use_key(g));
+        EncryptionView {
+            identity_symbol,
+            key_symbol,
+            geo_identity_symbol: geo.as_ref().map(|g| g.0.clone()),
+            geo_key_symbol: geo.map(|g| g.1),
+        }
+    }
+}
+
 /// The firewall rules of the server `server_symbol` (the primary or a replica), one after
 /// another.
 fn firewall_rules(network: &Network, server_symbol: &str) -> Vec<FirewallRuleView> {
@@ -350,8 +470,18 @@ fn storage(storage: &Storage, size_gb: u32) -> StorageView {
     }
 }
 
-fn server_view(server: &Server) -> ServerView {
+fn server_view(server: &Server, keys: &mut CustomerKeys) -> ServerView {
     ServerView {
+        maintenance_window: server.maintenance_window.map(|w| MaintenanceWindowView {
+            day_of_week: w.day_of_week,
+            start_hour: w.start_hour,
+            start_minute: w.start_minute,
+        }),
+        lock: server.lock.map(str::to_owned),
+        data_encryption: server
+            .data_encryption
+            .as_ref()
+            .map(|d| keys.encryption(&d.primary, d.geo_backup.as_ref())),
         name: server.name.clone(),
         fqdn: server.fqdn.clone(),
         sku: server.sku.clone(),
@@ -431,6 +561,7 @@ fn replicas(
     network: &Network,
     first_after: Option<&str>,
     networks: &mut ReplicaNetworks,
+    keys: &mut CustomerKeys,
 ) -> Vec<ReplicaView> {
     let mut after = first_after.map(str::to_owned);
     server
@@ -459,6 +590,10 @@ fn replicas(
             let rules = firewall_rules(network, &replica_symbol);
             let view = ReplicaView {
                 exists_symbol: format!("{replica_symbol}_exists"),
+                data_encryption: replica
+                    .data_encryption
+                    .as_ref()
+                    .map(|k| keys.encryption(k, None)),
                 public_access_disabled: network.private_endpoints_only(),
                 configurations: configurations(
                     server,
@@ -531,11 +666,22 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             view
         })
         .collect();
+    // Defender after the administrators, as AVM orders it.
+    let threat_protection = server.threat_protection.map(|on| {
+        let view = ThreatProtectionView {
+            state: if on { "Enabled" } else { "Disabled" },
+            after: chain.clone(),
+        };
+        chain = Some("threatProtection".to_owned());
+        view
+    });
     let mut networks = ReplicaNetworks {
         vnets: Vec::new(),
         params: Vec::new(),
     };
-    let replicas = replicas(server, network, chain.as_deref(), &mut networks);
+    let mut keys = CustomerKeys::default();
+    let server_view = server_view(server, &mut keys);
+    let replicas = replicas(server, network, chain.as_deref(), &mut networks, &mut keys);
     let mut private_endpoints = endpoints(&server.private_endpoints, "server", &[]);
     for (replica, view) in server.replicas.iter().zip(&replicas) {
         let condition = ["createReplicas".to_owned(), view.exists_symbol.clone()];
@@ -581,7 +727,7 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
                 resource_group: z.resource_group.clone(),
                 subscription_id: z.subscription_id.clone(),
             }),
-        server: server_view(server),
+        server: server_view,
         administrators,
         configurations,
         replicas,
@@ -594,6 +740,34 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
             }),
         replica_vnets: networks.vnets,
         subnet_params: networks.params,
+        diagnostics: DiagnosticsView {
+            logs: azure
+                .diagnostics
+                .logs
+                .iter()
+                .map(|c| LogView {
+                    name: c.name,
+                    group: c.group,
+                })
+                .collect(),
+            metrics: azure.diagnostics.metrics,
+        },
+        customer_keys: keys.views,
+        role_assignments: server
+            .role_assignments
+            .iter()
+            .map(|a| RoleAssignmentView {
+                symbol: symbol(
+                    "roleAssignment",
+                    &format!("{}_{}", a.principal_id, a.role_definition_id),
+                ),
+                principal_id: a.principal_id.clone(),
+                principal_type: a.principal_type.to_owned(),
+                role_definition_id: a.role_definition_id.clone(),
+                role: a.role.clone(),
+            })
+            .collect(),
+        threat_protection,
     }
 }
 

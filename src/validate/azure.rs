@@ -4,8 +4,8 @@
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::input::{
-    AzureEnvironment, EnvironmentFile, HaMode, NetworkAccess, Platform, ScalarValue,
-    ServerDeployment, ServiceFile, StorageType, Tier,
+    AzureEnvironment, DestinationTable, EnvironmentFile, HaMode, LockLevel, NetworkAccess,
+    Platform, ScalarValue, ServerDeployment, ServiceFile, StorageType, Tier,
 };
 use crate::model::azure_facts::{
     self, AZURE_MAJORS, PERFORMANCE_TIERS, PREMIUM_SSD_SIZES, PRIVATE_ENDPOINT_DNS_ZONE,
@@ -27,6 +27,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         private_endpoints_name_their_vnet(env, out);
         private_endpoints_exclude_firewall_rules(env, out);
         private_endpoints_name_their_dns_zone(env, out);
+        diagnostics_are_known(env, out);
     }
     private_dns_zone_is_no_server_host_name(design, out);
     for server in azure_servers(design) {
@@ -51,6 +52,10 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         tls_version_is_accepted(&server, out);
         password_encryption_is_not_md5(&server, out);
         someone_can_log_in(&server, out);
+        maintenance_window_in_range(&server, out);
+        no_read_only_lock(&server, out);
+        role_assignments_name_a_role(&server, out);
+        customer_keys_cover_backups_and_replicas(&server, out);
     }
     passwords_are_key_vault_secrets(design, out);
 }
@@ -841,6 +846,194 @@ fn private_endpoint_names_fit(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The diagnostic settings name log categories (or groups) Flexible Server has, and the
+/// table it can write to: Azure refuses an unknown category when the setting is created, and
+/// every category's table is `AzureDiagnostics` (facts table `LOG_CATEGORIES`).
+fn diagnostics_are_known(
+    (env, azure): (&Typed<EnvironmentFile>, &AzureEnvironment),
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(diagnostics) = &azure.diagnostics else {
+        return;
+    };
+    let known = || {
+        diagnostics::list(
+            azure_facts::LOG_CATEGORIES
+                .iter()
+                .map(|c| format!("`{}`", c.name)),
+        )
+    };
+    for (i, name) in diagnostics.logs.iter().flatten().enumerate() {
+        if !azure_facts::LOG_CATEGORIES.iter().any(|c| c.name == name) {
+            out.push(
+                env.at(
+                    path!["azure", "diagnostics", "logs", i],
+                    format!("`{}` is not a log category of Flexible Server", printable(name)),
+                )
+                .expected(format!("one of {}", known()))
+                .hint("Microsoft's \"Supported logs for Microsoft.DBforPostgreSQL/flexibleServers\" lists them (table in src/model/azure_facts.rs)"),
+            );
+        }
+    }
+    if diagnostics.destination_table == Some(DestinationTable::Dedicated)
+        && !azure_facts::RESOURCE_SPECIFIC_LOG_TABLES
+    {
+        out.push(
+            env.at(
+                path!["azure", "diagnostics", "destinationTable"],
+                "Flexible Server's logs have no resource-specific tables",
+            )
+            .expected("`AzureDiagnostics`, or no `destinationTable`")
+            .found("`Dedicated`")
+            .hint("every Flexible Server log category goes to the AzureDiagnostics table (Microsoft's \"Supported logs\" page)"),
+        );
+    }
+}
+
+/// A maintenance window starts at an hour 0–23 and a minute 0–59 (UTC); Azure's CLI refuses
+/// anything else, and the ARM type states no range (facts table `MAINTENANCE_DAYS`).
+fn maintenance_window_in_range(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let Some(window) = &s.server.maintenance_window else {
+        return;
+    };
+    let fields = [
+        (
+            "startHour",
+            Some(window.start_hour),
+            azure_facts::MAINTENANCE_MAX_HOUR,
+        ),
+        (
+            "startMinute",
+            window.start_minute,
+            azure_facts::MAINTENANCE_MAX_MINUTE,
+        ),
+    ];
+    for (field, value, max) in fields {
+        if let Some(value) = value.filter(|v| *v > max) {
+            out.push(
+                s.at(
+                    path!["maintenanceWindow", field],
+                    format!("{field} out of range"),
+                )
+                .expected(format!("0 to {max} (UTC)"))
+                .found(value.to_string()),
+            );
+        }
+    }
+}
+
+/// A ReadOnly lock refuses every change to the server: the next deployment of this template
+/// (parameters, firewall rules, replicas) and restarts. Microsoft Learn, "Lock your resources
+/// to protect your infrastructure" (`lock-resources.md`): "ReadOnly means authorized users can
+/// read a resource, but they can't delete or update it".
+fn no_read_only_lock(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    if s.server.lock == Some(LockLevel::ReadOnly) {
+        out.push(
+            s.at(path!["lock"], "a ReadOnly lock would refuse this target's own deployments")
+                .expected("`CanNotDelete`, or no `lock`")
+                .found("`ReadOnly`")
+                .hint("CanNotDelete keeps the server from being deleted and lets the deployment, the restarts and the replicas' creation through"),
+        );
+    }
+}
+
+/// A role assignment names a built-in role the facts table knows, or a role definition GUID,
+/// and a principal by its object ID.
+fn role_assignments_name_a_role(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    for (i, assignment) in s.server.role_assignments.iter().enumerate() {
+        if azure_facts::role_definition_id(&assignment.role).is_none() {
+            out.push(
+                s.at(
+                    path!["roleAssignments", i, "role"],
+                    format!("`{}` is neither a built-in role gen knows nor a role definition GUID", printable(&assignment.role)),
+                )
+                .expected(format!(
+                    "one of {}, or a GUID",
+                    diagnostics::list(azure_facts::BUILT_IN_ROLES.iter().map(|r| format!("`{}`", r.name)))
+                ))
+                .hint("name any other role by its ID: `az role definition list --name '<role>' --query '[].name' -o tsv`"),
+            );
+        }
+        if !azure_facts::is_guid(&assignment.principal_id) {
+            out.push(
+                s.at(
+                    path!["roleAssignments", i, "principalId"],
+                    "not an object ID",
+                )
+                .expected("the principal's object ID, a GUID")
+                .found(format!("`{}`", printable(&assignment.principal_id))),
+            );
+        }
+    }
+}
+
+/// Customer-managed keys, Microsoft Learn "Data encryption" (`concepts-data-encryption.md`,
+/// "Using data encryption with customer managed keys and geo-redundant business continuity
+/// features"): geo-redundant backups need their own key, in the paired region, read by
+/// another identity than the primary key's; a replica created with a customer-managed key
+/// needs a key and identity in its own region.
+fn customer_keys_cover_backups_and_replicas(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let page = "Microsoft's \"Data encryption\" page (concepts-data-encryption.md)";
+    let Some(encryption) = &s.server.data_encryption else {
+        for (i, replica) in s.server.replicas.iter().enumerate() {
+            if replica.data_encryption.is_some() {
+                out.push(
+                    s.at(
+                        path!["replicas", i, "dataEncryption"],
+                        "a replica takes the encryption of its primary, which has no customer-managed key",
+                    )
+                    .hint("set `dataEncryption` on the server (only when it is created), or remove it here"),
+                );
+            }
+        }
+        return;
+    };
+    match (&encryption.geo_backup, s.server.backup.geo_redundant) {
+        (None, true) => out.push(
+            s.at_key(
+                path!["dataEncryption"],
+                "key",
+                "geo-redundant backups of a server with a customer-managed key need a key of their own",
+            )
+            .expected("`geoBackup: { identity, keyVault, key }` under `dataEncryption`")
+            .hint(format!("{page}: the key in a vault of the paired region, with its own identity")),
+        ),
+        (Some(_), false) => out.push(
+            s.at_key(path!["dataEncryption"], "geoBackup", "`geoBackup` is unused: backups are not geo-redundant")
+                .hint("remove it, or set `backup.geoRedundant: true`"),
+        ),
+        (Some(geo), true)
+            if geo.identity.name == encryption.identity.name
+                && geo.identity.resource_group.eq_ignore_ascii_case(&encryption.identity.resource_group) =>
+        {
+            out.push(
+                s.at(
+                    path!["dataEncryption", "geoBackup", "identity", "name"],
+                    "the geo-backup key needs another identity than the server's key",
+                )
+                .hint(format!("{page}: \"You can't use the same user-managed identity\" for both; create one in the paired region")),
+            );
+        }
+        _ => {}
+    }
+    for (i, replica) in s.server.replicas.iter().enumerate() {
+        if replica.location != s.azure.location && replica.data_encryption.is_none() {
+            out.push(
+                s.at_key(
+                    path!["replicas", i],
+                    "location",
+                    format!(
+                        "replica `{}` in {} needs a customer-managed key of its own region",
+                        replica.name, replica.location
+                    ),
+                )
+                .expected("`dataEncryption: { identity, keyVault, key }` on the replica")
+                .hint(format!("{page}: a replica's key is in a vault of its region, read by an identity of that region")),
+            );
+        }
+    }
+}
+
 /// The source of the two rules below: Microsoft Learn, "Read replicas in Azure Database for
 /// PostgreSQL" (MicrosoftDocs/azure-databases-docs
 /// `articles/postgresql/flexible-server/concepts-read-replicas.md` @ 017b7aa3).
@@ -1273,6 +1466,131 @@ mod tests {
             "    firewallRules:\n      - { name: aks, startIpAddress: 10.0.1.0, endIpAddress: 10.0.1.255 }\n",
         );
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    /// The example's auth server with `fields` (two-space indented under `server:`) added.
+    fn auth_server_with(fields: &str) -> Vec<Diagnostic> {
+        validate_example_with(
+            AUTH,
+            "        log_connections: \"on\"\n",
+            &format!("        log_connections: \"on\"\n{fields}"),
+        )
+    }
+
+    #[test]
+    fn a_maintenance_window_starts_within_a_day() {
+        assert!(
+            auth_server_with(
+                "      maintenanceWindow: { day: sunday, startHour: 23, startMinute: 59 }\n"
+            )
+            .is_empty()
+        );
+        let found = auth_server_with(
+            "      maintenanceWindow: { day: sunday, startHour: 24, startMinute: 60 }\n",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:53:52");
+        assert!(found[0].message.contains("startHour out of range"));
+        assert_eq!(found[1].location(), "services/auth.yaml:53:69");
+    }
+
+    #[test]
+    fn a_read_only_lock_is_refused() {
+        assert!(auth_server_with("      lock: CanNotDelete\n").is_empty());
+        let found = auth_server_with("      lock: ReadOnly\n");
+        assert_one(
+            &found,
+            "services/auth.yaml:53:13",
+            "a ReadOnly lock would refuse this target's own deployments",
+        );
+    }
+
+    #[test]
+    fn a_role_assignment_names_a_known_role_and_an_object_id() {
+        let ok = "      roleAssignments:\n        - { principalId: 7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b, principalType: Group, role: Reader }\n        - { principalId: 7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b, principalType: Group, role: 17d1049b-9a84-46fb-8f53-869881c3d3ab }\n";
+        assert!(auth_server_with(ok).is_empty());
+        let found = auth_server_with(
+            "      roleAssignments:\n        - { principalId: db-admins, principalType: Group, role: Readers }\n",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:54:26");
+        assert!(found[0].message.contains("not an object ID"));
+        assert_eq!(found[1].location(), "services/auth.yaml:54:65");
+        assert!(
+            found[1]
+                .message
+                .contains("`Readers` is neither a built-in role")
+        );
+    }
+
+    const CMK: &str = "      dataEncryption:\n        identity: { name: id-pg, resourceGroup: rg-keys }\n        keyVault: { name: kv-pg, resourceGroup: rg-keys }\n        key: pg\n";
+    const KRS_KEY: &str = "          location: koreasouth\n          dataEncryption: { identity: { name: id-krs, resourceGroup: rg-krs }, keyVault: { name: kv-krs, resourceGroup: rg-krs }, key: pg }\n";
+
+    #[test]
+    fn customer_keys_cover_geo_backups_and_replicas_in_other_regions() {
+        let krs = "          location: koreasouth\n";
+        let geo = |identity: &str| {
+            format!(
+                "{CMK}        geoBackup:\n          identity: {{ name: {identity}, resourceGroup: rg-keys }}\n          keyVault: {{ name: kv-pg-krs, resourceGroup: rg-keys }}\n          key: pg-backup\n"
+            )
+        };
+        let with = |fields: &str, replica: &str| {
+            validate_example_with_edits(&[
+                (
+                    AUTH,
+                    "        log_connections: \"on\"\n",
+                    &format!("        log_connections: \"on\"\n{fields}"),
+                ),
+                (AUTH, krs, replica),
+            ])
+        };
+        assert!(with(&geo("id-pg-backup"), KRS_KEY).is_empty());
+        // The example's backups are geo-redundant, and its krs replica is in koreasouth.
+        let found = with(CMK, krs);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:39:11");
+        assert!(found[0].message.contains("replica `phonebill-auth-postgresql-prod-krs` in koreasouth needs a customer-managed key of its own region"));
+        assert_eq!(found[1].location(), "services/auth.yaml:56:9");
+        assert!(found[1].message.contains(
+            "geo-redundant backups of a server with a customer-managed key need a key of their own"
+        ));
+        let found = with(&geo("id-pg"), KRS_KEY);
+        assert_one(
+            &found,
+            "services/auth.yaml:59:29",
+            "the geo-backup key needs another identity",
+        );
+        // A replica's key without the primary's.
+        let found = with("", KRS_KEY);
+        assert_one(
+            &found,
+            "services/auth.yaml:40:27",
+            "a replica takes the encryption of its primary",
+        );
+    }
+
+    #[test]
+    fn diagnostics_name_known_categories_and_the_azure_diagnostics_table() {
+        let with = |diagnostics: &str| {
+            validate_example_with(
+                PROD,
+                "    resourceGroup: rg-phonebill-prod\nalerting:",
+                &format!(
+                    "    resourceGroup: rg-phonebill-prod\n  diagnostics: {diagnostics}\nalerting:"
+                ),
+            )
+        };
+        assert!(with("{ logs: [PostgreSQLLogs, audit], metrics: false }").is_empty());
+        let found = with("{ logs: [PostgreSQLLog], destinationTable: Dedicated }");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "environments/prod.yaml:30:25");
+        assert!(
+            found[0]
+                .message
+                .contains("`PostgreSQLLog` is not a log category of Flexible Server")
+        );
+        assert_eq!(found[1].location(), "environments/prod.yaml:30:59");
+        assert!(found[1].message.contains("no resource-specific tables"));
     }
 
     #[test]

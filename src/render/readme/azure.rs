@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::azure_parameters;
-use crate::model::{Azure, Replica, ReplicaSubnet, Server};
+use crate::model::{Azure, CustomerKey, Replica, ReplicaSubnet, Server};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AzureView {
@@ -42,6 +42,24 @@ pub(super) struct AzureView {
     static_parameters: Vec<String>,
     /// The parameters a replica must keep at least as high as its primary.
     replica_at_least_primary: Vec<&'static str>,
+    /// The production settings of the design (maintenance, lock, roles, Defender, keys, logs).
+    production: ProductionView,
+}
+
+/// How the README describes the design's production settings, one line of text each.
+#[derive(Debug, Serialize)]
+struct ProductionView {
+    maintenance: Option<String>,
+    lock: Option<&'static str>,
+    /// Every server the lock is on: the primary, then each replica.
+    locked_servers: Vec<String>,
+    role_assignments: Vec<String>,
+    threat_protection: Option<bool>,
+    /// The customer-managed keys, one line per server (and the geo-backup key).
+    encryption: Vec<String>,
+    /// Each identity and key the deployment expects to exist, as `(identity, vault, key)`.
+    customer_keys: Vec<(String, String, String)>,
+    diagnostics: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,6 +195,93 @@ pub(super) fn view(azure: &Azure, server: &Server) -> AzureView {
         user_connections,
         static_parameters: static_parameters(server),
         replica_at_least_primary: azure_parameters::replica_at_least_primary().collect(),
+        production: production_view(azure, server),
+    }
+}
+
+fn key_text(key: &CustomerKey) -> String {
+    format!(
+        "key {} of Key Vault {} (resource group {}), read by identity {}",
+        key.key, key.key_vault.name, key.key_vault.resource_group, key.identity.name
+    )
+}
+
+fn production_view(azure: &Azure, server: &Server) -> ProductionView {
+    const DAYS: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
+    let mut encryption = Vec::new();
+    let mut customer_keys: Vec<(String, String, String)> = Vec::new();
+    let mut remember = |key: &CustomerKey| {
+        let row = (
+            key.identity.name.clone(),
+            key.key_vault.name.clone(),
+            key.key.clone(),
+        );
+        if !customer_keys.contains(&row) {
+            customer_keys.push(row);
+        }
+    };
+    if let Some(d) = &server.data_encryption {
+        encryption.push(format!("{}: {}", server.name, key_text(&d.primary)));
+        remember(&d.primary);
+        if let Some(geo) = &d.geo_backup {
+            encryption.push(format!("geo-redundant backups: {}", key_text(geo)));
+            remember(geo);
+        }
+        for r in &server.replicas {
+            if let Some(k) = &r.data_encryption {
+                encryption.push(format!("{}: {}", r.name, key_text(k)));
+                remember(k);
+            }
+        }
+    }
+    let logs: Vec<&str> = azure.diagnostics.logs.iter().map(|c| c.name).collect();
+    ProductionView {
+        maintenance: server.maintenance_window.map(|w| {
+            format!(
+                "{} {:02}:{:02} UTC",
+                DAYS.get(w.day_of_week as usize).copied().unwrap_or("?"),
+                w.start_hour,
+                w.start_minute
+            )
+        }),
+        lock: server.lock,
+        locked_servers: server
+            .lock
+            .map(|_| {
+                std::iter::once(server.name.clone())
+                    .chain(server.replicas.iter().map(|r| r.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        role_assignments: server
+            .role_assignments
+            .iter()
+            .map(|a| format!("{} for {} {}", a.role, a.principal_type, a.principal_id))
+            .collect(),
+        threat_protection: server.threat_protection,
+        encryption,
+        customer_keys,
+        diagnostics: format!(
+            "logs {}, metrics {},",
+            if logs.is_empty() {
+                "none".to_owned()
+            } else {
+                logs.join(", ")
+            },
+            if azure.diagnostics.metrics {
+                "on"
+            } else {
+                "off"
+            }
+        ),
     }
 }
 
