@@ -485,7 +485,7 @@ fn replicas_are_created_once_and_only_after_the_primary_restart() {
     );
     let servers = at("-n auth-prod-main", no_create);
     let restart = at(
-        "for server in ${replicas//,/ } phonebill-auth-postgresql-prod; do",
+        "servers=\"${replicas//,/ } phonebill-auth-postgresql-prod\"",
         servers,
     );
     let again = at(list, restart);

@@ -585,38 +585,52 @@ fn the_azure_readme_restarts_the_servers_with_pending_static_parameters_before_t
         dir.path().display(),
         std::env::var("PATH").unwrap()
     );
-    let run = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &block])
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let restarts: Vec<&str> = calls
-        .lines()
-        .filter(|l| l.contains("flexible-server restart"))
-        .collect();
+    let restarted = |lowered: &str| {
+        let _ = std::fs::remove_file(&log);
+        let run = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &block])
+            .env("PATH", &path)
+            .env("LOWERED", lowered)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let calls = std::fs::read_to_string(&log).unwrap();
+        let listed = calls
+            .lines()
+            .filter(|l| l.contains("parameter list"))
+            .count();
+        assert_eq!(
+            listed, 3,
+            "the primary and both replicas are checked: {calls}"
+        );
+        calls
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix(
+                    "postgres flexible-server restart --resource-group rg-phonebill-prod --name ",
+                )
+            })
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     // The replicas before the primary (issue 19): a replica must run with at least the
-    // primary's max_connections.
-    assert_eq!(restarts.len(), 2, "{calls}");
-    assert!(
-        restarts[0].ends_with("--name phonebill-auth-postgresql-prod-krc"),
-        "{calls}"
-    );
-    assert!(
-        restarts[1].ends_with("--name phonebill-auth-postgresql-prod"),
-        "{calls}"
-    );
-    let listed = calls
-        .lines()
-        .filter(|l| l.contains("parameter list"))
-        .count();
+    // primary's max_connections; the other way round when the change lowered it.
     assert_eq!(
-        listed, 3,
-        "the primary and both replicas are checked: {calls}"
+        restarted("0"),
+        [
+            "phonebill-auth-postgresql-prod-krc",
+            "phonebill-auth-postgresql-prod"
+        ]
+    );
+    assert_eq!(
+        restarted("1"),
+        [
+            "phonebill-auth-postgresql-prod",
+            "phonebill-auth-postgresql-prod-krc"
+        ]
     );
 }

@@ -260,7 +260,7 @@ resource administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b 'Microsoft.DBforPost
   parent: server
   name: '7d3f1c2a-4b5e-4f60-9a1b-2c3d4e5f6a7b'
   properties: {
-    principalName: 'phonebill-db-admins@company.com'
+    principalName: 'phonebill-db-admins'
     principalType: 'Group'
     tenantId: subscription().tenantId
   }
