@@ -553,8 +553,8 @@ impl ReplicaNetworks {
     }
 }
 
-/// The replicas, created one after another from `first_after`; the parameters of each follow
-/// it while the next one is created (the updating state Azure puts a server in while a replica
+/// The replicas, created one after another from `first_after` (in-region ones first); the
+/// parameters of each follow it while the next one is created (the updating state Azure puts a server in while a replica
 /// is created is the primary's).
 fn replicas(
     server: &Server,
@@ -564,7 +564,7 @@ fn replicas(
     keys: &mut CustomerKeys,
 ) -> Vec<ReplicaView> {
     let mut after = first_after.map(str::to_owned);
-    server
+    let mut views: Vec<ReplicaView> = server
         .replicas
         .iter()
         .map(|replica| {
@@ -588,7 +588,7 @@ fn replicas(
             }
             let replica_symbol = symbol("replica", &replica.name);
             let rules = firewall_rules(network, &replica_symbol);
-            let view = ReplicaView {
+            ReplicaView {
                 exists_symbol: format!("{replica_symbol}_exists"),
                 data_encryption: replica
                     .data_encryption
@@ -612,12 +612,19 @@ fn replicas(
                 subnet_symbol,
                 subnet_param,
                 link_symbol,
-                after: after.clone(),
-            };
-            after = Some(view.symbol.clone());
-            view
+                after: None,
+            }
         })
-        .collect()
+        .collect();
+    // One at a time, those in the primary's region first: a replica in another region starts
+    // from a base backup and can take hours (Microsoft's "Read replicas" page).
+    let mut order: Vec<usize> = (0..views.len()).collect();
+    order.sort_by_key(|&i| server.replicas[i].other_region);
+    for i in order {
+        views[i].after = after.clone();
+        after = Some(views[i].symbol.clone());
+    }
+    views
 }
 
 fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {

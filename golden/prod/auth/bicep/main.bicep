@@ -331,7 +331,7 @@ resource replica_phonebill_auth_postgresql_prod_krs 'Microsoft.DBforPostgreSQL/f
     }
   }
   dependsOn: [
-    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
+    replica_phonebill_auth_postgresql_prod_krc
     replicaVnetLink_koreasouth
   ]
 }
@@ -494,7 +494,7 @@ resource replica_phonebill_auth_postgresql_prod_krc 'Microsoft.DBforPostgreSQL/f
     }
   }
   dependsOn: [
-    replica_phonebill_auth_postgresql_prod_krs
+    administrator_7d3f1c2a_4b5e_4f60_9a1b_2c3d4e5f6a7b
   ]
 }
 
