@@ -40,8 +40,10 @@ struct BicepView {
     subnet_params: Vec<SubnetParamView>,
     /// What the diagnostic settings send.
     diagnostics: DiagnosticsView,
-    /// The existing identities, vaults and keys of customer-managed keys, once each.
-    customer_keys: Vec<CustomerKeyView>,
+    /// The existing identities, vaults and keys of customer-managed keys, each once.
+    cmk_identities: Vec<ExistingView>,
+    cmk_vaults: Vec<ExistingView>,
+    cmk_keys: Vec<KeyView>,
     role_assignments: Vec<RoleAssignmentView>,
     /// Defender for open-source relational databases, when the design sets it.
     threat_protection: Option<ThreatProtectionView>,
@@ -66,17 +68,20 @@ struct MaintenanceWindowView {
     start_minute: u32,
 }
 
-/// An existing user-assigned identity and Key Vault key, with the Bicep symbols that name them.
+/// An existing resource of another resource group (an identity, a Key Vault), by symbol.
 #[derive(Debug, Serialize)]
-struct CustomerKeyView {
-    identity_symbol: String,
-    identity_name: String,
-    identity_resource_group: String,
+struct ExistingView {
+    symbol: String,
+    name: String,
+    resource_group: String,
+}
+
+/// An existing Key Vault key, child of the vault `vault_symbol`.
+#[derive(Debug, Serialize)]
+struct KeyView {
+    symbol: String,
     vault_symbol: String,
-    vault_name: String,
-    vault_resource_group: String,
-    key_symbol: String,
-    key: String,
+    name: String,
 }
 
 /// A server's `dataEncryption`: the symbols of its key's (and geo-backup key's) resources.
@@ -358,44 +363,45 @@ fn configurations(
         .collect()
 }
 
-/// The existing resources of the customer-managed keys, each once, in order of first use.
+/// The existing resources of the customer-managed keys, each declared once (an identity may
+/// read several keys, a vault hold several), in order of first use.
 #[derive(Default)]
 struct CustomerKeys {
-    views: Vec<CustomerKeyView>,
+    identities: Vec<ExistingView>,
+    vaults: Vec<ExistingView>,
+    keys: Vec<KeyView>,
+}
+
+/// The symbol of the existing resource `reference` in `list`, adding it on first use.
+fn existing(list: &mut Vec<ExistingView>, prefix: &str, reference: &ResourceRef) -> String {
+    let wanted = symbol(
+        prefix,
+        &format!("{}_{}", reference.resource_group, reference.name),
+    );
+    if !list.iter().any(|v| v.symbol == wanted) {
+        list.push(ExistingView {
+            symbol: wanted.clone(),
+            name: reference.name.clone(),
+            resource_group: reference.resource_group.clone(),
+        });
+    }
+    wanted
 }
 
 impl CustomerKeys {
     /// The symbols of `key`'s identity and key, declaring them on first use.
     fn use_key(&mut self, key: &CustomerKey) -> (String, String) {
-        let id = format!(
-            "{}_{}_{}_{}_{}",
-            key.identity.resource_group,
-            key.identity.name,
-            key.key_vault.resource_group,
-            key.key_vault.name,
-            key.key
-        );
-        let view = CustomerKeyView {
-            identity_symbol: symbol(
-                "cmkIdentity",
-                &format!("{}_{}", key.identity.resource_group, key.identity.name),
-            ),
-            identity_name: key.identity.name.clone(),
-            identity_resource_group: key.identity.resource_group.clone(),
-            vault_symbol: symbol(
-                "cmkVault",
-                &format!("{}_{}", key.key_vault.resource_group, key.key_vault.name),
-            ),
-            vault_name: key.key_vault.name.clone(),
-            vault_resource_group: key.key_vault.resource_group.clone(),
-            key_symbol: symbol("cmkKey", &id),
-            key: key.key.clone(),
-        };
-        let symbols = (view.identity_symbol.clone(), view.key_symbol.clone());
-        if !self.views.iter().any(|v| v.key_symbol == view.key_symbol) {
-            self.views.push(view);
+        let identity = existing(&mut self.identities, "cmkIdentity", &key.identity);
+        let vault_symbol = existing(&mut self.vaults, "cmkVault", &key.key_vault);
+        let key_symbol = symbol("cmkKey", &format!("{vault_symbol}_{}", key.key));
+        if !self.keys.iter().any(|k| k.symbol == key_symbol) {
+            self.keys.push(KeyView {
+                symbol: key_symbol.clone(),
+                vault_symbol,
+                name: key.key.clone(),
+            });
         }
-        symbols
+        (identity, key_symbol)
     }
 
     fn encryption(&mut self, key: &CustomerKey, geo: Option<&CustomerKey>) -> EncryptionView {
@@ -759,7 +765,9 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
                 .collect(),
             metrics: azure.diagnostics.metrics,
         },
-        customer_keys: keys.views,
+        cmk_identities: keys.identities,
+        cmk_vaults: keys.vaults,
+        cmk_keys: keys.keys,
         role_assignments: server
             .role_assignments
             .iter()

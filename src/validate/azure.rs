@@ -52,6 +52,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
         tls_version_is_accepted(&server, out);
         password_encryption_is_not_md5(&server, out);
         someone_can_log_in(&server, out);
+        password_roles_need_password_authentication(&server, out);
         maintenance_window_in_range(&server, out);
         no_read_only_lock(&server, out);
         role_assignments_name_a_role(&server, out);
@@ -856,13 +857,7 @@ fn diagnostics_are_known(
     let Some(diagnostics) = &azure.diagnostics else {
         return;
     };
-    let known = || {
-        diagnostics::list(
-            azure_facts::LOG_CATEGORIES
-                .iter()
-                .map(|c| format!("`{}`", c.name)),
-        )
-    };
+    let known = || diagnostics::list(azure_facts::LOG_CATEGORIES.iter().map(|c| c.name));
     for (i, name) in diagnostics.logs.iter().flatten().enumerate() {
         if !azure_facts::LOG_CATEGORIES.iter().any(|c| c.name == name) {
             out.push(
@@ -874,6 +869,22 @@ fn diagnostics_are_known(
                 .hint("Microsoft's \"Supported logs for Microsoft.DBforPostgreSQL/flexibleServers\" lists them (table in src/model/azure_facts.rs)"),
             );
         }
+    }
+    let logs = diagnostics.logs.as_deref().unwrap_or_default();
+    let is_group = |name: &String| {
+        azure_facts::LOG_CATEGORIES
+            .iter()
+            .any(|c| c.group && c.name == name)
+    };
+    if logs.iter().any(is_group) && !logs.iter().all(is_group) {
+        out.push(
+            env.at(
+                path!["azure", "diagnostics", "logs"],
+                "log categories and category groups cannot be mixed in one diagnostic setting",
+            )
+            .expected("only categories, or only groups")
+            .hint("Azure refuses the mix (\"Diagnostic setting does not support mix of log category and log category group\"), and a second setting may not send a category to the same workspace again"),
+        );
     }
     if diagnostics.destination_table == Some(DestinationTable::Dedicated)
         && !azure_facts::RESOURCE_SPECIFIC_LOG_TABLES
@@ -949,7 +960,7 @@ fn role_assignments_name_a_role(s: &AzureServer, out: &mut Vec<Diagnostic>) {
                 )
                 .expected(format!(
                     "one of {}, or a GUID",
-                    diagnostics::list(azure_facts::BUILT_IN_ROLES.iter().map(|r| format!("`{}`", r.name)))
+                    diagnostics::list(azure_facts::BUILT_IN_ROLES.iter().map(|r| r.name))
                 ))
                 .hint("name any other role by its ID: `az role definition list --name '<role>' --query '[].name' -o tsv`"),
             );
@@ -1343,6 +1354,27 @@ fn someone_can_log_in(s: &AzureServer, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The design's roles log in with passwords (`passwordSecret`), which a server with password
+/// authentication off refuses: Microsoft Learn, "Microsoft Entra authentication"
+/// (azure-databases-docs `security-entra-concepts.md`: with Entra-only authentication, only
+/// Entra principals can sign in). The roles would exist and never connect.
+fn password_roles_need_password_authentication(s: &AzureServer, out: &mut Vec<Diagnostic>) {
+    let roles = &s.service.value.database.roles;
+    if s.server.authentication.password || roles.is_empty() {
+        return;
+    }
+    let names = diagnostics::list(roles.iter().map(|r| printable(&r.name)));
+    out.push(
+        s.at(
+            path!["authentication", "password"],
+            format!("roles {names} log in with passwords, which this server would refuse"),
+        )
+        .expected("`password: true` while `database.roles` has roles")
+        .found("`false`")
+        .hint("an Entra-only server admits only Entra principals; enable password authentication, or remove the roles"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1580,7 +1612,16 @@ mod tests {
                 ),
             )
         };
-        assert!(with("{ logs: [PostgreSQLLogs, audit], metrics: false }").is_empty());
+        assert!(
+            with("{ logs: [PostgreSQLLogs, PostgreSQLFlexSessions], metrics: false }").is_empty()
+        );
+        assert!(with("{ logs: [allLogs, audit] }").is_empty());
+        let found = with("{ logs: [PostgreSQLLogs, audit] }");
+        assert_one(
+            &found,
+            "environments/prod.yaml:30:24",
+            "log categories and category groups cannot be mixed",
+        );
         let found = with("{ logs: [PostgreSQLLog], destinationTable: Dedicated }");
         assert_eq!(found.len(), 2, "{found:#?}");
         assert_eq!(found[0].location(), "environments/prod.yaml:30:25");
@@ -2044,6 +2085,7 @@ mod tests {
                 "administratorLogin: admin",
             ),
             (AUTH, "password: true", "password: false"),
+            crate::validate::testing::AUTH_WITHOUT_ROLES,
         ]);
         assert!(found.is_empty(), "{found:#?}");
     }
@@ -2145,10 +2187,24 @@ mod tests {
             "        entra: true\n        password: true",
             "        entra: false\n        password: false",
         );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/auth.yaml:45:9");
+        assert!(found[0].message.contains("no authentication method"));
+    }
+
+    #[test]
+    fn an_entra_only_server_has_no_password_roles() {
+        let found =
+            validate_example_with(AUTH, "        password: true", "        password: false");
         assert_one(
             &found,
-            "services/auth.yaml:45:9",
-            "no authentication method",
+            "services/auth.yaml:46:19",
+            "roles `phonebill_auth_user`, `phonebill_monitor` log in with passwords, which this server would refuse",
         );
+        let found = validate_example_with_edits(&[
+            (AUTH, "        password: true", "        password: false"),
+            crate::validate::testing::AUTH_WITHOUT_ROLES,
+        ]);
+        assert!(found.is_empty(), "{found:#?}");
     }
 }

@@ -238,6 +238,14 @@ pub(crate) mod testing {
     }
 
     /// [`validate_example_with`] with several edits, each `(file, from, to)`.
+    /// The edit that leaves the example's auth service without roles (an Entra-only server
+    /// admits no password roles).
+    pub const AUTH_WITHOUT_ROLES: (&str, &str, &str) = (
+        "services/auth.yaml",
+        "  roles:\n    - name: phonebill_auth_user\n      access: read-write                 # CRUD on tables and sequences, now and later\n      connectionLimit: 50\n      passwordSecret: phonebill-auth-user-password\n    - name: phonebill_monitor\n      access: monitor                    # pg_monitor: statistics, never table contents\n      connectionLimit: 5\n      passwordSecret: phonebill-monitor-password\n",
+        "  roles: []\n",
+    );
+
     pub fn validate_example_with_edits(edits: &[(&str, &str, &str)]) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(

@@ -173,8 +173,11 @@ mod tests {
     #[test]
     fn a_boolean_password_switch_is_not_a_secret() {
         assert!(
-            validate_example_with("services/auth.yaml", "password: true", "password: false")
-                .is_empty()
+            crate::validate::testing::validate_example_with_edits(&[
+                ("services/auth.yaml", "password: true", "password: false"),
+                crate::validate::testing::AUTH_WITHOUT_ROLES,
+            ])
+            .is_empty()
         );
     }
 
