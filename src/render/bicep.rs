@@ -172,6 +172,8 @@ struct DnsZoneView {
 struct PrivateEndpointView {
     /// The server (`server` or a replica's symbol) the endpoint connects to.
     target: String,
+    /// That server's name.
+    server_name: String,
     /// Bicep booleans of which one must hold for the endpoint to be deployed (a replica's);
     /// empty for always.
     condition: Vec<String>,
@@ -445,13 +447,14 @@ fn firewall_rules(network: &Network, server_symbol: &str) -> Vec<FirewallRuleVie
 /// The private endpoints of the server `target`, deployed when one of `condition` holds.
 fn endpoints(
     endpoints: &[PrivateEndpoint],
-    target: &str,
+    (target, server_name): (&str, &str),
     condition: &[String],
 ) -> Vec<PrivateEndpointView> {
     endpoints
         .iter()
         .map(|pe| PrivateEndpointView {
             target: target.to_owned(),
+            server_name: server_name.to_owned(),
             condition: condition.to_vec(),
             symbol: symbol("privateEndpoint", &pe.name),
             subnet_symbol: symbol("privateEndpointSubnet", &pe.name),
@@ -695,12 +698,12 @@ fn view(target: &Target, azure: &Azure, server: &Server) -> BicepView {
     let mut keys = CustomerKeys::default();
     let server_view = server_view(server, &mut keys);
     let replicas = replicas(server, network, chain.as_deref(), &mut networks, &mut keys);
-    let mut private_endpoints = endpoints(&server.private_endpoints, "server", &[]);
+    let mut private_endpoints = endpoints(&server.private_endpoints, ("server", &server.name), &[]);
     for (replica, view) in server.replicas.iter().zip(&replicas) {
         let condition = ["createReplicas".to_owned(), view.exists_symbol.clone()];
         private_endpoints.extend(endpoints(
             &replica.private_endpoints,
-            &view.symbol,
+            (&view.symbol, &replica.name),
             &condition,
         ));
     }

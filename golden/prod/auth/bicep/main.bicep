@@ -2,7 +2,7 @@
 // Do not edit: change the inputs and run `gen render`.
 //
 // Target auth/prod: Azure Database for PostgreSQL Flexible Server phonebill-auth-postgresql-prod
-// (koreacentral, private access through VNet integration), its Entra administrators, database,
+// (koreacentral, private access through VNet integration), its Entra administrators,
 // server parameters, read replicas and diagnostic settings. No database: the administrator creates
 // it when running the SQL target (sql/01-database.psql), so that it can give it to its owner role.
 //
