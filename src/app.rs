@@ -295,11 +295,26 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
             for path in &drift.orphaned {
                 let _ = writeln!(err, "orphaned: {out}/{path}");
             }
-            let _ = writeln!(
-                err,
-                "gen: {out} is out of date; to fix it run: {}",
-                fix_command(options)
-            );
+            for path in &drift.foreign {
+                let _ = writeln!(
+                    err,
+                    "foreign: {out}/{path}: gen did not write it, and this folder is gen's (applying the folder would apply it too); keep hand-written files outside {out}"
+                );
+            }
+            if !(drift.changed.is_empty() && drift.missing.is_empty() && drift.orphaned.is_empty())
+            {
+                let _ = writeln!(
+                    err,
+                    "gen: {out} is out of date; to fix it run: {}",
+                    fix_command(options)
+                );
+            }
+            if !drift.foreign.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "gen: {out} holds files gen did not write; move them out (gen render keeps them)"
+                );
+            }
         }
         Format::Json => {
             let mut stdout = std::io::stdout().lock();
@@ -308,7 +323,8 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
                 .iter()
                 .map(|(p, d)| serde_json::json!({"file": format!("{out}/{p}"), "status": "changed", "diff": d}))
                 .chain(drift.missing.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "missing"})))
-                .chain(drift.orphaned.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "orphaned"})));
+                .chain(drift.orphaned.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "orphaned"})))
+                .chain(drift.foreign.iter().map(|p| serde_json::json!({"file": format!("{out}/{p}"), "status": "foreign"})));
             for entry in entries {
                 let _ = writeln!(stdout, "{entry}");
             }

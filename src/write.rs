@@ -51,12 +51,17 @@ pub struct Drift {
     pub missing: Vec<String>,
     /// Files gen generated before, in scope, no longer rendered.
     pub orphaned: Vec<String>,
+    /// Files gen never wrote, in a folder it owns (`<env>/<service>/kubernetes/`, ...).
+    pub foreign: Vec<String>,
 }
 
 impl Drift {
     /// Whether the output folder is up to date.
     pub fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.orphaned.is_empty()
+        self.changed.is_empty()
+            && self.missing.is_empty()
+            && self.orphaned.is_empty()
+            && self.foreign.is_empty()
     }
 }
 
@@ -174,7 +179,34 @@ fn check_against(
         .filter(|p| scope.contains(p) && !files.contains_key(*p) && out.join(p).exists())
         .cloned()
         .collect();
+    drift.foreign = foreign_files(out, files, scope, manifest)?;
     Ok(drift)
+}
+
+/// The folder of a target that `path` lies directly in, when it is one below the target's
+/// own (`dev/svc/kubernetes` of `dev/svc/kubernetes/x.yaml`).
+fn target_subfolder(path: &str) -> Option<&str> {
+    let (parent, _) = path.rsplit_once('/')?;
+    (parent.matches('/').count() >= 2).then_some(parent)
+}
+
+/// Files in scope that gen never wrote (neither rendered now nor in the manifest) in a folder
+/// it renders into: `kubectl apply -f kubernetes/` or a deployment of `bicep/` would take them
+/// with gen's, while `gen render` only carries them over.
+fn foreign_files(
+    out: &Path,
+    files: &Files,
+    scope: &Scope,
+    manifest: &BTreeSet<String>,
+) -> io::Result<Vec<String>> {
+    let owned: BTreeSet<&str> = files.keys().filter_map(|p| target_subfolder(p)).collect();
+    let mut foreign: Vec<String> = old_files(out)?
+        .into_iter()
+        .filter(|p| scope.contains(p) && !files.contains_key(p) && !manifest.contains(p))
+        .filter(|p| target_subfolder(p).is_some_and(|dir| owned.contains(dir)))
+        .collect();
+    foreign.sort();
+    Ok(foreign)
 }
 
 /// A unified diff of one file, old → new.
@@ -649,6 +681,44 @@ mod tests {
         );
         assert_eq!(drift.missing, vec!["dev/a/z".to_owned()]);
         assert_eq!(drift.orphaned, vec!["dev/a/y".to_owned()]);
+    }
+
+    #[test]
+    fn check_reports_files_gen_never_wrote_in_its_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let rendered = files(&[
+            ("dev/a/kubernetes/10-x.yaml", "x\n"),
+            ("dev/a/README.md", "r\n"),
+        ]);
+        write(&out, &rendered, &Scope::default()).unwrap();
+        for stray in [
+            "dev/a/kubernetes/99-stray.yaml",
+            "dev/a/notes.md",
+            "dev/a/mine/y.yaml",
+        ] {
+            std::fs::create_dir_all(out.join(stray).parent().unwrap()).unwrap();
+            std::fs::write(out.join(stray), "z\n").unwrap();
+        }
+        let drift = check(&out, &rendered, &Scope::default()).unwrap();
+        // Only the one in a folder gen renders into; the target's own folder and a folder of
+        // the user's are theirs.
+        assert_eq!(
+            drift.foreign,
+            vec!["dev/a/kubernetes/99-stray.yaml".to_owned()]
+        );
+        assert!(!drift.is_empty());
+        // Out of scope, it is not this run's business.
+        let scope = Scope {
+            envs: vec!["prod".to_owned()],
+            services: Vec::new(),
+        };
+        assert!(
+            check(&out, &BTreeMap::new(), &scope)
+                .unwrap()
+                .foreign
+                .is_empty()
+        );
     }
 
     #[test]

@@ -66,6 +66,37 @@ fn check_shows_the_diff_lists_drift_and_names_the_fix() {
     settings().bind(|| insta::assert_snapshot!("check-drift-json", transcript(&json)));
 }
 
+/// Issue 20: a manifest gen did not write, in a folder gen owns, would be applied with gen's
+/// (`kubectl apply -f kubernetes/`); `--check` refuses it, and says that `gen render` keeps it.
+#[test]
+fn check_refuses_a_file_gen_did_not_write_in_its_folders() {
+    let dir = workspace();
+    assert_eq!(run_gen_in(dir.path(), &["render"]).code, 0);
+    let stray = dir
+        .path()
+        .join("out/dev/bill-inquiry/kubernetes/99-stray.yaml");
+    std::fs::write(&stray, "kind: ConfigMap\n").unwrap();
+    let run = run_gen_in(dir.path(), &["render", "--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "foreign: out/dev/bill-inquiry/kubernetes/99-stray.yaml: gen did not write it"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("to fix it run"), "{}", run.stderr);
+    let json = run_gen_in(dir.path(), &["render", "--check", "--format", "json"]);
+    assert_eq!(
+        json.stdout.trim(),
+        r#"{"file":"out/dev/bill-inquiry/kubernetes/99-stray.yaml","status":"foreign"}"#
+    );
+    // A render keeps it, so the check still fails.
+    assert_eq!(run_gen_in(dir.path(), &["render"]).code, 0);
+    assert!(stray.exists());
+    assert_eq!(run_gen_in(dir.path(), &["render", "--check"]).code, 1);
+}
+
 #[test]
 fn validate_reports_json_lines_for_ci() {
     let dir = workspace();
