@@ -173,16 +173,15 @@ const fn row(
     }
 }
 
+/// A [`row`] a replica must keep at least as high as its primary.
 const fn replica_row(
     name: &'static str,
     majors: &'static [u32],
     category: &'static str,
 ) -> StaticParameter {
     StaticParameter {
-        name,
-        majors,
-        category,
         replica_at_least_primary: true,
+        ..row(name, majors, category)
     }
 }
 

@@ -552,6 +552,24 @@ mod tests {
 
     /// The problems of the example with a new service file `file` holding `content`, whose
     /// message contains `containing`.
+    /// Auth's design as service `payment` deployed to `env`: its server `…-prod-cpu` with rule
+    /// `overload` renders auth's `cpu-overload` alert name.
+    fn payment_service(env: &str) -> String {
+        include_str!("../../inputs/services/auth.yaml")
+            .replacen("name: auth\n", "name: payment\n", 1)
+            .replacen("\n  prod:\n", &format!("\n  {env}:\n"), 1)
+            .replace("phonebill_auth", "phonebill_payment")
+            .replace(
+                "phonebill-auth-postgresql-prod-kr",
+                "phonebill-payment-postgresql-prod-kr",
+            )
+            .replace(
+                "name: phonebill-auth-postgresql-prod\n",
+                "name: phonebill-auth-postgresql-prod-cpu\n",
+            )
+            + "alerting:\n  rules:\n    - { name: overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n"
+    }
+
     fn new_service_problems(file: &str, content: &str, containing: &str) -> Vec<Diagnostic> {
         crate::validate::testing::validate_example_with_edits(&[(file, "", content)])
             .into_iter()
@@ -578,18 +596,7 @@ mod tests {
 
         // Two services in one resource group: payment's server `…-prod-cpu` with rule
         // `overload` renders auth's `cpu-overload` alert name.
-        let payment = include_str!("../../inputs/services/auth.yaml")
-            .replacen("name: auth\n", "name: payment\n", 1)
-            .replace("phonebill_auth", "phonebill_payment")
-            .replace(
-                "phonebill-auth-postgresql-prod-kr",
-                "phonebill-payment-postgresql-prod-kr",
-            )
-            .replace(
-                "name: phonebill-auth-postgresql-prod\n",
-                "name: phonebill-auth-postgresql-prod-cpu\n",
-            )
-            + "alerting:\n  rules:\n    - { name: overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n";
+        let payment = payment_service("prod");
         let clashes = new_service_problems(
             "services/payment.yaml",
             &payment,
@@ -618,19 +625,7 @@ mod tests {
                 "resourceGroup: RG-phonebill-prod\n",
                 1,
             );
-        let payment = include_str!("../../inputs/services/auth.yaml")
-            .replacen("name: auth\n", "name: payment\n", 1)
-            .replacen("\n  prod:\n", "\n  stage:\n", 1)
-            .replace("phonebill_auth", "phonebill_payment")
-            .replace(
-                "phonebill-auth-postgresql-prod-kr",
-                "phonebill-payment-postgresql-prod-kr",
-            )
-            .replace(
-                "name: phonebill-auth-postgresql-prod\n",
-                "name: phonebill-auth-postgresql-prod-cpu\n",
-            )
-            + "alerting:\n  rules:\n    - { name: overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n";
+        let payment = payment_service("stage");
         let found = crate::validate::testing::validate_example_with_edits(&[
             ("environments/stage.yaml", "", &stage),
             ("services/payment.yaml", "", &payment),

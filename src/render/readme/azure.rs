@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::model::azure_parameters;
 use crate::model::{Azure, CustomerKey, Replica, ReplicaSubnet, Server};
+use crate::model::{azure_facts, azure_parameters};
 
 #[derive(Debug, Serialize)]
 pub(super) struct AzureView {
@@ -206,16 +206,21 @@ fn key_text(key: &CustomerKey) -> String {
     )
 }
 
+/// The day ARM numbers `day_of_week`, capitalised (`Sunday`), from the facts table the model
+/// numbered it with.
+fn day_name(day_of_week: u32) -> String {
+    let name = azure_facts::MAINTENANCE_DAYS
+        .iter()
+        .find(|(_, n)| *n == day_of_week)
+        .map_or("?", |(name, _)| name);
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn production_view(azure: &Azure, server: &Server) -> ProductionView {
-    const DAYS: [&str; 7] = [
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-    ];
     let mut encryption = Vec::new();
     let mut customer_keys: Vec<(String, String, String)> = Vec::new();
     let mut remember = |key: &CustomerKey| {
@@ -247,7 +252,7 @@ fn production_view(azure: &Azure, server: &Server) -> ProductionView {
         maintenance: server.maintenance_window.map(|w| {
             format!(
                 "{} {:02}:{:02} UTC",
-                DAYS.get(w.day_of_week as usize).copied().unwrap_or("?"),
+                day_name(w.day_of_week),
                 w.start_hour,
                 w.start_minute
             )
