@@ -8,6 +8,7 @@ use crate::day_two;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, FileKind};
 use crate::model::{self, Model};
+use crate::plan::{self, Item};
 use crate::render::{self, Templates};
 use crate::schema::{SCHEMA_FILES, schema_text};
 use crate::validate::{self, Design};
@@ -63,6 +64,14 @@ pub struct RenderOptions {
     pub check: bool,
     /// Output format.
     pub format: Format,
+    /// Plan effects `--check` accepts (`--allow`); the others of
+    /// [`plan::Effect::needs_acknowledgement`] fail it.
+    pub allow: Vec<plan::Effect>,
+    /// Check the staged tree (`--staged`, the pre-commit hook) instead of the work tree.
+    pub staged: bool,
+    /// The revision whose committed render the plan starts from (`--base`); by default the
+    /// output folder (or, with `--staged`, `HEAD`).
+    pub base: Option<String>,
 }
 
 /// Prints one line on stderr in a single write. Stderr is unbuffered and `eprintln!` writes
@@ -210,8 +219,61 @@ fn select(model: &mut Model, options: &RenderOptions) -> Result<Scope, Outcome> 
     })
 }
 
-/// `gen render` and `gen render --check`.
+/// Where the plan's previous render comes from.
+#[derive(Debug, Clone)]
+pub enum Baseline {
+    /// The output folder, as the last `gen render` left it.
+    OutputFolder,
+    /// The output folder as committed at `rev`, in the git work tree `top` (the folder is
+    /// `out` below it).
+    Committed {
+        /// Top of the work tree.
+        top: PathBuf,
+        /// Revision.
+        rev: String,
+        /// The output folder, from the top.
+        out: String,
+    },
+}
+
+/// `gen render` and `gen render --check` (`--staged`: of the staged tree).
 pub fn render(options: &RenderOptions) -> Outcome {
+    if options.staged {
+        return crate::staged::check(options);
+    }
+    let baseline = match &options.base {
+        None => Baseline::OutputFolder,
+        Some(rev) => match committed_baseline(&options.out, rev) {
+            Ok(baseline) => baseline,
+            Err(e) => return error(e),
+        },
+    };
+    render_against(options, &baseline, &CheckHints::default())
+}
+
+/// The baseline of `--base REV` for the output folder `out`.
+pub fn committed_baseline(out: &Path, rev: &str) -> Result<Baseline, crate::git::GitError> {
+    let top = crate::git::top_level(Path::new("."))?;
+    let out = crate::git::relative_to_top(&top, out)?;
+    Ok(Baseline::Committed {
+        top,
+        rev: rev.to_owned(),
+        out,
+    })
+}
+
+/// What the staged check adds to `--check`, which runs on a copy of the staged tree.
+#[derive(Debug, Clone, Default)]
+pub struct CheckHints {
+    /// The output folder in the work tree (absolute), whose files tell whether `git add`
+    /// alone fixes the drift.
+    pub work_out: Option<PathBuf>,
+    /// The render command, as the user runs it where they are.
+    pub render: Option<String>,
+}
+
+/// `gen render` (or `--check`) of `options`, with the plan from `baseline`.
+pub fn render_against(options: &RenderOptions, baseline: &Baseline, hints: &CheckHints) -> Outcome {
     if let Some(problem) = write::out_folder_problem(&options.inputs, &options.out) {
         return error(problem);
     }
@@ -237,8 +299,13 @@ pub fn render(options: &RenderOptions) -> Outcome {
     {
         say(format_args!("gen: note: {note}"));
     }
+    let items = match previous_render(options, baseline, &files, &scope) {
+        Ok(previous) => plan::plan(&previous, &files),
+        Err(e) => return error(e),
+    };
+    print_plan(&items, options.format);
     if options.check {
-        return check(options, &files, &scope);
+        return check(options, &files, &scope, &items, hints);
     }
     match write::write(&options.out, &files, &scope) {
         Ok(written) => {
@@ -263,22 +330,129 @@ pub fn render(options: &RenderOptions) -> Outcome {
     }
 }
 
-fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outcome {
-    let drift = match write::check(&options.out, files, scope) {
+/// The previous render's files that the plan compares with `files`.
+fn previous_render(
+    options: &RenderOptions,
+    baseline: &Baseline,
+    files: &render::Files,
+    scope: &Scope,
+) -> Result<plan::Previous, String> {
+    match baseline {
+        Baseline::OutputFolder => write::previous_render(&options.out, files, scope)
+            .map_err(|e| format!("cannot read {}: {e}", options.out.display())),
+        Baseline::Committed { top, rev, out } => crate::git::files_at(top, rev, out)
+            .map(|committed| {
+                plan::Previous::whole(
+                    committed
+                        .into_iter()
+                        .filter(|(path, _)| scope.contains(path) && path != write::MANIFEST)
+                        .collect(),
+                )
+            })
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The plan: human lines grouped by target on stdout, or one JSON object per item.
+fn print_plan(items: &[Item], format: Format) {
+    if items.is_empty() {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if format == Format::Json {
+        for item in items {
+            let _ = writeln!(stdout, "{}", item.to_json());
+        }
+        return;
+    }
+    let counts: Vec<String> = plan::Effect::ALL
+        .iter()
+        .filter_map(|effect| {
+            let n = items.iter().filter(|i| i.effect == *effect).count();
+            (n > 0).then(|| format!("{n} {}", effect.as_str()))
+        })
+        .collect();
+    let _ = writeln!(stdout, "Plan: {} ({})", items.len(), counts.join(", "));
+    let mut target = "";
+    for item in items {
+        if item.target != target {
+            target = &item.target;
+            let _ = writeln!(stdout, "{target}");
+        }
+        let _ = writeln!(stdout, "  {}", item.human_line());
+    }
+    let _ = writeln!(stdout);
+}
+
+/// The plan's items that `--check` refuses: effects that need a person, not `--allow`ed.
+fn unacknowledged<'i>(items: &'i [Item], allow: &[plan::Effect]) -> Vec<&'i Item> {
+    items
+        .iter()
+        .filter(|i| i.effect.needs_acknowledgement() && !allow.contains(&i.effect))
+        .collect()
+}
+
+fn check(
+    options: &RenderOptions,
+    files: &render::Files,
+    scope: &Scope,
+    items: &[Item],
+    hints: &CheckHints,
+) -> Outcome {
+    let mut drift = match write::check(&options.out, files, scope) {
         Ok(drift) => drift,
         Err(e) => return error(format!("cannot read {}: {e}", options.out.display())),
     };
+    if hints.work_out.is_some() {
+        // A commit must carry the manifest that lists its files, or the next check finds
+        // them foreign.
+        match write::manifest_drift(&options.out, files, scope) {
+            Ok(changed) => drift.changed.extend(changed),
+            Err(e) => return error(format!("cannot read {}: {e}", options.out.display())),
+        }
+    }
+    let refused = unacknowledged(items, &options.allow);
+    if !refused.is_empty() {
+        let mut effects: Vec<plan::Effect> = refused.iter().map(|i| i.effect).collect();
+        effects.dedup();
+        effects.sort();
+        effects.dedup();
+        let allow: Vec<String> = effects
+            .iter()
+            .map(|e| format!("--allow {}", e.as_str()))
+            .collect();
+        say(format_args!(
+            "gen: the plan has {} change(s) that a person must handle ({}): do what each one says, then acknowledge them with {} (or GEN_ALLOW={} in the environment of a hook)",
+            refused.len(),
+            effects
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            allow.join(" "),
+            effects
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    let out_path = options.out.as_path();
     if drift.is_empty() {
-        if options.format == Format::Human {
+        if options.format == Format::Human && refused.is_empty() {
             say(format_args!(
                 "gen: {} is up to date ({} files)",
-                options.out.display(),
+                out_path.display(),
                 files.len()
             ));
         }
-        return Outcome::Success;
+        return if refused.is_empty() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
     }
-    let out = options.out.display();
+    let out = out_path.display();
     match options.format {
         Format::Human => {
             let mut stdout = std::io::stdout().lock();
@@ -303,17 +477,23 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
             }
             if !(drift.changed.is_empty() && drift.missing.is_empty() && drift.orphaned.is_empty())
             {
-                let _ = writeln!(
-                    err,
-                    "gen: {out} is out of date; to fix it run: {}",
-                    fix_command(options)
-                );
+                let fix = match &hints.work_out {
+                    Some(work_out) => crate::staged::fix(options, hints, work_out, files, &drift),
+                    None => fix_command(options),
+                };
+                let what = if hints.work_out.is_some() {
+                    format!("the commit does not hold the render of its inputs in {out}")
+                } else {
+                    format!("{out} is out of date")
+                };
+                let _ = writeln!(err, "gen: {what}; to fix it run: {fix}");
             }
             if !drift.foreign.is_empty() {
-                let _ = writeln!(
-                    err,
-                    "gen: {out} holds files gen did not write; move them out (gen render keeps them)"
-                );
+                let advice = match hints.work_out {
+                    Some(_) => crate::staged::foreign_advice(options, &drift),
+                    None => "move them out (gen render keeps them)".to_owned(),
+                };
+                let _ = writeln!(err, "gen: {out} holds files gen did not write; {advice}");
             }
         }
         Format::Json => {
@@ -334,13 +514,26 @@ fn check(options: &RenderOptions, files: &render::Files, scope: &Scope) -> Outco
 }
 
 /// The exact `gen render` command that fixes the drift `--check` found.
-fn fix_command(options: &RenderOptions) -> String {
-    let mut command = RENDER_COMMAND.to_owned();
+pub fn fix_command(options: &RenderOptions) -> String {
+    let mut command = render_program();
+    command.push_str(&render_arguments(options));
+    command
+}
+
+/// The arguments of `gen render` that select what `options` rendered.
+pub fn render_arguments(options: &RenderOptions) -> String {
+    let mut command = String::new();
     if options.inputs != Path::new("inputs") {
-        command.push_str(&format!(" --inputs {}", options.inputs.display()));
+        command.push_str(&format!(
+            " --inputs {}",
+            shell_word(&options.inputs.display().to_string())
+        ));
     }
     if options.out != Path::new("out") {
-        command.push_str(&format!(" --out {}", options.out.display()));
+        command.push_str(&format!(
+            " --out {}",
+            shell_word(&options.out.display().to_string())
+        ));
     }
     for env in &options.envs {
         command.push_str(&format!(" --env {env}"));
@@ -349,6 +542,49 @@ fn fix_command(options: &RenderOptions) -> String {
         command.push_str(&format!(" --service {service}"));
     }
     command
+}
+
+/// How the user runs this gen to render: the binary pre-commit installed when run as a
+/// hook (nothing puts it on the user's PATH); `cargo run --release --` from a checkout of
+/// gen; `gen` when that is this binary on the PATH; else this binary's path.
+pub fn render_program() -> String {
+    let exe = std::env::current_exe().ok();
+    let on_path = exe.as_deref().is_some_and(|exe| {
+        std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| {
+                std::fs::canonicalize(dir.join("gen")).ok().as_deref()
+                    == std::fs::canonicalize(exe).ok().as_deref()
+            })
+        })
+    });
+    let under_pre_commit = std::env::var_os("PRE_COMMIT").is_some();
+    match exe {
+        Some(_) if on_path && !under_pre_commit => RENDER_COMMAND.to_owned(),
+        Some(exe) if !under_pre_commit && built_here(&exe) => {
+            "cargo run --release -- render".to_owned()
+        }
+        Some(exe) => format!("{} render", shell_word(&exe.display().to_string())),
+        None => RENDER_COMMAND.to_owned(),
+    }
+}
+
+/// Whether `exe` is a build of the checkout in the current folder (`target/*/gen`).
+fn built_here(exe: &Path) -> bool {
+    Path::new("Cargo.toml").is_file()
+        && std::fs::canonicalize("target")
+            .ok()
+            .zip(std::fs::canonicalize(exe).ok())
+            .is_some_and(|(target, exe)| exe.starts_with(target))
+}
+
+/// `word` as one shell word: as it is when it holds only safe characters, else quoted.
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Writes a scaffolded input file, refusing to overwrite one.

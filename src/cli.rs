@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, Format, Outcome, RenderOptions};
 use crate::input::Platform;
+use crate::plan::Effect;
 
 /// Renders PostgreSQL database infrastructure from YAML design inputs.
 #[derive(Debug, Parser)]
@@ -90,12 +91,45 @@ struct RenderArgs {
     /// Render only this service (repeatable).
     #[arg(long = "service", value_name = "SERVICE")]
     services: Vec<String>,
-    /// Write nothing; show how the output folder differs and exit 1 if it does.
+    /// Write nothing; show how the output folder differs and exit 1 if it does, or if the
+    /// plan has changes a person must handle.
     #[arg(long)]
     check: bool,
+    /// With --check: accept the plan's changes of this effect (repeatable).
+    #[arg(long, value_enum, value_name = "EFFECT")]
+    allow: Vec<AllowArg>,
+    /// Check what the next commit holds (the git index), not the work tree; implies --check.
+    /// The pre-commit hook runs this.
+    #[arg(long)]
+    staged: bool,
+    /// Plan from the output folder as committed at this git revision (e.g. origin/main)
+    /// instead of as it is on disk; with --staged, HEAD by default.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// How problems are printed.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
+}
+
+/// Plan effects that `--check` refuses unless allowed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AllowArg {
+    /// The platform replaces the object or refuses the update.
+    Replace,
+    /// A person must act (SQL the scripts refuse, objects to delete).
+    Manual,
+    /// gen has no rule for the change.
+    Unknown,
+}
+
+impl AllowArg {
+    fn to_lib(self) -> Effect {
+        match self {
+            AllowArg::Replace => Effect::Replace,
+            AllowArg::Manual => Effect::Manual,
+            AllowArg::Unknown => Effect::Unknown,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,20 +194,52 @@ fn parse() -> Result<Command, Outcome> {
     })
 }
 
+/// The effects named by `GEN_ALLOW` (comma-separated, like `--allow`): the way to
+/// acknowledge a plan through a hook, whose arguments are fixed in its configuration.
+fn allowed_by_environment() -> Result<Vec<Effect>, String> {
+    let Some(value) = std::env::var_os("GEN_ALLOW") else {
+        return Ok(Vec::new());
+    };
+    let value = value.to_string_lossy();
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            AllowArg::from_str(name, true)
+                .map(AllowArg::to_lib)
+                .map_err(|_| format!("GEN_ALLOW: `{name}` is not one of replace, manual, unknown"))
+        })
+        .collect()
+}
+
 fn render_options(args: RenderArgs) -> RenderOptions {
     RenderOptions {
         inputs: args.inputs,
         out: args.out,
         envs: args.envs,
         services: args.services,
-        check: args.check,
+        check: args.check || args.staged,
         format: args.format.to_lib(),
+        allow: args.allow.iter().map(|a| a.to_lib()).collect(),
+        staged: args.staged,
+        base: args.base,
     }
 }
 
 fn dispatch(command: Command) -> Outcome {
     match command {
-        Command::Render(args) => app::render(&render_options(args)),
+        Command::Render(args) => match allowed_by_environment() {
+            Ok(allowed) => {
+                let mut options = render_options(args);
+                options.allow.extend(allowed);
+                app::render(&options)
+            }
+            Err(message) => {
+                eprintln!("gen: error: {message}");
+                Outcome::Error
+            }
+        },
         Command::Validate(args) => app::validate(&args.inputs, &args.out, args.format.to_lib()),
         Command::Schema(args) => app::schema(&args.out, args.check),
         Command::New { what } => match what {

@@ -19,7 +19,7 @@ use crate::validate::Design;
 use crate::yaml::Seg;
 
 /// The script that carries the record, inside a target's `sql/` folder.
-const STATE_SCRIPT: &str = "01-database.psql";
+pub const STATE_SCRIPT: &str = "01-database.psql";
 
 /// What starts the record's line; the JSON follows on the same line.
 const STATE_PREFIX: &str = "-- gen-state: ";
@@ -53,6 +53,46 @@ pub struct State {
     /// The keys of the seed rows, by table.
     #[serde(default)]
     pub seed_keys: Vec<SeedKeys>,
+    /// Each login role's settings, in the order of `roles` (empty in an older gen's record:
+    /// the plan then compares none).
+    #[serde(default)]
+    pub role_settings: Vec<RoleSettings>,
+    /// The seed rows with every column, in the order of `seed_keys` (empty in an older
+    /// gen's record).
+    #[serde(default)]
+    pub seed_rows: Vec<SeedRows>,
+}
+
+/// What 02-roles.psql and 05-privileges.psql set for one login role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleSettings {
+    /// Role name.
+    pub name: String,
+    /// Access level as the design writes it.
+    pub access: String,
+    /// Connection limit.
+    pub connection_limit: u32,
+    /// Schemas the role's sessions search.
+    pub search_path: Vec<String>,
+    /// `statement_timeout`, in milliseconds.
+    pub statement_timeout_ms: u32,
+    /// `lock_timeout`, in milliseconds.
+    pub lock_timeout_ms: u32,
+    /// `idle_in_transaction_session_timeout`, in milliseconds.
+    pub idle_in_transaction_timeout_ms: u32,
+}
+
+/// The rows 08-seed-data.psql writes into one table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedRows {
+    /// Table as the design names it.
+    pub table: String,
+    /// Whether a run sets an existing row's other columns to the design's values.
+    pub update_existing: bool,
+    /// Each row, column → value as text, in the order of the table's `seed_keys` rows.
+    pub rows: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 /// The rows one seed table holds for the design, by key.
@@ -116,6 +156,36 @@ impl State {
                         .collect(),
                 })
                 .collect(),
+            role_settings: db
+                .roles
+                .iter()
+                .map(|role| RoleSettings {
+                    name: role.name.clone(),
+                    access: role.access.as_str().to_owned(),
+                    connection_limit: role.connection_limit,
+                    search_path: role.search_path.clone(),
+                    statement_timeout_ms: role.statement_timeout_ms,
+                    lock_timeout_ms: role.lock_timeout_ms,
+                    idle_in_transaction_timeout_ms: role.idle_in_transaction_timeout_ms,
+                })
+                .collect(),
+            seed_rows: db
+                .seed_data
+                .iter()
+                .map(|seed| SeedRows {
+                    table: seed.table.clone(),
+                    update_existing: seed.update_existing,
+                    rows: seed
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            row.iter()
+                                .map(|(column, value)| (column.clone(), value.to_text()))
+                                .collect()
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 
@@ -127,7 +197,7 @@ impl State {
     }
 
     /// The record in a script's text, if the script carries one this gen can read.
-    fn from_script(text: &str) -> Option<State> {
+    pub fn from_script(text: &str) -> Option<State> {
         text.lines()
             .find_map(|line| line.strip_prefix(STATE_PREFIX))
             .and_then(|json| serde_json::from_str::<State>(json).ok())
@@ -154,14 +224,15 @@ pub fn warnings(out: &Path, design: &Design, model: &Model) -> Vec<Diagnostic> {
                 .services
                 .iter()
                 .find(|s| s.file.rel == target.service.source)?;
-            Some(changes(
-                &before,
-                &State::of(target),
-                &At {
-                    service: &service.file,
-                    target: target.dir(),
-                },
-            ))
+            let at = At {
+                service: &service.file,
+                target: target.dir(),
+            };
+            Some(
+                changes(&before, &State::of(target))
+                    .into_iter()
+                    .map(move |refusal| at.warn(refusal)),
+            )
         })
         .flatten()
         .collect()
@@ -174,9 +245,14 @@ struct At<'a> {
 }
 
 impl At<'_> {
-    /// A warning at the key `field` of the service's `database` (at `database` when the
-    /// design takes the value from a default).
-    fn warn(&self, field: &str, message: String, hint: String) -> Diagnostic {
+    /// The refusal as a warning at the key `field` of the service's `database` (at
+    /// `database` when the design takes the value from a default).
+    fn warn(&self, refusal: Refusal) -> Diagnostic {
+        let Refusal {
+            field,
+            message,
+            hint,
+        } = refusal;
         let database = [Seg::Key("database".to_owned())];
         let root = &self.service.root;
         let pos = root
@@ -192,29 +268,52 @@ impl At<'_> {
     }
 }
 
-/// The warnings for a move from `before` to `after`, in the order the scripts meet them.
-fn changes(before: &State, after: &State, at: &At<'_>) -> Vec<Diagnostic> {
+/// A move the scripts refuse or only half follow: the `database` field that moved, what
+/// happens, and what to do. `gen validate` and `gen render` warn with it; the plan lists it as
+/// a manual step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The key under the service's `database`.
+    pub field: &'static str,
+    /// What the scripts do with the move.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+impl Refusal {
+    fn new(field: &'static str, message: String, hint: String) -> Refusal {
+        Refusal {
+            field,
+            message,
+            hint,
+        }
+    }
+}
+
+/// The refusals for a move from `before` to `after`, in the order the scripts meet them.
+pub fn changes(before: &State, after: &State) -> Vec<Refusal> {
     if before.database != after.database {
         // Every other comparison is about another database.
-        return vec![database_renamed(before, after, at)];
+        return vec![database_renamed(before, after)];
     }
     [
-        encoding_changed(before, after, at),
-        locale_changed(before, after, at),
-        owner_role_renamed(before, after, at),
-        roles_removed(before, after, at),
-        schemas_removed(before, after, at),
-        extensions_removed(before, after, at),
-        migrations_rewritten(before, after, at),
-        seed_rows_removed(before, after, at),
+        encoding_changed(before, after),
+        locale_changed(before, after),
+        owner_role_renamed(before, after),
+        roles_removed(before, after),
+        schemas_removed(before, after),
+        extensions_removed(before, after),
+        migrations_rewritten(before, after),
+        seed_rows_removed(before, after),
     ]
     .into_iter()
     .flatten()
     .collect()
 }
 
-fn database_renamed(before: &State, after: &State, at: &At<'_>) -> Diagnostic {
-    at.warn(
+fn database_renamed(before: &State, after: &State) -> Refusal {
+    Refusal::new(
         "name",
         format!(
             "database `{}` was `{}` in the previous render: the scripts create `{}` empty and leave `{}`, its data and its roles as they are",
@@ -227,9 +326,9 @@ fn database_renamed(before: &State, after: &State, at: &At<'_>) -> Diagnostic {
     )
 }
 
-fn encoding_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn encoding_changed(before: &State, after: &State) -> Option<Refusal> {
     (encoding_name(&before.encoding) != encoding_name(&after.encoding)).then(|| {
-        at.warn(
+        Refusal::new(
             "encoding",
             format!(
                 "encoding `{}` was `{}` in the previous render: a database's encoding cannot change, so 01-database.psql will stop",
@@ -249,19 +348,19 @@ fn encoding_name(name: &str) -> String {
         .collect()
 }
 
-fn locale_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn locale_changed(before: &State, after: &State) -> Option<Refusal> {
     let new = after.locale.as_deref()?;
     match before.locale.as_deref() {
         // Step 1 accepts the design's spelling and the server's (`ko_KR.utf8`).
         Some(old) if old == new || collation(old) == collation(new) => None,
-        Some(old) => Some(at.warn(
+        Some(old) => Some(Refusal::new(
             "locale",
             format!(
                 "locale `{new}` was `{old}` in the previous render: a database's collation cannot change, so 01-database.psql will stop"
             ),
             "create a new database with the new locale and move the data with pg_dump/pg_restore, or keep the old locale".to_owned(),
         )),
-        None => Some(at.warn(
+        None => Some(Refusal::new(
             "locale",
             format!(
                 "locale `{new}` is new: the database has the collation it was created with (the server's default), and 01-database.psql will stop unless that is `{new}`"
@@ -271,9 +370,9 @@ fn locale_changed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnost
     }
 }
 
-fn owner_role_renamed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn owner_role_renamed(before: &State, after: &State) -> Option<Refusal> {
     (before.owner_role != after.owner_role).then(|| {
-        at.warn(
+        Refusal::new(
             "ownerRole",
             format!(
                 "owner role `{}` was `{}` in the previous render: step 1 creates `{}` and gives it the database, then 03-schemas.psql stops while the schemas and their objects belong to `{}`",
@@ -296,10 +395,10 @@ fn removed<'a>(before: &'a [String], after: &[String]) -> Vec<&'a str> {
         .collect()
 }
 
-fn roles_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn roles_removed(before: &State, after: &State) -> Option<Refusal> {
     let gone = removed(&before.roles, &after.roles);
     (!gone.is_empty()).then(|| {
-        at.warn(
+        Refusal::new(
             "roles",
             format!(
                 "login role(s) {} left the design: 02-roles.psql will stop while they exist (roles are never dropped by the scripts)",
@@ -313,10 +412,10 @@ fn roles_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnosti
     })
 }
 
-fn schemas_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn schemas_removed(before: &State, after: &State) -> Option<Refusal> {
     let gone = removed(&before.schemas, &after.schemas);
     (!gone.is_empty()).then(|| {
-        at.warn(
+        Refusal::new(
             "schemas",
             format!(
                 "schema(s) {} left the design: 03-schemas.psql drops each one that is empty and stops at one that still holds objects",
@@ -327,10 +426,10 @@ fn schemas_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnos
     })
 }
 
-fn extensions_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn extensions_removed(before: &State, after: &State) -> Option<Refusal> {
     let gone = removed(&before.extensions, &after.extensions);
     (!gone.is_empty()).then(|| {
-        at.warn(
+        Refusal::new(
             "extensions",
             format!(
                 "extension(s) {} left the design: 04-extensions.psql drops each one, and stops at one that other objects (an index, a column type) depend on",
@@ -343,7 +442,7 @@ fn extensions_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diag
 
 /// Migrations that ran in the previous design and are now changed, removed or moved: the
 /// history refuses all three.
-fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn migrations_rewritten(before: &State, after: &State) -> Option<Refusal> {
     let problems: Vec<String> = before
         .migrations
         .iter()
@@ -374,7 +473,7 @@ fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Di
         }))
         .collect();
     (!problems.is_empty()).then(|| {
-        at.warn(
+        Refusal::new(
             "migrations",
             format!(
                 "{}: where the previous migrations ran, 07-migrations.psql will stop",
@@ -388,7 +487,7 @@ fn migrations_rewritten(before: &State, after: &State, at: &At<'_>) -> Option<Di
 /// Seed rows the design no longer lists: the scripts leave them in the table, where a
 /// fresh install would not have them (the application may have changed or referenced them
 /// since, so removing them is a person's call).
-fn seed_rows_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagnostic> {
+fn seed_rows_removed(before: &State, after: &State) -> Option<Refusal> {
     let gone: Vec<String> = before
         .seed_keys
         .iter()
@@ -401,7 +500,7 @@ fn seed_rows_removed(before: &State, after: &State, at: &At<'_>) -> Option<Diagn
         })
         .collect();
     (!gone.is_empty()).then(|| {
-        at.warn(
+        Refusal::new(
             "seedData",
             format!(
                 "seed row(s) left the design and stay in the database: {}",
@@ -448,6 +547,8 @@ mod tests {
                 table: "settings".to_owned(),
                 rows: vec![vec!["a".to_owned()], vec!["b".to_owned()]],
             }],
+            role_settings: Vec::new(),
+            seed_rows: Vec::new(),
         }
     }
 
@@ -467,9 +568,9 @@ mod tests {
             service: &service,
             target: "dev/orders".to_owned(),
         };
-        changes(&state(), after, &at)
+        changes(&state(), after)
             .into_iter()
-            .map(|d| d.to_string())
+            .map(|refusal| at.warn(refusal).to_string())
             .collect()
     }
 
@@ -631,12 +732,7 @@ mod tests {
         before.locale = Some("ko_KR.UTF-8".to_owned());
         let mut after = before.clone();
         after.locale = Some("ko_KR.utf8".to_owned());
-        let service = service();
-        let at = At {
-            service: &service,
-            target: "dev/orders".to_owned(),
-        };
-        assert!(changes(&before, &after, &at).is_empty());
+        assert!(changes(&before, &after).is_empty());
     }
 
     #[test]
@@ -648,9 +744,9 @@ mod tests {
             service: &service,
             target: "dev/orders".to_owned(),
         };
-        let warnings: Vec<String> = changes(&before, &state(), &at)
-            .iter()
-            .map(ToString::to_string)
+        let warnings: Vec<String> = changes(&before, &state())
+            .into_iter()
+            .map(|refusal| at.warn(refusal).to_string())
             .collect();
         assert!(
             warnings.join("\n").contains("locale `C` is new"),

@@ -183,6 +183,58 @@ fn check_against(
     Ok(drift)
 }
 
+/// The manifest's change when `files` are written, as `(path, diff)` like a changed file's;
+/// `None` when the manifest already lists exactly what it would.
+pub fn manifest_drift(
+    out: &Path,
+    files: &Files,
+    scope: &Scope,
+) -> io::Result<Option<(String, String)>> {
+    let current = read_manifest_text(out)?.unwrap_or_default();
+    let next = manifest_text(&next_manifest(
+        &parse_manifest(Some(&current)),
+        files,
+        scope,
+    ));
+    Ok((current != next).then(|| {
+        (
+            MANIFEST.to_owned(),
+            unified_diff(MANIFEST, current.as_bytes(), next.as_bytes()),
+        )
+    }))
+}
+
+/// The previous render in scope, for the plan: its files that differ from `files` (changed,
+/// or no longer rendered) and its targets, read from the output folder as gen left it
+/// (nothing when the folder holds no render of gen).
+pub fn previous_render(
+    out: &Path,
+    files: &Files,
+    scope: &Scope,
+) -> io::Result<crate::plan::Previous> {
+    let manifest: Vec<String> = read_manifest(out)?
+        .into_iter()
+        .filter(|p| scope.contains(p))
+        .collect();
+    let found = crate::jobs::on_every_core(
+        manifest.len(),
+        |i, found: &mut Vec<io::Result<(String, Vec<u8>)>>| {
+            let path = &manifest[i];
+            match fs::read(out.join(path)) {
+                Ok(old) if files.get(path) == Some(&old) => {}
+                Ok(old) => found.push(Ok((path.clone(), old))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => found.push(Err(e)),
+            }
+        },
+        Vec::new,
+    );
+    Ok(crate::plan::Previous {
+        files: found.into_iter().flatten().collect::<io::Result<Files>>()?,
+        paths: manifest.into_iter().collect(),
+    })
+}
+
 /// The folder of a target that `path` lies directly in, when it is one below the target's
 /// own (`dev/svc/kubernetes` of `dev/svc/kubernetes/x.yaml`).
 fn target_subfolder(path: &str) -> Option<&str> {

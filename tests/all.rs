@@ -24,6 +24,7 @@ mod kubernetes_server;
 mod kubernetes_tls_reload;
 mod limits;
 mod mermaid;
+mod plan;
 mod postgres_majors;
 mod postgres_smoke;
 mod precommit;

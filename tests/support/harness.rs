@@ -19,12 +19,25 @@ pub fn run_gen(args: &[&str]) -> Run {
     run_gen_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
-/// Runs the built `gen` with `args` in `dir`.
+/// Runs the built `gen` with `args` in `dir`, as a user who installed it: its folder
+/// first on the PATH (so the fix it names is `gen render`), no `GEN_ALLOW`, not under
+/// pre-commit.
 pub fn run_gen_in(dir: &Path, args: &[&str]) -> Run {
+    let bin = Path::new(env!("CARGO_BIN_EXE_gen")).parent().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_gen"))
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("GEN_ALLOW")
+        .env_remove("PRE_COMMIT")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .output()
         .expect("gen runs");
     Run {
@@ -115,4 +128,16 @@ fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
             );
         }
     }
+}
+
+/// `git` in `dir` with a fixed author, for tests that commit.
+pub fn git_command(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid");
+    command
 }
