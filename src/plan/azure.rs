@@ -11,7 +11,11 @@ use crate::model::azure_parameters;
 const SERVER: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
 const CONFIGURATION: &str = "Microsoft.DBforPostgreSQL/flexibleServers/configurations";
 
-/// Storage at which growing a Premium SSD disk restarts the server, in GiB.
+/// Growing a Premium SSD disk past this size (GiB) restarts the server: "scaling storage is
+/// performed online, without causing any downtime, except when the disk size needs to cross
+/// the border of 4,096 GiB" (learn.microsoft.com/azure/postgresql/scale/how-to-auto-grow-storage;
+/// azure-cli's `_confirm_restart_server` asks to restart for `storage_gb > 4096` from at most
+/// 4096 on Premium SSD, never on Premium SSD v2).
 const PREMIUM_SSD_ONLINE_LIMIT_GB: f64 = 4096.0;
 
 /// What a deployment does with a change of each property of the resources gen writes.
@@ -272,8 +276,8 @@ pub const RULES: &[Rule] = &[
             grow: Effect::InPlace,
             shrink: Effect::Replace,
         },
-        action: "storage grows online (growing a Premium SSD disk from below 4 TiB to 4 TiB or more restarts the server); Azure refuses to shrink it: a smaller disk needs a new server and pg_dump/pg_restore",
-        source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-storage",
+        action: "storage grows online (growing a Premium SSD disk past 4,096 GiB restarts the server); Azure refuses to shrink it: a smaller disk needs a new server and pg_dump/pg_restore",
+        source: "https://learn.microsoft.com/azure/postgresql/scale/how-to-auto-grow-storage (\"performed online, without causing any downtime, except when the disk size needs to cross the border of 4,096 GiB\"); https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-scale-compute-storage-portal (\"You can't scale down the storage\")",
     },
     Rule {
         kind: SERVER,
@@ -557,8 +561,9 @@ fn effect_of(rule: &Rule, new: &Declared, old: &Declared, change: &tree::Change)
     if new.kind == SERVER
         && starts_with(path, &["properties", "storage", "storageSizeGB"])
         && let (Some(from), Some(to)) = (change.from.as_f64(), change.to.as_f64())
-        && from < PREMIUM_SSD_ONLINE_LIMIT_GB
-        && to >= PREMIUM_SSD_ONLINE_LIMIT_GB
+        && from <= PREMIUM_SSD_ONLINE_LIMIT_GB
+        && to > PREMIUM_SSD_ONLINE_LIMIT_GB
+        && new.tree.pointer("/properties/storage/type") != Some(&Value::from("PremiumV2_LRS"))
     {
         return Effect::Restart;
     }
@@ -684,6 +689,8 @@ mod tests {
     fn storage_grows_online_restarts_past_4_tib_and_never_shrinks() {
         assert_eq!(one(&MAIN.replace("256", "512")).effect, Effect::InPlace);
         assert_eq!(one(&MAIN.replace("256", "8192")).effect, Effect::Restart);
+        // 4,096 GiB itself is still below the border.
+        assert_eq!(one(&MAIN.replace("256", "4096")).effect, Effect::InPlace);
         assert_eq!(one(&MAIN.replace("256", "128")).effect, Effect::Replace);
     }
 
