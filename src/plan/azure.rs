@@ -297,8 +297,8 @@ pub const RULES: &[Rule] = &[
         kind: SERVER,
         field: "properties.highAvailability.standbyAvailabilityZone",
         judge: Judge::Fixed(Effect::Manual),
-        action: "the standby's zone changes only by turning high availability off and on: az postgres flexible-server update --resource-group {rg} --name {name} --high-availability Disabled, then again with ZoneRedundant --standby-zone {to} (no standby in between)",
-        source: "https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-high-availability",
+        action: "the standby's zone changes only by turning high availability off and on: az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Disabled, then again with --zonal-resiliency Enabled --standby-zone {to} (no standby in between)",
+        source: "https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-high-availability; azure-cli 2.91 postgresql/_params.py (--zonal-resiliency Enabled|Disabled, --standby-zone)",
     },
     Rule {
         kind: SERVER,
