@@ -9,6 +9,9 @@ on one machine, each figure as min/median/max over RUNS cold-process runs:
 3. a synthetic design of 1,000 targets (100 services x 10 environments, both platforms)
    vs the example: time must grow linearly, peak RSS <= 100 MB, and --check must be no
    slower than render.
+4. the plan: --check of the 1,000 targets after a change that touches every one of them
+   (max_connections, a restart on both platforms), against their previous render: the plan
+   and the diff of 1,000 targets must take no more than twice a render.
 
 Usage: scripts/bench.py [RUNS]   (builds the release binary first; RUNS defaults to 7)
 The comparisons of single small renders (1 and 2) take at least SMALL_RUNS rounds: each
@@ -31,20 +34,24 @@ GEN = None  # the release binary, wherever cargo put it (see build_gen)
 SMALL_RUNS = 100
 
 
-def run(argv, cwd=None):
+def run(argv, cwd=None, exit_codes=(0,)):
     """Runs argv as a new process; returns (seconds, peak RSS in bytes)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0,):
-        raise SystemExit(f"{' '.join(map(str, argv))} failed ({process.returncode}): {process.stderr.read().decode()}")
+    # stderr goes to a file, not a pipe: a long diff would fill the pipe and block the
+    # process before anyone reads it.
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in exit_codes:
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(map(str, argv))} failed ({process.returncode}): {stderr.read().decode()}")
     return elapsed, usage.ru_maxrss * 1024
 
 
 def measure_side_by_side(commands, runs):
-    """commands: [(name, make_argv)]. Runs one of each in turn (and /bin/true, the spawn
+    """commands: [(name, make_argv)] or [(name, make_argv, accepted exit codes)]. Runs one of each in turn (and /bin/true, the spawn
     baseline), round after round, so that the VM's drift in speed (it can change by half
     within minutes) falls on all of them alike; prints each as min/median/max with its peak
     RSS. Returns their (median net of spawn cost, peak RSS) pairs."""
@@ -53,8 +60,8 @@ def measure_side_by_side(commands, runs):
     spawns = []
     for i in range(runs):
         spawns.append(run(["/bin/true"])[0])
-        for k, (_, make_argv) in enumerate(commands):
-            elapsed, rss = run(make_argv(i))
+        for k, (_, make_argv, *codes) in enumerate(commands):
+            elapsed, rss = run(make_argv(i), exit_codes=codes[0] if codes else (0,))
             times[k].append(elapsed)
             peaks[k] = max(peaks[k], rss)
     # Net of the harness's own process-spawn cost in these same rounds, as hyperfine does.
@@ -62,7 +69,7 @@ def measure_side_by_side(commands, runs):
     print(f"  (spawn baseline of these rounds: {spawn*1000:.2f} ms, subtracted)")
     times = [[max(t - spawn, 1e-6) for t in ts] for ts in times]
     medians = []
-    for (name, _), ts, peak in zip(commands, times, peaks):
+    for (name, *_), ts, peak in zip(commands, times, peaks):
         median = statistics.median(ts)
         print(f"  {name:<46} min {min(ts)*1000:8.2f} ms  median {median*1000:8.2f} ms  max {max(ts)*1000:8.2f} ms  peak RSS {peak/2**20:6.1f} MiB")
         medians.append((median, peak))
@@ -193,6 +200,23 @@ def main():
             failures.append(f"peak RSS {big_rss/2**20:.1f} MiB > 100")
         if big_check > big_render:
             failures.append("--check slower than render")
+
+        print("4. the plan of a change to every one of the 1,000 targets")
+        changed = tmp / "synthetic-changed"
+        shutil.copytree(synthetic, changed)
+        for service in (changed / "services").glob("*.yaml"):
+            text = service.read_text()
+            assert "max_connections: 100" in text, service
+            service.write_text(text.replace("max_connections: 100", "max_connections: 150"))
+        (plan_render, _), (plan_check, plan_rss) = measure_side_by_side([
+            (f"gen render ({big_targets} targets, fresh)", lambda i: [GEN, "render", "--inputs", synthetic, "--out", tmp / f"fresh-{i}"]),
+            (f"gen render --check, every target changed", lambda i: [GEN, "render", "--check", "--inputs", changed, "--out", big_out], (1,)),
+        ], runs)
+        print(f"  plan + diff / render {plan_check/plan_render:.2f} (goal <= 2); peak RSS {plan_rss/2**20:.1f} MiB (goal <= 100)")
+        if plan_check > 2 * plan_render:
+            failures.append(f"the plan of 1,000 changed targets took {plan_check/plan_render:.1f}x a render")
+        if plan_rss > 100 * 2**20:
+            failures.append(f"peak RSS of the plan {plan_rss/2**20:.1f} MiB > 100")
     if failures:
         print("goals missed: " + "; ".join(failures))
         return 1

@@ -112,6 +112,27 @@ const REFERENCE: &[Command] = &[
         required: &["--resource-group"],
     },
     Command {
+        name: "deployment group what-if",
+        url: "https://learn.microsoft.com/en-us/cli/azure/deployment/group#az-deployment-group-what-if",
+        options: &[
+            "--resource-group|-g",
+            "--name|-n",
+            "--template-file|-f",
+            "--parameters|-p",
+            "--template-uri|-u",
+            "--template-spec|-s",
+            "--mode",
+            "--no-prompt",
+            "--exclude-change-types|-x",
+            "--no-pretty-print",
+            "--result-format|-r",
+            "--aux-tenants",
+            "--query-string|-q",
+            "--validation-level",
+        ],
+        required: &["--resource-group"],
+    },
+    Command {
         name: "keyvault secret set",
         url: "https://learn.microsoft.com/en-us/cli/azure/keyvault/secret#az-keyvault-secret-set",
         options: &[
@@ -189,6 +210,39 @@ const REFERENCE: &[Command] = &[
         required: &[],
     },
     Command {
+        name: "monitor diagnostic-settings delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/monitor/diagnostic-settings#az-monitor-diagnostic-settings-delete",
+        options: &[
+            "--name|-n",
+            "--resource",
+            "--resource-group|-g",
+            "--resource-namespace",
+            "--resource-parent",
+            "--resource-type",
+        ],
+        required: &["--name", "--resource"],
+    },
+    Command {
+        name: "network private-dns link vnet delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/network/private-dns/link/vnet#az-network-private-dns-link-vnet-delete",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--zone-name|-z",
+            "--ids",
+            "--if-match",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &["--name", "--resource-group", "--zone-name"],
+    },
+    Command {
+        name: "network private-endpoint delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/network/private-endpoint#az-network-private-endpoint-delete",
+        options: &["--name|-n", "--resource-group|-g", "--ids", "--no-wait"],
+        required: &["--name", "--resource-group"],
+    },
+    Command {
         name: "network vnet subnet show",
         url: "https://learn.microsoft.com/en-us/cli/azure/network/vnet/subnet#az-network-vnet-subnet-show",
         options: &[
@@ -237,6 +291,8 @@ const REFERENCE: &[Command] = &[
             "--storage-size",
             "--storage-auto-grow",
             "--performance-tier",
+            "--zonal-resiliency",
+            "--standby-zone",
             "--ids",
             "--yes|-y",
         ],
@@ -355,6 +411,47 @@ const REFERENCE: &[Command] = &[
             "--yes|-y",
         ],
         required: &["--name", "--source-server", "--resource-group"],
+    },
+    Command {
+        name: "postgres flexible-server upgrade",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server#az-postgres-flexible-server-upgrade",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--version|-v",
+            "--ids",
+            "--validate-only",
+            "--yes|-y",
+        ],
+        required: &["--name", "--resource-group", "--version"],
+    },
+    Command {
+        name: "postgres flexible-server microsoft-entra-admin delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/microsoft-entra-admin#az-postgres-flexible-server-microsoft-entra-admin-delete",
+        options: &[
+            "--resource-group|-g",
+            "--server-name|-s",
+            "--object-id|-i",
+            "--ids",
+            "--no-wait",
+            "--yes|-y",
+        ],
+        required: &["--resource-group", "--server-name", "--object-id"],
+    },
+    Command {
+        name: "role assignment delete",
+        url: "https://learn.microsoft.com/en-us/cli/azure/role/assignment#az-role-assignment-delete",
+        options: &[
+            "--assignee",
+            "--assignee-object-id",
+            "--ids",
+            "--include-inherited",
+            "--resource-group|-g",
+            "--role",
+            "--scope",
+            "--yes|-y",
+        ],
+        required: &[],
     },
     Command {
         name: "resource delete",
@@ -589,4 +686,56 @@ fn a_made_up_flag_a_missing_required_option_and_an_unknown_command_are_refused()
         "```bash\naz postgres flexible-server restart -g rg -n pg --failover Planned\n```\n",
     );
     assert!(fine.is_empty(), "{fine:?}");
+}
+
+/// The commands in an action text of the plan: the backquoted spans that start with `az `,
+/// each as a one-line shell block, placeholders (`{rg}`, `<its resource ID>`) as one word.
+fn action_commands(template: &str) -> String {
+    let mut text = String::new();
+    for (i, span) in template.split('`').enumerate() {
+        if i % 2 == 1 && span.starts_with("az ") {
+            let mut line = String::new();
+            let mut placeholder = false;
+            for c in span.chars() {
+                match c {
+                    '{' | '<' => placeholder = true,
+                    '}' | '>' if placeholder => {
+                        placeholder = false;
+                        line.push_str("PLACEHOLDER");
+                    }
+                    _ if placeholder => {}
+                    c => line.push(c),
+                }
+            }
+            text.push_str(&format!("```bash\n{line}\n```\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn every_az_command_of_the_plans_actions_is_in_the_cli_reference() {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for template in gen_lib::plan::azure::action_templates() {
+        let outside: String = template.split('`').step_by(2).collect();
+        if outside.contains("az ") {
+            problems.push(format!("an az command outside backquotes: {template}"));
+        }
+        let commands = action_commands(template);
+        count += az_invocations(&commands).len();
+        problems.extend(az_problems(&commands));
+    }
+    assert!(count >= 10, "only {count} az commands found in the actions");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_action_with_a_made_up_flag_is_refused() {
+    let commands = action_commands(
+        "delete it (`az postgres flexible-server delete --resource-group {rg} --name {name} --purge`)",
+    );
+    let problems = az_problems(&commands);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("no option `--purge`"), "{problems:?}");
 }

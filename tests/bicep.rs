@@ -57,7 +57,7 @@ const PUBLIC_NETWORK: &str = "    access: public\n    firewallRules:\n      - { 
 
 /// Public access with a firewall rule, Premium SSD v2 storage (so no replicas) and a Key
 /// Vault in a named subscription.
-fn public_variant() -> tempfile::TempDir {
+pub(crate) fn public_variant() -> tempfile::TempDir {
     render_variant(&[
         ("environments/prod.yaml", PRIVATE_NETWORK, PUBLIC_NETWORK),
         ("services/auth.yaml", REPLICAS, ""),
@@ -75,13 +75,13 @@ fn public_variant() -> tempfile::TempDir {
 }
 
 /// Public access with a firewall rule, and the example's replicas, which get it too.
-fn public_replicas_variant() -> tempfile::TempDir {
+pub(crate) fn public_replicas_variant() -> tempfile::TempDir {
     render_variant(&[("environments/prod.yaml", PRIVATE_NETWORK, PUBLIC_NETWORK)])
 }
 
 /// Private-endpoint-only: public access with two private endpoints and their DNS zone in
 /// another subscription.
-fn private_endpoint_variant() -> tempfile::TempDir {
+pub(crate) fn private_endpoint_variant() -> tempfile::TempDir {
     render_variant(&[(
         "environments/prod.yaml",
         PRIVATE_NETWORK,
@@ -91,7 +91,7 @@ fn private_endpoint_variant() -> tempfile::TempDir {
 
 /// Private access with the cross-region replica in a subnet named in the inputs, Entra only,
 /// and on a MemoryOptimized SKU under the GeneralPurpose primary.
-fn named_replica_subnet_variant() -> tempfile::TempDir {
+pub(crate) fn named_replica_subnet_variant() -> tempfile::TempDir {
     render_variant(&[
         (
             "services/auth.yaml",

@@ -349,3 +349,31 @@ fn check_fails_on_a_replacement_until_it_is_acknowledged() {
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     assert!(plain.stdout.is_empty(), "{}", plain.stdout);
 }
+
+/// Every field of every object the Azure variants render (private endpoints, locks, role
+/// assignments, customer-managed keys, firewall rules, ...) has a row of the plan's table, as
+/// the example's fields do (`plan::coverage`): a change of one is never `unknown` for lack of it.
+#[test]
+fn every_field_of_the_azure_variants_has_a_rule() {
+    use crate::bicep;
+    let mut missing = std::collections::BTreeSet::new();
+    for out in [
+        bicep::public_variant(),
+        bicep::public_replicas_variant(),
+        bicep::private_endpoint_variant(),
+        bicep::named_replica_subnet_variant(),
+        bicep::every_new_field_variant(),
+    ] {
+        for (path, bytes) in harness::snapshot_tree(out.path()) {
+            missing.extend(gen_lib::plan::fields_without_a_rule(
+                &path.to_string_lossy(),
+                &String::from_utf8_lossy(&bytes),
+            ));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no rule for:\n{}",
+        missing.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}

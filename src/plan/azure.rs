@@ -221,14 +221,14 @@ pub const RULES: &[Rule] = &[
         kind: "Microsoft.Authorization/roleAssignments",
         field: "properties",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a role assignment cannot change: delete it (az role assignment delete --ids <its ID>), then deploy again",
+        action: "a role assignment cannot change: delete it (`az role assignment delete --ids <its resource ID>`), then deploy again",
         source: "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template (\"role assignments can't be updated\")",
     },
     Rule {
         kind: "Microsoft.Network/privateEndpoints",
         field: "properties",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a private endpoint's subnet and connection are fixed: delete the endpoint (az network private-endpoint delete), then deploy again; clients lose the endpoint in between",
+        action: "a private endpoint's subnet and connection are fixed: delete the endpoint (`az network private-endpoint delete --resource-group {rg} --name {name}`), then deploy again; clients lose the endpoint in between",
         source: "https://learn.microsoft.com/azure/private-link/private-endpoint-overview",
     },
     Rule {
@@ -259,7 +259,7 @@ pub const RULES: &[Rule] = &[
             grow: Effect::Manual,
             shrink: Effect::Replace,
         },
-        action: "a new major version is not applied by the deployment: run az postgres flexible-server upgrade --resource-group {rg} --name {name} --version {to} first (the server is offline while it upgrades; read the limitations on that page). Azure never lowers a major version: that needs a new server and pg_dump/pg_restore",
+        action: "a new major version is not applied by the deployment: run `az postgres flexible-server upgrade --resource-group {rg} --name {name} --version {to}` first (the server is offline while it upgrades; read the limitations on that page). Azure never lowers a major version: that needs a new server and pg_dump/pg_restore",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-major-version-upgrade",
     },
     Rule {
@@ -290,14 +290,14 @@ pub const RULES: &[Rule] = &[
         kind: SERVER,
         field: "properties.availabilityZone",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a server does not move to another zone: keep the zone, or (with high availability) swap zones with a planned failover: az postgres flexible-server restart --resource-group {rg} --name {name} --failover Planned",
+        action: "a server does not move to another zone: keep the zone, or (with high availability) swap zones with a planned failover: `az postgres flexible-server restart --resource-group {rg} --name {name} --failover Planned`",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-high-availability",
     },
     Rule {
         kind: SERVER,
         field: "properties.highAvailability.standbyAvailabilityZone",
         judge: Judge::Fixed(Effect::Manual),
-        action: "the standby's zone changes only by turning high availability off and on: az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Disabled, then again with --zonal-resiliency Enabled --standby-zone {to} (no standby in between)",
+        action: "the standby's zone changes only by turning high availability off and on: `az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Disabled`, then `az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Enabled --standby-zone {to}` (no standby in between)",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-high-availability; azure-cli 2.91 postgresql/_params.py (--zonal-resiliency Enabled|Disabled, --standby-zone)",
     },
     Rule {
@@ -353,7 +353,7 @@ pub const RULES: &[Rule] = &[
         kind: SERVER,
         field: "properties.sourceServerResourceId",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a replica's source cannot change: delete the replica (az postgres flexible-server delete --resource-group {rg} --name {name}) and deploy again to create it from the new source",
+        action: "a replica's source cannot change: delete the replica (`az postgres flexible-server delete --resource-group {rg} --name {name}`) and deploy again to create it from the new source",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-read-replicas",
     },
     Rule {
@@ -367,14 +367,28 @@ pub const RULES: &[Rule] = &[
         kind: "Microsoft.Insights/diagnosticSettings",
         field: "scope",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a diagnostic setting belongs to one resource: the deployment creates one on the new resource and leaves the old one (az monitor diagnostic-settings delete)",
+        action: "a diagnostic setting belongs to one resource: the deployment creates one on the new resource and leaves the old one (`az monitor diagnostic-settings delete --name {name} --resource <the old resource's ID>`)",
         source: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
+    },
+    Rule {
+        kind: "Microsoft.Authorization/locks",
+        field: "scope",
+        judge: Judge::Fixed(Effect::Replace),
+        action: "a lock belongs to one resource: the deployment locks the new one and leaves the lock on the old one (`az lock delete --ids <the old lock's ID>`)",
+        source: "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources (a lock is an extension resource of its scope)",
+    },
+    Rule {
+        kind: "Microsoft.Authorization/roleAssignments",
+        field: "scope",
+        judge: Judge::Fixed(Effect::Replace),
+        action: "a role assignment belongs to one scope: the deployment creates one on the new scope and leaves the old one (`az role assignment delete --ids <the old assignment's ID>`)",
+        source: "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template (scope of a role assignment)",
     },
     Rule {
         kind: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
         field: "properties.virtualNetwork",
         judge: Judge::Fixed(Effect::Replace),
-        action: "a link's virtual network is fixed: delete the link (az network private-dns link vnet delete), then deploy again",
+        action: "a link's virtual network is fixed: delete the link (`az network private-dns link vnet delete --resource-group {rg} --zone-name {parent} --name {name}`), then deploy again",
         source: "https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links",
     },
     Rule {
@@ -392,13 +406,16 @@ const STATIC_PARAMETER: Rule = Rule {
     kind: CONFIGURATION,
     field: "properties.value",
     judge: Judge::Fixed(Effect::Restart),
-    action: "the deployment sets it, but the server applies it only when restarted: az postgres flexible-server restart --resource-group {rg} --name {server} (the README's restart step; replicas first)",
+    action: "the deployment sets it, but the server applies it only when restarted: `az postgres flexible-server restart --resource-group {rg} --name {server}` (the README's restart step; replicas first)",
     source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-server-parameters (static parameters)",
 };
 
 /// What the rules of one Bicep file need besides the resource.
 struct Context {
     resource_group: String,
+    /// The arguments of the file's deployment command but the resource group, for a what-if
+    /// of the same deployment.
+    deployment: String,
     /// Major version of the file's servers, for static parameters.
     major: Option<u32>,
     /// Every resource of the new render, then the previous one's, to name children.
@@ -409,11 +426,16 @@ struct Context {
 pub fn items(file: &FileRef, old: Option<&str>, new: Option<&str>) -> Vec<Item> {
     let before = old.map(bicep_objects::parse).unwrap_or_default();
     let after = new.map(bicep_objects::parse).unwrap_or_default();
+    let arguments = new.or(old).and_then(deployment_arguments);
     let context = Context {
-        resource_group: new
-            .or(old)
+        resource_group: arguments
+            .as_deref()
             .and_then(resource_group)
             .unwrap_or_else(|| "<resource group>".to_owned()),
+        deployment: arguments.as_deref().map_or_else(
+            || format!("--template-file {}", file.path),
+            without_resource_group,
+        ),
         major: after
             .iter()
             .chain(&before)
@@ -455,12 +477,34 @@ pub fn items(file: &FileRef, old: Option<&str>, new: Option<&str>) -> Vec<Item> 
     items
 }
 
-/// The resource group of the file's deployment command (`az deployment group create -g X`).
-fn resource_group(text: &str) -> Option<String> {
+/// The arguments of the file's deployment command (the comment
+/// `az deployment group create -g X -n … -f … -p …` gen writes at its top).
+fn deployment_arguments(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
-        let rest = line.split_once("az deployment group create -g ")?.1;
-        rest.split_whitespace().next().map(str::to_owned)
+        let rest = line.split_once("az deployment group create ")?.1;
+        Some(rest.trim().to_owned())
     })
+}
+
+/// A deployment command's arguments without `-g <resource group>`.
+fn without_resource_group(arguments: &str) -> String {
+    let mut kept = Vec::new();
+    let mut words = arguments.split_whitespace();
+    while let Some(word) = words.next() {
+        if word == "-g" {
+            words.next();
+        } else {
+            kept.push(word);
+        }
+    }
+    kept.join(" ")
+}
+
+/// The resource group of a deployment command's arguments.
+fn resource_group(arguments: &str) -> Option<String> {
+    let mut words = arguments.split_whitespace();
+    words.find(|word| *word == "-g")?;
+    words.next().map(str::to_owned)
 }
 
 impl Context {
@@ -534,6 +578,7 @@ fn change_item(
                     ("rg", &context.resource_group),
                     ("name", &new.name()),
                     ("server", &context.server_of(new)),
+                    ("parent", &context.server_of(new)),
                     ("from", &plain(&change.from)),
                     ("to", &plain(&change.to)),
                 ],
@@ -541,9 +586,13 @@ fn change_item(
         ),
         None => (
             Effect::Unknown,
-            format!(
-                "gen has no rule for this property of {}: check its documentation, or run az deployment group what-if with the same arguments before deploying",
-                new.kind
+            fill(
+                UNKNOWN,
+                &[
+                    ("kind", &new.kind),
+                    ("rg", &context.resource_group),
+                    ("deployment", &context.deployment),
+                ],
             ),
         ),
     };
@@ -611,25 +660,54 @@ fn added(file: &FileRef, context: &Context, resource: &Declared) -> Item {
     )
 }
 
+/// What to do about a resource the new render no longer declares, per resource type (an
+/// incremental deployment deletes nothing); [`REMOVED_OTHER`] for the other types.
+const REMOVED: &[(&str, &str)] = &[
+    ("param", "the deployment no longer passes it"),
+    (
+        CONFIGURATION,
+        "an incremental deployment leaves the parameter as it was: reset it to its default with `az postgres flexible-server parameter set --resource-group {rg} --server-name {server} --name {name}` (no --value), and restart the server if the parameter is static",
+    ),
+    (
+        SERVER,
+        "an incremental deployment deletes nothing: once its data is no longer needed, `az postgres flexible-server delete --resource-group {rg} --name {name}` (remove its locks first)",
+    ),
+    (
+        "Microsoft.DBforPostgreSQL/flexibleServers/administrators",
+        "an incremental deployment deletes nothing: `az postgres flexible-server microsoft-entra-admin delete --resource-group {rg} --server-name {server} --object-id {name}`",
+    ),
+];
+
+const REMOVED_OTHER: &str = "an incremental deployment deletes nothing: delete the {kind} {name} by hand (`az resource delete --ids <its resource ID>`) if it must go";
+
+/// The action of a property no row covers: preview the deployment with Azure's own what-if.
+const UNKNOWN: &str = "gen has no rule for this property of {kind}: check its documentation, and preview the deployment before running it: `az deployment group what-if --resource-group {rg} {deployment}`";
+
+/// Every action text of this module, placeholders unfilled: the Azure CLI commands in
+/// backquotes are checked against the CLI reference by the tests.
+pub fn action_templates() -> impl Iterator<Item = &'static str> {
+    RULES
+        .iter()
+        .chain([&STATIC_PARAMETER])
+        .map(|rule| rule.action)
+        .chain(REMOVED.iter().map(|(_, action)| *action))
+        .chain([REMOVED_OTHER, UNKNOWN])
+}
+
 fn removed(file: &FileRef, context: &Context, resource: &Declared) -> Item {
-    let rg = &context.resource_group;
-    let name = resource.name();
-    let server = context.server_of(resource);
-    let action = match resource.kind.as_str() {
-        "param" => "the deployment no longer passes it".to_owned(),
-        CONFIGURATION => format!(
-            "an incremental deployment leaves the parameter as it was: reset it to its default with az postgres flexible-server parameter set --resource-group {rg} --server-name {server} --name {name} (no --value), and restart the server if the parameter is static"
-        ),
-        SERVER => format!(
-            "an incremental deployment deletes nothing: once its data is no longer needed, az postgres flexible-server delete --resource-group {rg} --name {name} (remove its locks first)"
-        ),
-        "Microsoft.DBforPostgreSQL/flexibleServers/administrators" => format!(
-            "an incremental deployment deletes nothing: az postgres flexible-server microsoft-entra-admin delete --resource-group {rg} --server-name {server} --object-id {name}"
-        ),
-        kind => format!(
-            "an incremental deployment deletes nothing: delete the {kind} {name} by hand (az resource delete --ids <its resource ID>) if it must go"
-        ),
-    };
+    let template = REMOVED
+        .iter()
+        .find(|(kind, _)| *kind == resource.kind)
+        .map_or(REMOVED_OTHER, |(_, action)| action);
+    let action = fill(
+        template,
+        &[
+            ("rg", &context.resource_group),
+            ("name", &resource.name()),
+            ("server", &context.server_of(resource)),
+            ("kind", &resource.kind),
+        ],
+    );
     let effect = if resource.kind == "param" {
         Effect::InPlace
     } else {
@@ -716,6 +794,50 @@ mod tests {
         ));
         assert_eq!(item.effect, Effect::Replace);
         assert_eq!(item.field, "properties.dataEncryption");
+    }
+
+    #[test]
+    fn a_property_without_a_row_is_unknown_and_previews_the_same_deployment() {
+        let item = one(&MAIN.replace(
+            "    version: '15'\n",
+            "    version: '15'\n    replicationRole: 'Primary'\n",
+        ));
+        assert_eq!(item.effect, Effect::Unknown);
+        assert!(
+            item.action.contains(
+                "`az deployment group what-if --resource-group rg-x -n d -f main.bicep -p main.bicepparam`"
+            ),
+            "{}",
+            item.action
+        );
+    }
+
+    /// The `{key}` placeholders of a template.
+    fn placeholders(template: &str) -> Vec<&str> {
+        template
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(key, _)| key))
+            .collect()
+    }
+
+    #[test]
+    fn every_placeholder_of_a_rule_is_one_a_change_fills() {
+        // The keys `change_item` passes to `fill`.
+        let filled = ["rg", "name", "server", "parent", "from", "to"];
+        for rule in RULES.iter().chain([&STATIC_PARAMETER]) {
+            for key in placeholders(rule.action) {
+                assert!(filled.contains(&key), "{{{key}}} in {}", rule.action);
+            }
+        }
+        for (_, action) in REMOVED {
+            for key in placeholders(action) {
+                assert!(
+                    ["rg", "name", "server", "kind"].contains(&key),
+                    "{{{key}}} in {action}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -124,6 +124,13 @@ pub const RULES: &[Rule] = &[
         source: "https://kubernetes.io/docs/concepts/workloads/controllers/ttlafterfinished/",
     },
     Rule {
+        kind: "Job",
+        field: "spec.ttlSecondsAfterFinished",
+        judge: Judge::Fixed(Effect::InPlace),
+        action: "kubectl apply updates when the finished Job is removed",
+        source: "https://kubernetes.io/docs/concepts/workloads/controllers/ttlafterfinished/ (\"you can modify the TTL period ... after the job is created or has finished\")",
+    },
+    Rule {
         kind: "CronJob",
         field: "spec",
         judge: Judge::Fixed(Effect::InPlace),

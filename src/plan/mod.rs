@@ -17,6 +17,7 @@ pub mod tree;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use tree::Seg;
 
 use crate::render::Files;
 
@@ -159,11 +160,7 @@ impl Previous {
 
     /// Every target it rendered (`<env>/<service>`).
     fn targets(&self) -> BTreeSet<String> {
-        self.paths
-            .iter()
-            .filter_map(|path| FileRef::of(path))
-            .map(|file| file.target)
-            .collect()
+        targets_of(self.paths.iter())
     }
 }
 
@@ -173,18 +170,11 @@ impl Previous {
 pub fn plan(previous: &Previous, after: &Files) -> Vec<Item> {
     let before = &previous.files;
     let previous_targets = previous.targets();
-    let new_targets: BTreeSet<String> = after
-        .keys()
-        .filter_map(|path| FileRef::of(path))
-        .map(|file| file.target)
-        .filter(|target| !previous_targets.contains(target))
-        .collect();
-    let gone_targets: BTreeSet<&String> = previous_targets
-        .iter()
-        .filter(|target| !after.keys().any(|p| p.starts_with(&format!("{target}/"))))
-        .collect();
-    let mut items: Vec<Item> = new_targets.iter().map(new_target).collect();
-    items.extend(gone_targets.into_iter().map(gone_target));
+    let after_targets = targets_of(after.keys());
+    let new_targets: BTreeSet<&String> = after_targets.difference(&previous_targets).collect();
+    let gone_targets: BTreeSet<&String> = previous_targets.difference(&after_targets).collect();
+    let mut items: Vec<Item> = new_targets.iter().copied().map(new_target).collect();
+    items.extend(gone_targets.iter().copied().map(gone_target));
     let mut record_items = Vec::new();
     let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for path in paths {
@@ -192,7 +182,7 @@ pub fn plan(previous: &Previous, after: &Files) -> Vec<Item> {
             continue;
         };
         if new_targets.contains(&file.target)
-            || !after_has_target(after, &file.target)
+            || gone_targets.contains(&file.target)
             || (previous.paths.contains(path) && !before.contains_key(path))
         {
             // A new or gone target is one item; a previous file not read is unchanged.
@@ -225,11 +215,12 @@ pub fn plan(previous: &Previous, after: &Files) -> Vec<Item> {
     items
 }
 
-fn after_has_target(after: &Files, target: &str) -> bool {
-    after
-        .range(format!("{target}/")..)
-        .next()
-        .is_some_and(|(path, _)| path.starts_with(&format!("{target}/")))
+/// The targets (`<env>/<service>`) of some paths under the output folder.
+fn targets_of<'p>(paths: impl Iterator<Item = &'p String>) -> BTreeSet<String> {
+    paths
+        .filter_map(|path| FileRef::of(path))
+        .map(|file| file.target)
+        .collect()
 }
 
 fn new_target(target: &String) -> Item {
@@ -466,84 +457,91 @@ mod tests {
     }
 }
 
+/// The fields of one rendered file that no row of its platform's table covers, as
+/// `<kind> <field>`: a change of one would be `unknown` for lack of a row. The tests run it
+/// over every file the example and its variants render.
+pub fn fields_without_a_rule(path: &str, text: &str) -> Vec<String> {
+    match FileRef::of(path).map(|f| f.kind) {
+        Some(FileKind::Manifest) => {
+            let Ok(node) = crate::yaml::Node::parse(text) else {
+                return vec![format!("{path}: not YAML")];
+            };
+            let tree = node.to_json();
+            let kind = tree["kind"].as_str().unwrap_or_default().to_owned();
+            // apiVersion and kind identify the object; its name is a row of its own.
+            uncovered(&kind, &tree, kubernetes::RULES, &["apiVersion", "kind"])
+        }
+        Some(FileKind::Bicep) => bicep_objects::parse(text)
+            .iter()
+            .filter(|resource| resource.kind != "param")
+            .flat_map(|resource| {
+                uncovered(&resource.kind, &resource.tree, azure::RULES, &["parent"])
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The leaf fields of `tree` (but those under `identity`) that no row of `table` covers.
+fn uncovered(kind: &str, tree: &Value, table: &[Rule], identity: &[&str]) -> Vec<String> {
+    let mut paths = Vec::new();
+    leaves(tree, &mut Vec::new(), &mut paths);
+    paths
+        .into_iter()
+        .filter(|path| !matches!(path.first(), Some(Seg::Key(k)) if identity.contains(&k.as_str())))
+        .filter(|path| rule_for(table, kind, path).is_none())
+        .map(|path| format!("{kind} {}", tree::display(&path)))
+        .collect()
+}
+
+fn leaves(value: &Value, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, child) in map {
+                path.push(Seg::Key(key.clone()));
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, child) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
 #[cfg(test)]
 mod coverage {
-    //! Every field of every object the example renders has a row: a change of it is never
-    //! `unknown` for lack of one.
-
-    use super::tree::Seg;
-    use super::*;
-
-    fn leaves(value: &Value, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
-        match value {
-            Value::Object(map) if !map.is_empty() => {
-                for (key, child) in map {
-                    path.push(Seg::Key(key.clone()));
-                    leaves(child, path, out);
-                    path.pop();
-                }
-            }
-            Value::Array(items) if !items.is_empty() => {
-                for (i, child) in items.iter().enumerate() {
-                    path.push(Seg::Index(i));
-                    leaves(child, path, out);
-                    path.pop();
-                }
-            }
-            _ => out.push(path.clone()),
-        }
-    }
-
-    fn uncovered(kind: &str, tree: &Value, table: &[Rule], identity: &[&str]) -> Vec<String> {
-        let mut paths = Vec::new();
-        leaves(tree, &mut Vec::new(), &mut paths);
-        paths
-            .into_iter()
-            .filter(
-                |path| !matches!(path.first(), Some(Seg::Key(k)) if identity.contains(&k.as_str())),
-            )
-            .filter(|path| rule_for(table, kind, path).is_none())
-            .map(|path| format!("{kind} {}", tree::display(&path)))
-            .collect()
-    }
+    //! Every field of every object the example renders has a row (the variants are checked by
+    //! tests/plan.rs).
 
     #[test]
     fn every_rendered_field_has_a_rule() {
         let files = crate::app::render_folder(std::path::Path::new("inputs")).unwrap();
-        let mut missing = std::collections::BTreeSet::new();
-        for (path, bytes) in &files {
-            let text = String::from_utf8_lossy(bytes);
-            match FileRef::of(path).map(|f| f.kind) {
-                Some(FileKind::Manifest) => {
-                    let tree = crate::yaml::Node::parse(&text).unwrap().to_json();
-                    let kind = tree["kind"].as_str().unwrap().to_owned();
-                    // apiVersion and kind identify the object; its name is a row of its own.
-                    missing.extend(uncovered(
-                        &kind,
-                        &tree,
-                        kubernetes::RULES,
-                        &["apiVersion", "kind"],
-                    ));
-                }
-                Some(FileKind::Bicep) => {
-                    for resource in bicep_objects::parse(&text) {
-                        if resource.kind != "param" {
-                            missing.extend(uncovered(
-                                &resource.kind,
-                                &resource.tree,
-                                azure::RULES,
-                                &["parent"],
-                            ));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        let missing: std::collections::BTreeSet<String> = files
+            .iter()
+            .flat_map(|(path, bytes)| {
+                super::fields_without_a_rule(path, &String::from_utf8_lossy(bytes))
+            })
+            .collect();
         assert!(
             missing.is_empty(),
             "no rule for:\n{}",
             missing.into_iter().collect::<Vec<_>>().join("\n")
+        );
+    }
+
+    #[test]
+    fn a_field_without_a_row_is_reported() {
+        let manifest =
+            "apiVersion: v1\nkind: Widget\nmetadata:\n  name: pg\nspec:\n  madeUpField: 1\n";
+        assert_eq!(
+            super::fields_without_a_rule("dev/svc/kubernetes/10-service.yaml", manifest),
+            ["Widget spec.madeUpField"]
         );
     }
 }
