@@ -11,11 +11,10 @@ use crate::model::azure_parameters;
 const SERVER: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
 const CONFIGURATION: &str = "Microsoft.DBforPostgreSQL/flexibleServers/configurations";
 
-/// Growing a Premium SSD disk past this size (GiB) restarts the server: "scaling storage is
-/// performed online, without causing any downtime, except when the disk size needs to cross
-/// the border of 4,096 GiB" (learn.microsoft.com/azure/postgresql/scale/how-to-auto-grow-storage;
-/// azure-cli's `_confirm_restart_server` asks to restart for `storage_gb > 4096` from at most
-/// 4096 on Premium SSD, never on Premium SSD v2).
+/// Growing a Premium SSD disk to this size (GiB) or past it restarts the server: "reaching or
+/// crossing the 4,096 GiB boundary ... is an offline operation", also when 4,096 GiB is given
+/// explicitly (MicrosoftDocs/azure-databases-docs, concepts-storage-premium-ssd.md, the
+/// primary source; azure-cli's own prompt only asks above 4,096). Never on Premium SSD v2.
 const PREMIUM_SSD_ONLINE_LIMIT_GB: f64 = 4096.0;
 
 /// What a deployment does with a change of each property of the resources gen writes.
@@ -172,7 +171,7 @@ pub const RULES: &[Rule] = &[
         kind: SERVER,
         field: "properties.highAvailability.mode",
         judge: Judge::Fixed(Effect::InPlace),
-        action: "the deployment turns high availability on or off online (a new standby is built from a backup)",
+        action: "the deployment turns high availability on or off online (a new standby is built from a backup); Azure refuses a switch between SameZone and ZoneRedundant: `az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Disabled` first, then deploy",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-high-availability",
     },
     Rule {
@@ -259,7 +258,7 @@ pub const RULES: &[Rule] = &[
             grow: Effect::Manual,
             shrink: Effect::Replace,
         },
-        action: "a new major version is not applied by the deployment: run `az postgres flexible-server upgrade --resource-group {rg} --name {name} --version {to}` first (the server is offline while it upgrades; read the limitations on that page). Azure never lowers a major version: that needs a new server and pg_dump/pg_restore",
+        action: "a new major version is not applied by the deployment: run `az postgres flexible-server upgrade --resource-group {rg} --name {name} --version {to}` first (the server is offline while it upgrades). Azure refuses it while the server has read replicas: delete them first and let the deployment create them again after the upgrade; a replica itself is not upgraded but deleted and created again; a server on Premium SSD v2 cannot be upgraded in place. Azure never lowers a major version: that needs a new server and pg_dump/pg_restore",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-major-version-upgrade",
     },
     Rule {
@@ -276,14 +275,14 @@ pub const RULES: &[Rule] = &[
             grow: Effect::InPlace,
             shrink: Effect::Replace,
         },
-        action: "storage grows online (growing a Premium SSD disk past 4,096 GiB restarts the server); Azure refuses to shrink it: a smaller disk needs a new server and pg_dump/pg_restore",
+        action: "storage grows online (growing a Premium SSD disk to 4,096 GiB or more restarts the server); Azure refuses to shrink it: a smaller disk needs a new server and pg_dump/pg_restore",
         source: "https://learn.microsoft.com/azure/postgresql/scale/how-to-auto-grow-storage (\"performed online, without causing any downtime, except when the disk size needs to cross the border of 4,096 GiB\"); https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-scale-compute-storage-portal (\"You can't scale down the storage\")",
     },
     Rule {
         kind: SERVER,
         field: "properties.storage.type",
         judge: Judge::Fixed(Effect::Replace),
-        action: "the storage type is fixed when the server is created: a new server and pg_dump/pg_restore",
+        action: "the storage type is fixed when the server is created: a point-in-time restore into a new server with the new type (`az postgres flexible-server restore --resource-group {rg} --name <new server> --source-server {name} --storage-type {to}`), then a switch of the clients",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-storage",
     },
     Rule {
@@ -311,8 +310,15 @@ pub const RULES: &[Rule] = &[
         kind: SERVER,
         field: "properties.network",
         judge: Judge::Fixed(Effect::Replace),
-        action: "the network mode (VNet integration or public access) and the delegated subnet are fixed when the server is created: a new server (a restore into the new network) and a switch of the clients",
+        action: "the network mode (VNet integration or public access) and the delegated subnet are fixed when the server is created: from one delegated subnet to another, a point-in-time restore into the new subnet; between public access and VNet integration (no restore crosses them), a new server and pg_dump/pg_restore; then a switch of the clients",
         source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-networking",
+    },
+    Rule {
+        kind: SERVER,
+        field: "properties.network.privateDnsZoneArmResourceId",
+        judge: Judge::Fixed(Effect::Manual),
+        action: "the deployment changes the private DNS zone, but Azure refuses it while high availability is on: `az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Disabled`, deploy, then `az postgres flexible-server update --resource-group {rg} --name {name} --zonal-resiliency Enabled` (no standby in between)",
+        source: "MicrosoftDocs/azure-databases-docs articles/postgresql/flexible-server/concepts-networking-private.md (changing the private DNS zone; disabled with high availability)",
     },
     Rule {
         kind: SERVER,
@@ -406,7 +412,7 @@ const STATIC_PARAMETER: Rule = Rule {
     kind: CONFIGURATION,
     field: "properties.value",
     judge: Judge::Fixed(Effect::Restart),
-    action: "the deployment sets it, but the server applies it only when restarted: `az postgres flexible-server restart --resource-group {rg} --name {server}` (the README's restart step; replicas first)",
+    action: "the deployment sets it, but the server applies it only when restarted: `az postgres flexible-server restart --resource-group {rg} --name {server}` (the README's restart step: replicas first when a value went up, the primary first when it went down)",
     source: "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-server-parameters (static parameters)",
 };
 
@@ -610,8 +616,8 @@ fn effect_of(rule: &Rule, new: &Declared, old: &Declared, change: &tree::Change)
     if new.kind == SERVER
         && starts_with(path, &["properties", "storage", "storageSizeGB"])
         && let (Some(from), Some(to)) = (change.from.as_f64(), change.to.as_f64())
-        && from <= PREMIUM_SSD_ONLINE_LIMIT_GB
-        && to > PREMIUM_SSD_ONLINE_LIMIT_GB
+        && from < PREMIUM_SSD_ONLINE_LIMIT_GB
+        && to >= PREMIUM_SSD_ONLINE_LIMIT_GB
         && new.tree.pointer("/properties/storage/type") != Some(&Value::from("PremiumV2_LRS"))
     {
         return Effect::Restart;
@@ -623,6 +629,23 @@ fn effect_of(rule: &Rule, new: &Declared, old: &Declared, change: &tree::Change)
             .tree
             .pointer("/properties/highAvailability/standbyAvailabilityZone");
         if standby.is_some() && standby == Some(&change.to) {
+            return Effect::Manual;
+        }
+    }
+    if new.kind == SERVER
+        && starts_with(path, &["properties", "network", "publicNetworkAccess"])
+        && new
+            .tree
+            .pointer("/properties/network/delegatedSubnetResourceId")
+            .is_some()
+    {
+        // VNet integration and public access cannot be combined (concepts-networking-private.md).
+        return Effect::Replace;
+    }
+    if new.kind == SERVER && starts_with(path, &["properties", "highAvailability", "mode"]) {
+        let on = |v: &Value| v.as_str().is_some_and(|mode| mode != "Disabled");
+        if on(&change.from) && on(&change.to) {
+            // "Cannot switch Properties.HighAvailability.Mode directly": off, then on.
             return Effect::Manual;
         }
     }
@@ -767,8 +790,9 @@ mod tests {
     fn storage_grows_online_restarts_past_4_tib_and_never_shrinks() {
         assert_eq!(one(&MAIN.replace("256", "512")).effect, Effect::InPlace);
         assert_eq!(one(&MAIN.replace("256", "8192")).effect, Effect::Restart);
-        // 4,096 GiB itself is still below the border.
-        assert_eq!(one(&MAIN.replace("256", "4096")).effect, Effect::InPlace);
+        // Reaching 4,096 GiB is already offline (concepts-storage-premium-ssd.md).
+        assert_eq!(one(&MAIN.replace("256", "4096")).effect, Effect::Restart);
+        assert_eq!(one(&MAIN.replace("256", "4095")).effect, Effect::InPlace);
         assert_eq!(one(&MAIN.replace("256", "128")).effect, Effect::Replace);
     }
 
@@ -778,6 +802,30 @@ mod tests {
         assert_eq!(swapped.effect, Effect::Manual);
         let elsewhere = one(&MAIN.replace("availabilityZone: '1'", "availabilityZone: '3'"));
         assert_eq!(elsewhere.effect, Effect::Replace);
+    }
+
+    #[test]
+    fn high_availability_turns_off_online_but_does_not_switch_modes() {
+        let off = one(&MAIN.replace("mode: 'ZoneRedundant'", "mode: 'Disabled'"));
+        assert_eq!(off.effect, Effect::InPlace);
+        let switched = one(&MAIN.replace("mode: 'ZoneRedundant'", "mode: 'SameZone'"));
+        assert_eq!(switched.effect, Effect::Manual);
+    }
+
+    #[test]
+    fn public_access_on_a_vnet_integrated_server_is_refused() {
+        let before = MAIN.replace(
+            "    version: '15'\n",
+            "    version: '15'\n    network: {\n      delegatedSubnetResourceId: 'subnet'\n      publicNetworkAccess: 'Disabled'\n    }\n",
+        );
+        let file = FileRef::of("prod/svc/bicep/main.bicep").unwrap();
+        let after = before.replace(
+            "publicNetworkAccess: 'Disabled'",
+            "publicNetworkAccess: 'Enabled'",
+        );
+        let items = items(&file, Some(&before), Some(&after));
+        assert_eq!(items.len(), 1, "{items:#?}");
+        assert_eq!(items[0].effect, Effect::Replace);
     }
 
     #[test]

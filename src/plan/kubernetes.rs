@@ -117,6 +117,20 @@ pub const RULES: &[Rule] = &[
         source: "https://kubernetes.io/docs/concepts/workloads/controllers/job/ (\"the pod template ... is immutable\"); kubernetes/kubernetes pkg/apis/batch/validation/validation.go ValidateJobSpecUpdate",
     },
     Rule {
+        kind: "StatefulSet",
+        field: "metadata.name",
+        judge: Judge::Fixed(Effect::Manual),
+        action: "a new StatefulSet name gets a new, empty volume (claim data-{to}-0): kubectl apply starts an empty database beside {from}. Dump {from} first and restore into {to} (README, Backups and restore), switch the clients, then delete {from} and its claim data-{from}-0",
+        source: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention (claims are named <template>-<StatefulSet>-<ordinal>)",
+    },
+    Rule {
+        kind: "PersistentVolumeClaim",
+        field: "metadata.name",
+        judge: Judge::Fixed(Effect::Manual),
+        action: "a new claim name is a new, empty volume: kubectl apply creates {to} and leaves {from}; copy what {from} holds before deleting it (deleting a claim deletes its data)",
+        source: OBJECT_META_SOURCE,
+    },
+    Rule {
         kind: "Job",
         field: "metadata.name",
         judge: Judge::Fixed(Effect::InPlace),
@@ -179,14 +193,14 @@ pub const RULES: &[Rule] = &[
         kind: "ConfigMap",
         field: "data",
         judge: Judge::Fixed(Effect::InPlace),
-        action: "kubectl apply updates it; a pod reads it when it starts (the StatefulSet's checksum annotations change with it and roll the pod)",
+        action: "kubectl apply updates it; its users take it up as their own items say (the StatefulSet's checksum annotations roll the pod for its config, hba and scripts; the schema Job and the CronJobs read theirs on their next run)",
         source: "https://kubernetes.io/docs/concepts/configuration/configmap/#mounted-configmaps-are-updated-automatically",
     },
     Rule {
         kind: "NetworkPolicy",
         field: "spec",
         judge: Judge::Fixed(Effect::InPlace),
-        action: "kubectl apply updates the policy; the network plugin enforces it on open and new connections",
+        action: "kubectl apply updates the policy; the network plugin enforces it on new connections (what happens to open ones is up to the plugin)",
         source: "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
     },
     Rule {
@@ -200,7 +214,7 @@ pub const RULES: &[Rule] = &[
         kind: "ServiceAccount",
         field: "automountServiceAccountToken",
         judge: Judge::Fixed(Effect::InPlace),
-        action: "kubectl apply updates it; a pod reads it when it starts",
+        action: "kubectl apply updates it (gen's pods set automountServiceAccountToken themselves, which wins)",
         source: "https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/service-account-v1/",
     },
     Rule {
