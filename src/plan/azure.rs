@@ -276,7 +276,7 @@ pub const RULES: &[Rule] = &[
             shrink: Effect::Replace,
         },
         action: "storage grows online (growing a Premium SSD disk to 4,096 GiB or more restarts the server); Azure refuses to shrink it: a smaller disk needs a new server and pg_dump/pg_restore",
-        source: "https://learn.microsoft.com/azure/postgresql/scale/how-to-auto-grow-storage (\"performed online, without causing any downtime, except when the disk size needs to cross the border of 4,096 GiB\"); https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-scale-compute-storage-portal (\"You can't scale down the storage\")",
+        source: "MicrosoftDocs/azure-databases-docs articles/postgresql/flexible-server/concepts-storage-premium-ssd.md (\"reaching or crossing the 4,096 GiB boundary ... is an offline operation\"); https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-scale-compute-storage-portal (\"You can't scale down the storage\")",
     },
     Rule {
         kind: SERVER,
@@ -432,16 +432,13 @@ struct Context {
 pub fn items(file: &FileRef, old: Option<&str>, new: Option<&str>) -> Vec<Item> {
     let before = old.map(bicep_objects::parse).unwrap_or_default();
     let after = new.map(bicep_objects::parse).unwrap_or_default();
-    let arguments = new.or(old).and_then(deployment_arguments);
+    let (resource_group, deployment) = match new.or(old).and_then(deployment_arguments) {
+        Some(arguments) => split_resource_group(&arguments),
+        None => (None, format!("--template-file {}", file.path)),
+    };
     let context = Context {
-        resource_group: arguments
-            .as_deref()
-            .and_then(resource_group)
-            .unwrap_or_else(|| "<resource group>".to_owned()),
-        deployment: arguments.as_deref().map_or_else(
-            || format!("--template-file {}", file.path),
-            without_resource_group,
-        ),
+        resource_group: resource_group.unwrap_or_else(|| "<resource group>".to_owned()),
+        deployment,
         major: after
             .iter()
             .chain(&before)
@@ -492,25 +489,19 @@ fn deployment_arguments(text: &str) -> Option<String> {
     })
 }
 
-/// A deployment command's arguments without `-g <resource group>`.
-fn without_resource_group(arguments: &str) -> String {
-    let mut kept = Vec::new();
+/// A deployment command's resource group (`-g X`), and its other arguments.
+fn split_resource_group(arguments: &str) -> (Option<String>, String) {
+    let mut resource_group = None;
+    let mut others = Vec::new();
     let mut words = arguments.split_whitespace();
     while let Some(word) = words.next() {
         if word == "-g" {
-            words.next();
+            resource_group = words.next().map(str::to_owned);
         } else {
-            kept.push(word);
+            others.push(word);
         }
     }
-    kept.join(" ")
-}
-
-/// The resource group of a deployment command's arguments.
-fn resource_group(arguments: &str) -> Option<String> {
-    let mut words = arguments.split_whitespace();
-    words.find(|word| *word == "-g")?;
-    words.next().map(str::to_owned)
+    (resource_group, others.join(" "))
 }
 
 impl Context {
@@ -575,6 +566,7 @@ fn change_item(
     } else {
         rule_for(RULES, &new.kind, &change.path)
     };
+    let server = context.server_of(new);
     let (effect, action) = match rule {
         Some(rule) => (
             effect_of(rule, new, old, change),
@@ -583,8 +575,9 @@ fn change_item(
                 &[
                     ("rg", &context.resource_group),
                     ("name", &new.name()),
-                    ("server", &context.server_of(new)),
-                    ("parent", &context.server_of(new)),
+                    // A child's parent: a server, or the DNS zone of a virtual network link.
+                    ("server", &server),
+                    ("parent", &server),
                     ("from", &plain(&change.from)),
                     ("to", &plain(&change.to)),
                 ],
