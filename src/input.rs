@@ -656,6 +656,46 @@ pub struct Deployment {
     pub stateful_set: Option<StatefulSetDeployment>,
     /// For `azure-flexible-server` environments.
     pub server: Option<ServerDeployment>,
+    /// The target's dashboard (an Azure Workbook); by default every panel the platform can
+    /// show.
+    pub dashboard: Option<Dashboard>,
+}
+
+/// The Azure Workbook of one target: its name and panels.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Dashboard {
+    /// `false` renders no workbook; default `true`.
+    pub enabled: Option<bool>,
+    /// Name shown in the Azure portal; default `<project> <service> (<env>) PostgreSQL`.
+    pub name: Option<String>,
+    /// Panels in the order shown; default every panel the platform can show.
+    pub panels: Option<Vec<Panel>>,
+}
+
+/// A chart of the dashboard: a signal of the alert vocabulary, or one of the figures the
+/// seed's operators watch that no alert offers yet (IOPS, deadlocks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Panel {
+    /// Availability of each server or pod (the `database_down` signal).
+    DatabaseDown,
+    /// CPU use, percent.
+    CpuPercent,
+    /// Memory use, percent.
+    MemoryPercent,
+    /// Storage use, percent.
+    StoragePercent,
+    /// Disk IOPS consumed, percent of what the disk allows.
+    IopsPercent,
+    /// Connections.
+    Connections,
+    /// Deadlocks.
+    Deadlocks,
+    /// Replication lag of each replica, seconds.
+    ReplicationLagSeconds,
+    /// Replication lag of the most lagging replica, bytes.
+    ReplicationLagBytes,
 }
 
 /// An in-cluster PostgreSQL.

@@ -11,6 +11,7 @@ mod az_cli;
 mod bicep;
 mod cli;
 mod corpus;
+mod dashboard;
 mod escaping;
 mod fuzz_seeds;
 mod inputs_doc;

@@ -391,6 +391,19 @@ const REFERENCE: &[Command] = &[
         required: &[],
     },
     Command {
+        name: "postgres flexible-server replica promote",
+        url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/replica#az-postgres-flexible-server-replica-promote",
+        options: &[
+            "--name|-n",
+            "--resource-group|-g",
+            "--promote-mode",
+            "--promote-option",
+            "--yes|-y",
+            "--ids",
+        ],
+        required: &[],
+    },
+    Command {
         name: "postgres flexible-server replica create",
         url: "https://learn.microsoft.com/en-us/cli/azure/postgres/flexible-server/replica#az-postgres-flexible-server-replica-create",
         options: &[

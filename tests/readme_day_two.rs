@@ -496,7 +496,7 @@ fn the_azure_plan_checks_and_removes_the_resource_health_alerts() {
         readme.contains(&format!("# {rendered} Resource Health alerts")),
         "the verify step does not count {rendered} Resource Health alerts"
     );
-    let removal = block_with(&readme, "flexible-server delete");
+    let removal = block_with(&readme, "activity-log alert delete");
     let health = removal.find("activity-log alert delete").expect(&removal);
     let first_server = removal.find("flexible-server delete").unwrap();
     assert!(health < first_server, "{removal}");
@@ -506,7 +506,10 @@ fn the_azure_plan_checks_and_removes_the_resource_health_alerts() {
 fn a_stuck_rollout_is_recovered_by_deleting_the_pod_after_the_fix() {
     let out = tools::render_example();
     let readme = std::fs::read_to_string(out.path().join(AKS)).unwrap();
-    let block = block_with(&readme, "delete pod postgresql-bill-inquiry-0");
+    let block = block_with(
+        &readme,
+        "kubectl apply -f kubernetes/\nkubectl -n phonebill-dev delete pod postgresql-bill-inquiry-0",
+    );
     assert_eq!(
         block.lines().take(2).collect::<Vec<_>>(),
         [

@@ -83,6 +83,10 @@ pub enum Signal {
     ReplicationLagSeconds,
     /// Replication lag of the most lagging replica, bytes.
     ReplicationLagBytes,
+    /// Disk IOPS consumed, percent of the disk's allowance (dashboards only).
+    IopsPercent,
+    /// Deadlocks detected (dashboards only).
+    Deadlocks,
 }
 
 impl Signal {
@@ -96,6 +100,24 @@ impl Signal {
             Signal::Connections => "connections",
             Signal::ReplicationLagSeconds => "replication_lag_seconds",
             Signal::ReplicationLagBytes => "replication_lag_bytes",
+            Signal::IopsPercent => "iops_percent",
+            Signal::Deadlocks => "deadlocks",
+        }
+    }
+}
+
+impl From<input::Panel> for Signal {
+    fn from(panel: input::Panel) -> Signal {
+        match panel {
+            input::Panel::DatabaseDown => Signal::DatabaseDown,
+            input::Panel::CpuPercent => Signal::CpuPercent,
+            input::Panel::MemoryPercent => Signal::MemoryPercent,
+            input::Panel::StoragePercent => Signal::StoragePercent,
+            input::Panel::IopsPercent => Signal::IopsPercent,
+            input::Panel::Connections => Signal::Connections,
+            input::Panel::Deadlocks => Signal::Deadlocks,
+            input::Panel::ReplicationLagSeconds => Signal::ReplicationLagSeconds,
+            input::Panel::ReplicationLagBytes => Signal::ReplicationLagBytes,
         }
     }
 }
@@ -172,6 +194,66 @@ pub enum AzureScope {
     Replicas,
 }
 
+/// One row of [`AZURE_METRICS`]: how a signal is measured on
+/// `Microsoft.DBforPostgreSQL/flexibleServers`.
+#[derive(Debug, Clone, Copy)]
+pub struct AzureMetric {
+    /// The signal (alert rules) and panel (dashboards) it measures.
+    pub signal: Signal,
+    /// Azure Monitor metric name (REST name).
+    pub metric: &'static str,
+    /// Aggregation alerts and charts use.
+    pub aggregation: Aggregation,
+    /// The servers an alert on it watches.
+    pub alert_scope: AzureScope,
+    /// The servers that emit it: the dashboard charts every one of them.
+    pub emitted_by: AzureScope,
+    /// The metric's category in the portal's metric id `<namespace>-<category>-<metric>`,
+    /// the form workbooks store.
+    pub portal_category: &'static str,
+    /// The server parameter that must be `on` before the server emits it.
+    pub needs_parameter: Option<&'static str>,
+}
+
+/// An Azure Monitor aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    /// `Average`.
+    Average,
+    /// `Minimum`.
+    Minimum,
+    /// `Maximum`.
+    Maximum,
+    /// `Total` (a sum over the interval).
+    Total,
+}
+
+impl Aggregation {
+    /// The name metric alerts take (`timeAggregation`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregation::Average => "Average",
+            Aggregation::Minimum => "Minimum",
+            Aggregation::Maximum => "Maximum",
+            Aggregation::Total => "Total",
+        }
+    }
+
+    /// The number a workbook's metric item stores (`aggregation`): Sum 1, Minimum 2,
+    /// Maximum 3, Average 4, as in Microsoft's own workbooks
+    /// (microsoft/Application-Insights-Workbooks, e.g. `Workbooks/PostgreSQL Flexible
+    /// Server/Overview/Overview.workbook`: `is_db_alive` 3 with "Max", `memory_percent` 4;
+    /// storage `Transactions` 1, VM `Percentage CPU` 4, "vm memory minimum" 2).
+    pub fn workbook_code(self) -> u8 {
+        match self {
+            Aggregation::Total => 1,
+            Aggregation::Minimum => 2,
+            Aggregation::Maximum => 3,
+            Aggregation::Average => 4,
+        }
+    }
+}
+
 /// Azure Monitor metric, aggregation and scope of each signal on
 /// `Microsoft.DBforPostgreSQL/flexibleServers`.
 ///
@@ -183,59 +265,120 @@ pub enum AzureScope {
 /// most-lagging replica ... available on the primary server only"; **Read Replica Lag**
 /// (`physical_replication_delay_in_seconds`) is "the time since the last replayed
 /// transaction ... available on replicas only", so it grows while the primary is idle.
-/// `is_db_alive` and `storage_percent` are emitted by every server, replicas included.
-pub const AZURE_METRICS: &[(Signal, &str, &str, AzureScope)] = &[
-    (
-        Signal::DatabaseDown,
-        "is_db_alive",
-        "Minimum",
-        AzureScope::PrimaryAndReplicas,
-    ),
-    (
-        Signal::CpuPercent,
-        "cpu_percent",
-        "Average",
-        AzureScope::Primary,
-    ),
-    (
-        Signal::MemoryPercent,
-        "memory_percent",
-        "Average",
-        AzureScope::Primary,
-    ),
-    (
-        Signal::StoragePercent,
-        "storage_percent",
-        "Average",
-        AzureScope::PrimaryAndReplicas,
-    ),
-    (
-        Signal::Connections,
-        "active_connections",
-        "Average",
-        AzureScope::Primary,
-    ),
-    (
-        Signal::ReplicationLagSeconds,
-        "physical_replication_delay_in_seconds",
-        "Maximum",
-        AzureScope::Replicas,
-    ),
-    (
-        Signal::ReplicationLagBytes,
-        "physical_replication_delay_in_bytes",
-        "Maximum",
-        AzureScope::Primary,
-    ),
+/// Every other metric here is emitted by every server, replicas included (a replica is a
+/// server of its own); alerts on CPU, memory and connections watch the primary only.
+/// `deadlocks` is an enhanced metric, emitted only while the server parameter
+/// `metrics.collector_database_activity` is `on` ("Enhanced metrics", `concepts-monitoring.md`).
+/// Portal categories are those of Microsoft's PostgreSQL Flexible Server workbooks
+/// (microsoft/Application-Insights-Workbooks `Workbooks/PostgreSQL Flexible Server/`:
+/// Overview, Enhanced Metrics, High IOPS Usage).
+pub const AZURE_METRICS: &[AzureMetric] = &[
+    AzureMetric {
+        signal: Signal::DatabaseDown,
+        metric: "is_db_alive",
+        aggregation: Aggregation::Minimum,
+        alert_scope: AzureScope::PrimaryAndReplicas,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Availability (Preview)",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::CpuPercent,
+        metric: "cpu_percent",
+        aggregation: Aggregation::Average,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Saturation",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::MemoryPercent,
+        metric: "memory_percent",
+        aggregation: Aggregation::Average,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Saturation",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::StoragePercent,
+        metric: "storage_percent",
+        aggregation: Aggregation::Average,
+        alert_scope: AzureScope::PrimaryAndReplicas,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Saturation",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::IopsPercent,
+        metric: "disk_iops_consumed_percentage",
+        aggregation: Aggregation::Average,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Saturation",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::Connections,
+        metric: "active_connections",
+        aggregation: Aggregation::Average,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Traffic",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::Deadlocks,
+        metric: "deadlocks",
+        aggregation: Aggregation::Total,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Database (Preview)",
+        needs_parameter: Some("metrics.collector_database_activity"),
+    },
+    AzureMetric {
+        signal: Signal::ReplicationLagSeconds,
+        metric: "physical_replication_delay_in_seconds",
+        aggregation: Aggregation::Maximum,
+        alert_scope: AzureScope::Replicas,
+        emitted_by: AzureScope::Replicas,
+        portal_category: "Replication (Preview)",
+        needs_parameter: None,
+    },
+    AzureMetric {
+        signal: Signal::ReplicationLagBytes,
+        metric: "physical_replication_delay_in_bytes",
+        aggregation: Aggregation::Maximum,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::Primary,
+        portal_category: "Replication (Preview)",
+        needs_parameter: None,
+    },
 ];
 
-/// The row of [`AZURE_METRICS`] for `signal`: metric, aggregation and scope.
-pub fn azure_metric(signal: Signal) -> (&'static str, &'static str, AzureScope) {
+/// The row of [`AZURE_METRICS`] for `signal`.
+pub fn azure_metric_row(signal: Signal) -> &'static AzureMetric {
     AZURE_METRICS
         .iter()
-        .find(|row| row.0 == signal)
-        .map(|&(_, metric, aggregation, scope)| (metric, aggregation, scope))
+        .find(|row| row.signal == signal)
         .expect("every signal has a row")
+}
+
+/// The row of [`AZURE_METRICS`] for `signal`: metric, aggregation and alert scope.
+pub fn azure_metric(signal: Signal) -> (&'static str, &'static str, AzureScope) {
+    let row = azure_metric_row(signal);
+    (row.metric, row.aggregation.as_str(), row.alert_scope)
+}
+
+/// The servers of `scope`, from the primary's name and the replicas' names.
+pub fn servers_of<'a>(scope: AzureScope, server: &'a str, replicas: &[&'a str]) -> Vec<&'a str> {
+    match scope {
+        AzureScope::Primary => vec![server],
+        AzureScope::Replicas => replicas.to_vec(),
+        AzureScope::PrimaryAndReplicas => std::iter::once(server)
+            .chain(replicas.iter().copied())
+            .collect(),
+    }
 }
 
 /// The names of the servers an alert on `signal` is rendered on, from the primary's name
@@ -245,13 +388,7 @@ pub fn azure_alert_scopes<'a>(
     server: &'a str,
     replicas: &[&'a str],
 ) -> Vec<&'a str> {
-    match azure_metric(signal).2 {
-        AzureScope::Primary => vec![server],
-        AzureScope::Replicas => replicas.to_vec(),
-        AzureScope::PrimaryAndReplicas => std::iter::once(server)
-            .chain(replicas.iter().copied())
-            .collect(),
-    }
+    servers_of(azure_metric(signal).2, server, replicas)
 }
 
 /// Whether `signal` is measured on read replicas only, so that a deployment without any

@@ -558,6 +558,21 @@ pub fn server(server: &input::ServerDeployment, scope: &Scope) -> Server {
     }
 }
 
+/// The longest server name Azure takes (3 to 63 lowercase letters, digits and `-`).
+pub const SERVER_NAME_MAX: usize = 63;
+
+/// The name of the scratch server the install plan's point-in-time restore drill creates
+/// from `server`: `<server>-drill`, the server name cut so that the whole fits
+/// [`SERVER_NAME_MAX`] (and never ending in `-`).
+pub fn drill_server_name(server: &str) -> String {
+    const SUFFIX: &str = "-drill";
+    let stem: String = server
+        .chars()
+        .take(SERVER_NAME_MAX - SUFFIX.len())
+        .collect();
+    format!("{}{SUFFIX}", stem.trim_end_matches('-'))
+}
+
 /// The name of server `server`'s endpoint for the environment's endpoint `endpoint`. Every
 /// server of the environment (each service's primary and its replicas) gets one endpoint per
 /// entry, all in the environment's resource group, so the server name makes them distinct.
@@ -668,6 +683,20 @@ fn replica_subnet(replica: &input::Replica, other_region: bool, scope: &Scope) -
                 dns_link: format!("replicas-{region}"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod drill_tests {
+    use super::*;
+
+    #[test]
+    fn a_drill_server_name_fits_azure() {
+        assert_eq!(drill_server_name("pg-prod"), "pg-prod-drill");
+        let long = format!("{}-x", "a".repeat(60));
+        let name = drill_server_name(&long);
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with("a-drill"));
     }
 }
 

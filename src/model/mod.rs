@@ -11,6 +11,7 @@ mod azure;
 pub mod azure_facts;
 pub mod azure_parameters;
 pub mod backup;
+pub mod dashboard;
 pub mod database;
 mod parameters;
 
@@ -25,14 +26,15 @@ pub use aks::{
     rule_group_name,
 };
 pub use alerting::{
-    AZURE_METRICS, ActionGroup, AlertRule, Alerting, AzureScope, Severity, Signal, SmsReceiver,
-    WebhookReceiver, action_group_resource_name, alert_name, azure_alert_scopes, azure_metric,
-    needs_replicas, resource_health_alert_name, rule_alert_name,
+    AZURE_METRICS, ActionGroup, Aggregation, AlertRule, Alerting, AzureMetric, AzureScope,
+    Severity, Signal, SmsReceiver, WebhookReceiver, action_group_resource_name, alert_name,
+    azure_alert_scopes, azure_metric, azure_metric_row, needs_replicas, resource_health_alert_name,
+    rule_alert_name, servers_of,
 };
 pub use azure::{
     Administrator, Azure, CustomerKey, DnsZoneRef, FirewallRule, HighAvailability, KeyVault,
     Network, PrivateEndpoint, Replica, ReplicaLifecycle, ReplicaSubnet, ResourceRef, Server,
-    Storage, Subnet, private_endpoint_name,
+    Storage, Subnet, drill_server_name, private_endpoint_name,
 };
 pub use backup::{Backup, BackupNames, Dumps, Snapshots};
 pub use database::{Access, Database, Role, Scalar, SeedTable, secret_env_var};
@@ -145,6 +147,18 @@ pub enum Deployment {
     FlexibleServer(Box<Server>),
 }
 
+impl Deployment {
+    /// What the target's charts can draw on.
+    pub fn charted(&self) -> dashboard::Charted {
+        match self {
+            Deployment::Aks(_) => dashboard::Charted::Aks,
+            Deployment::FlexibleServer(server) => dashboard::Charted::FlexibleServer {
+                replicas: !server.replicas.is_empty(),
+            },
+        }
+    }
+}
+
 /// Why a rule renders no alert on a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unobservable {
@@ -167,6 +181,8 @@ pub struct Target {
     pub deployment: Deployment,
     /// The ARM deployments of the install plan.
     pub arm_deployments: ArmDeployments,
+    /// The workbook deployed with the alerts, unless the design turns it off.
+    pub dashboard: Option<dashboard::Dashboard>,
 }
 
 /// The ARM deployments (`az deployment group create -n <name>`) of a target. Without `-n`
@@ -327,8 +343,16 @@ pub fn build(design: &Design) -> Model {
         ));
         for (env_name, deployment) in &s.value.deployments {
             let env = environments[env_name.as_str()].clone();
+            let model_deployment = self::deployment(deployment, &project, &env, &service.database);
             targets.push(Target {
-                deployment: self::deployment(deployment, &project, &env, &service.database),
+                dashboard: dashboard::build(
+                    deployment.dashboard.as_ref(),
+                    model_deployment.charted(),
+                    &project.name,
+                    &service.name,
+                    &env.name,
+                ),
+                deployment: model_deployment,
                 arm_deployments: ArmDeployments::of(&service.name, &env),
                 project: project.clone(),
                 env,

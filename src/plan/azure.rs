@@ -119,6 +119,20 @@ pub const RULES: &[Rule] = &[
         source: "https://learn.microsoft.com/azure/azure-monitor/essentials/prometheus-rule-groups",
     },
     Rule {
+        kind: "Microsoft.Insights/workbooks",
+        field: "properties",
+        judge: Judge::Fixed(Effect::InPlace),
+        action: "the deployment updates the workbook (its name and charts); changes made to it in the portal are overwritten",
+        source: "https://learn.microsoft.com/azure/azure-monitor/visualize/workbooks-automate",
+    },
+    Rule {
+        kind: "Microsoft.Insights/workbooks",
+        field: "kind",
+        judge: Judge::Fixed(Effect::Replace),
+        action: "a workbook's kind is set when it is created: delete the workbook and deploy again",
+        source: "https://learn.microsoft.com/azure/templates/microsoft.insights/workbooks",
+    },
+    Rule {
         kind: "Microsoft.Authorization/locks",
         field: "properties",
         judge: Judge::Fixed(Effect::InPlace),

@@ -9,8 +9,8 @@
 //!   replica, replication lag in bytes on the primary), and for each `database_down` rule
 //!   a Resource Health activity log alert per server, which also fires when a server stops
 //!   emitting metrics (a metric alert sees no data then, and stays silent).
-//! - aks: one managed Prometheus rule group; the PromQL lives in the template, fed with
-//!   the selectors and limits computed here.
+//! - aks: one managed Prometheus rule group, whose PromQL `crate::render::promql` writes
+//!   (the dashboard charts the same measures).
 //!
 //! A rule a target cannot observe is skipped and reported by [`notes`].
 
@@ -24,11 +24,9 @@ use crate::model::{
     Signal, StatefulSet, Target, Unobservable, alert_name, azure_alert_scopes, azure_metric,
     resource_health_alert_name,
 };
-use crate::quantity;
+use crate::render::dashboard;
+use crate::render::promql::{DATABASE_CONTAINER, Selectors};
 use crate::render::{CommentStyle, RenderError, Templates, header};
-
-/// The database container of the AKS target's StatefulSet.
-const DATABASE_CONTAINER: &str = "postgresql";
 
 /// What the alert templates read. THESE FIELDS ARE USED BY `templates/alerts/*`.
 #[derive(Debug, Serialize)]
@@ -44,6 +42,18 @@ struct AlertsView {
     action_groups: Vec<ActionGroupView>,
     azure: Option<AzureView>,
     aks: Option<AksView>,
+    dashboard: Option<DashboardView>,
+}
+
+/// The workbook resource; its content is the file beside `alerts.bicep`.
+#[derive(Debug, Serialize)]
+struct DashboardView {
+    display_name: String,
+    /// What `guid()` derives the workbook's name from, with the resource group's ID: the
+    /// target's identity, so a new name or new panels update the same workbook.
+    guid_parts: Vec<String>,
+    file: &'static str,
+    subscription_placeholder: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -149,16 +159,12 @@ struct AksView {
     namespace: String,
     stateful_set: String,
     container: &'static str,
-    pod_regex: String,
-    claim_regex: String,
     claim_pattern: String,
     /// What `cpu_percent` divides by: the CPU limit, or the request when there is none.
     cpu_basis: String,
     /// `limit` or `request`.
     cpu_basis_kind: &'static str,
-    cpu_cores: serde_json::Value,
     memory_limit: String,
-    memory_bytes: serde_json::Value,
     rule_group: String,
     /// Whether the exporter is scraped through a PodMonitor (else pod annotations).
     pod_monitor: bool,
@@ -170,6 +176,8 @@ struct AksView {
 #[derive(Debug, Serialize)]
 struct PrometheusRuleView {
     alert: String,
+    /// The PromQL of the rule (`crate::render::promql`), shared with the dashboard.
+    expression: String,
     rule: RuleView,
     duration_iso: String,
 }
@@ -231,19 +239,6 @@ pub fn param_name(secret: &str) -> String {
     }
     if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
         out.insert_str(0, "secret");
-    }
-    out
-}
-
-/// Quotes every regular-expression metacharacter (RE2 `QuoteMeta`), so a name matches
-/// only itself inside a PromQL `=~` matcher.
-pub fn regex_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
     }
     out
 }
@@ -455,13 +450,8 @@ fn azure_view(
 
 fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> AksView {
     let aks = target.env.aks.as_ref().expect("aks environment");
-    let pod_regex = format!("{}-[0-9]+", regex_quote(&set.name));
-    let limits = &set.resources.limits;
     let cpu = set.resources.cpu_basis();
-    // Validation guarantees every quantity parses and is positive.
-    let cpu_cores = quantity::cores(cpu.quantity)
-        .and_then(serde_json::Number::from_f64)
-        .map_or(serde_json::Value::Null, serde_json::Value::Number);
+    let selectors = Selectors::of(target, set);
     AksView {
         cluster: aks.cluster.clone(),
         workspace: target
@@ -473,16 +463,10 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
         namespace: aks.namespace.clone(),
         stateful_set: set.name.clone(),
         container: DATABASE_CONTAINER,
-        claim_regex: format!("{DATA_VOLUME}-{pod_regex}"),
         claim_pattern: format!("{DATA_VOLUME}-{}-N", set.name),
-        pod_regex,
         cpu_basis: cpu.quantity.to_owned(),
         cpu_basis_kind: cpu.kind,
-        cpu_cores,
-        memory_limit: limits.memory.clone(),
-        memory_bytes: quantity::bytes(&limits.memory)
-            .map(serde_json::Value::from)
-            .unwrap_or(serde_json::Value::Null),
+        memory_limit: set.resources.limits.memory.clone(),
         rule_group: set.names.rule_group.clone(),
         pod_monitor: aks.pod_monitor(),
         exporter: aks.metrics_scrape.series(&aks.namespace, &set.name),
@@ -491,6 +475,12 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
             .filter(|r| target.unobservable(r).is_none())
             .map(|r| PrometheusRuleView {
                 alert: alert_name(&set.name, r),
+                expression: selectors
+                    .alert(
+                        r.signal,
+                        &json_number(r.above.unwrap_or_default()).to_string(),
+                    )
+                    .expect("validation refuses rules no series measures"),
                 rule: rule_view(r, groups),
                 duration_iso: Duration::parse(&r.duration)
                     .expect("validated duration")
@@ -541,6 +531,17 @@ fn view(target: &Target) -> AlertsView {
         action_groups: groups,
         azure,
         aks,
+        dashboard: target.dashboard.as_ref().map(|d| DashboardView {
+            display_name: d.display_name.clone(),
+            guid_parts: vec![
+                "gen-dashboard".to_owned(),
+                target.project.name.clone(),
+                target.env.name.clone(),
+                target.service.name.clone(),
+            ],
+            file: dashboard::FILE_NAME,
+            subscription_placeholder: dashboard::SUBSCRIPTION_PLACEHOLDER,
+        }),
     }
 }
 
@@ -552,13 +553,20 @@ pub fn render(
     let view = view(target);
     let context = super::context(&view);
     let head = header(CommentStyle::Slash, &target.sources());
-    ["alerts.bicep", "alerts.bicepparam"]
+    let mut files = ["alerts.bicep", "alerts.bicepparam"]
         .into_iter()
         .map(|name| {
             let body = templates.render_context(&format!("alerts/{name}.j2"), &context)?;
             Ok((name.to_owned(), format!("{head}{body}")))
         })
-        .collect()
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    if let Some(workbook) = dashboard::workbook(target) {
+        files.push((
+            dashboard::FILE_NAME.to_owned(),
+            dashboard::render(&workbook),
+        ));
+    }
+    Ok(files)
 }
 
 /// Why each skipped rule was skipped, one line per (target, rule), for the render summary.
@@ -605,12 +613,6 @@ mod tests {
         assert_eq!(param_name("teams-webhook-url"), "teamsWebhookUrl");
         assert_eq!(param_name("Teams"), "teams");
         assert_eq!(param_name("1-hook"), "secret1Hook");
-    }
-
-    #[test]
-    fn regexes_match_names_literally() {
-        assert_eq!(regex_quote("pg-a.b"), "pg-a\\.b");
-        assert_eq!(regex_quote("a+(b)"), "a\\+\\(b\\)");
     }
 
     #[test]

@@ -394,7 +394,12 @@ pub fn bicep_number(value: &Value) -> Result<Value, Error> {
 /// `md` filter: text for Markdown prose and table cells; markup characters are escaped and
 /// line breaks become spaces.
 pub fn md(value: &Value) -> Result<Value, Error> {
-    let text = text_of(value);
+    Ok(safe(md_text(&text_of(value))))
+}
+
+/// Markdown text that shows as written: every character Markdown gives a meaning to is
+/// escaped, and control characters (line breaks included) become spaces.
+pub fn md_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -406,7 +411,7 @@ pub fn md(value: &Value) -> Result<Value, Error> {
             c => out.push(c),
         }
     }
-    Ok(safe(out))
+    out
 }
 
 /// Whether `text` may be written as a YAML plain scalar that every YAML 1.1 and 1.2

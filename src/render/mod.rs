@@ -3,8 +3,10 @@
 
 pub mod alerts;
 mod bicep;
+pub mod dashboard;
 pub mod filters;
 pub mod kubernetes;
+pub mod promql;
 mod readme;
 mod sql;
 

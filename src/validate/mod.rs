@@ -16,6 +16,7 @@ mod alerts;
 mod azure;
 mod backup;
 mod connections;
+mod dashboard;
 mod database;
 pub mod majors;
 mod migrations;
@@ -186,6 +187,7 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     aks::check_all(design, out);
     backup::check_all(design, out);
     alerts::check_all(design, out);
+    dashboard::check_all(design, out);
 }
 
 /// First pass over one file: secrets, schema, then the typed value. A file whose only

@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::model::{
     Aks, COMPONENT_LABEL, DATABASE_COMPONENT, INSTANCE_LABEL, SCHEMA_COMPONENT, StatefulSet, Target,
 };
-use crate::render::alerts::regex_quote;
 use crate::render::kubernetes::backup::SNAPSHOT_RBAC;
+use crate::render::promql::regex_quote;
 
 #[derive(Debug, Serialize)]
 pub(super) struct AksView {

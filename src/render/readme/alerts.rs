@@ -69,6 +69,8 @@ fn condition(rule: &AlertRule) -> String {
         Signal::Connections => format!("more than {above} connections"),
         Signal::ReplicationLagSeconds => format!("replica lag above {above} s"),
         Signal::ReplicationLagBytes => format!("replica lag above {above} bytes"),
+        Signal::IopsPercent => format!("IOPS above {above} % of the disk's"),
+        Signal::Deadlocks => format!("more than {above} deadlocks"),
     }
 }
 

@@ -11,6 +11,7 @@ mod alerts;
 mod azure;
 mod backup;
 mod database;
+pub mod drills;
 
 use serde::Serialize;
 
@@ -34,10 +35,15 @@ struct ReadmeView {
     backup: Option<backup::BackupView>,
     /// Names of the ARM deployments (`-n` of `az deployment group create`).
     deployments: DeploymentsView,
+    /// The workbook deployed with the alerts, as a sketch of its panels.
+    dashboard: Option<drills::DashboardView>,
+    /// The failover and restore drills.
+    drills: drills::DrillsView,
 }
 
 #[derive(Debug, Serialize)]
 struct DeploymentsView {
+    resource_group: String,
     main: Option<String>,
     alerts: String,
 }
@@ -69,9 +75,12 @@ fn view(target: &Target) -> ReadmeView {
         azure,
         backup,
         deployments: DeploymentsView {
+            resource_group: target.arm_deployments.resource_group.clone(),
             main: target.arm_deployments.main.clone(),
             alerts: target.arm_deployments.alerts.clone(),
         },
+        dashboard: drills::dashboard(target),
+        drills: drills::view(target),
     }
 }
 

@@ -227,8 +227,32 @@ resource ruleGroup 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Dashboard (deployments.<env>.dashboard): an Azure Workbook whose charts are in
+// dashboard.workbook.json, built by gen from the same signal table as the alerts; a chart
+// draws the threshold of the alerts on its signal as a line. The file writes the subscription as
+// /subscriptions/{subscription-id}/, replaced here by the deploying subscription. The name is a
+// GUID derived from the resource group and the target, so a renamed dashboard or a changed list
+// of panels updates the same workbook.
+// ---------------------------------------------------------------------------------------------
+
+resource dashboard 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, 'gen-dashboard', 'phonebill', 'dev', 'bill-inquiry')
+  location: resourceGroup().location
+  kind: 'shared'
+  tags: tags
+  properties: {
+    displayName: 'phonebill bill-inquiry (dev) PostgreSQL'
+    category: 'workbook'
+    version: 'Notebook/1.0'
+    serializedData: replace(loadTextContent('dashboard.workbook.json'), '/subscriptions/{subscription-id}/', '${subscription().id}/')
+  }
+}
+
 output actionGroupIds array = [
   actionGroup_dev_team.id
 ]
 
 output ruleGroupName string = ruleGroup.name
+
+output dashboardId string = dashboard.id

@@ -611,6 +611,28 @@ resource health_server_down_phonebill_auth_postgresql_prod_krc 'Microsoft.Insigh
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Dashboard (deployments.<env>.dashboard): an Azure Workbook whose charts are in
+// dashboard.workbook.json, built by gen from the same signal table as the alerts; a chart
+// draws the threshold of the alerts on its signal as a line. The file writes the subscription as
+// /subscriptions/{subscription-id}/, replaced here by the deploying subscription. The name is a
+// GUID derived from the resource group and the target, so a renamed dashboard or a changed list
+// of panels updates the same workbook.
+// ---------------------------------------------------------------------------------------------
+
+resource dashboard 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, 'gen-dashboard', 'phonebill', 'prod', 'auth')
+  location: resourceGroup().location
+  kind: 'shared'
+  tags: tags
+  properties: {
+    displayName: 'phonebill auth (prod) PostgreSQL'
+    category: 'workbook'
+    version: 'Notebook/1.0'
+    serializedData: replace(loadTextContent('dashboard.workbook.json'), '/subscriptions/{subscription-id}/', '${subscription().id}/')
+  }
+}
+
 output actionGroupIds array = [
   actionGroup_critical.id
   actionGroup_warning.id
@@ -634,3 +656,5 @@ output resourceHealthAlertNames array = [
   health_server_down_phonebill_auth_postgresql_prod_krs.name
   health_server_down_phonebill_auth_postgresql_prod_krc.name
 ]
+
+output dashboardId string = dashboard.id

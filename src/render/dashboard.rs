@@ -1,0 +1,632 @@
+//! The dashboard of a target: `alerts/dashboard.workbook.json`, an Azure Workbook that
+//! `alerts/alerts.bicep` deploys (`Microsoft.Insights/workbooks`), and the layout the
+//! install plan draws of it.
+//!
+//! Why a workbook and not a portal dashboard (`Microsoft.Portal/dashboards`): one workbook
+//! charts both Azure Monitor metrics (item type 10, the Flexible Server's) and PromQL
+//! against an Azure Monitor workspace (item type 3, query type 16, the aks exporter's), and
+//! draws a threshold line on either (`chartSettings.customThresholdLine`); a portal
+//! dashboard's metric part has no PromQL and no threshold line, and its parts' inputs are
+//! untyped in the API. Item shapes follow Microsoft's `schema/workbook.json` and its own
+//! PostgreSQL Flexible Server workbooks (microsoft/Application-Insights-Workbooks).
+//!
+//! The workbook is built from the typed structures below, never from text, and serialized
+//! with serde. Resource IDs carry the placeholder [`SUBSCRIPTION_PLACEHOLDER`], which
+//! `alerts.bicep` replaces with the deploying subscription (not known at render time).
+
+use serde::Serialize;
+
+use crate::model::dashboard::{Dashboard, Unchartable, chartable};
+use crate::model::{AlertRule, Deployment, Server, Signal, Target, azure_metric_row, servers_of};
+use crate::render::filters::md_text;
+use crate::render::promql::Selectors;
+use crate::render::{CommentStyle, header};
+
+/// What the workbook file writes where the subscription ID goes.
+pub const SUBSCRIPTION_PLACEHOLDER: &str = "/subscriptions/{subscription-id}/";
+
+/// The workbook file's name, beside `alerts.bicep`.
+pub const FILE_NAME: &str = "dashboard.workbook.json";
+
+/// Azure Monitor metric namespace (and workbook resource type) of a Flexible Server.
+const SERVER_TYPE: &str = "microsoft.dbforpostgresql/flexibleservers";
+
+/// Workbook resource type of an Azure Monitor workspace.
+const WORKSPACE_TYPE: &str = "microsoft.monitor/accounts";
+
+/// The time range parameter every chart reads.
+const TIME_RANGE: &str = "TimeRange";
+
+/// Line style of the threshold lines: the style most of Microsoft's workbooks use.
+const THRESHOLD_LINE_STYLE: u8 = 1;
+
+/// Chart type of a metric item: a line chart, as Microsoft's PostgreSQL workbooks draw.
+const LINE_CHART: u8 = 2;
+
+/// The root of a workbook (`Notebook/1.0`).
+#[derive(Debug, Serialize)]
+pub struct Workbook {
+    version: &'static str,
+    items: Vec<Item>,
+    #[serde(rename = "fallbackResourceIds")]
+    fallback_resource_ids: Vec<String>,
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+}
+
+/// One step of a workbook.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Item {
+    /// Text (type 1).
+    Markdown(Step<1, MarkdownContent>),
+    /// Parameters (type 9).
+    Parameters(Step<9, ParametersContent>),
+    /// A query (type 3): PromQL against an Azure Monitor workspace here.
+    Query(Step<3, QueryContent>),
+    /// Azure Monitor metrics (type 10).
+    Metric(Step<10, MetricContent>),
+}
+
+/// A step: its type number, content and name.
+#[derive(Debug, Serialize)]
+pub struct Step<const TYPE: u8, C> {
+    #[serde(rename = "type")]
+    kind: u8,
+    content: C,
+    name: String,
+    #[serde(rename = "customWidth", skip_serializing_if = "Option::is_none")]
+    custom_width: Option<&'static str>,
+}
+
+fn step<const TYPE: u8, C>(content: C, name: String, width: Option<&'static str>) -> Step<TYPE, C> {
+    Step {
+        kind: TYPE,
+        content,
+        name,
+        custom_width: width,
+    }
+}
+
+/// Text of a markdown step.
+#[derive(Debug, Serialize)]
+pub struct MarkdownContent {
+    json: String,
+}
+
+/// The parameters step: the time range.
+#[derive(Debug, Serialize)]
+pub struct ParametersContent {
+    version: &'static str,
+    parameters: Vec<Parameter>,
+}
+
+/// A time range parameter (type 4).
+#[derive(Debug, Serialize)]
+pub struct Parameter {
+    id: &'static str,
+    version: &'static str,
+    name: &'static str,
+    label: &'static str,
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(rename = "isRequired")]
+    is_required: bool,
+    value: TimeContext,
+    #[serde(rename = "typeSettings")]
+    type_settings: TimeTypeSettings,
+}
+
+/// Which time ranges the picker offers.
+#[derive(Debug, Serialize)]
+pub struct TimeTypeSettings {
+    #[serde(rename = "selectableValues")]
+    selectable_values: Vec<TimeContext>,
+    #[serde(rename = "allowCustom")]
+    allow_custom: bool,
+}
+
+/// A time range, in milliseconds.
+#[derive(Debug, Serialize)]
+pub struct TimeContext {
+    #[serde(rename = "durationMs")]
+    duration_ms: u64,
+}
+
+/// A PromQL query step.
+#[derive(Debug, Serialize)]
+pub struct QueryContent {
+    version: &'static str,
+    query: String,
+    size: u8,
+    title: String,
+    #[serde(rename = "queryType")]
+    query_type: u8,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    #[serde(rename = "crossComponentResources")]
+    cross_component_resources: Vec<String>,
+    visualization: &'static str,
+    #[serde(rename = "timeContextFromParameter")]
+    time_context_from_parameter: &'static str,
+    #[serde(rename = "chartSettings", skip_serializing_if = "Option::is_none")]
+    chart_settings: Option<ChartSettings>,
+}
+
+/// The query of a PromQL step, stored as JSON text in `query`.
+#[derive(Debug, Serialize)]
+pub struct PrometheusQuery {
+    version: &'static str,
+    #[serde(rename = "queryText")]
+    query_text: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A metrics step.
+#[derive(Debug, Serialize)]
+pub struct MetricContent {
+    #[serde(rename = "chartId")]
+    chart_id: String,
+    version: &'static str,
+    size: u8,
+    #[serde(rename = "chartType")]
+    chart_type: u8,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    #[serde(rename = "metricScope")]
+    metric_scope: u8,
+    #[serde(rename = "resourceIds")]
+    resource_ids: Vec<String>,
+    #[serde(rename = "timeContextFromParameter")]
+    time_context_from_parameter: &'static str,
+    metrics: Vec<MetricRef>,
+    title: String,
+    #[serde(rename = "chartSettings", skip_serializing_if = "Option::is_none")]
+    chart_settings: Option<ChartSettings>,
+}
+
+/// One metric of a metrics step.
+#[derive(Debug, Serialize)]
+pub struct MetricRef {
+    namespace: &'static str,
+    /// The portal's metric id: `<namespace>-<category>-<metric>`.
+    metric: String,
+    aggregation: u8,
+}
+
+/// Chart settings: the alert's threshold as a line.
+#[derive(Debug, Serialize)]
+pub struct ChartSettings {
+    #[serde(rename = "customThresholdLine")]
+    custom_threshold_line: String,
+    #[serde(rename = "customThresholdLineStyle")]
+    custom_threshold_line_style: u8,
+}
+
+/// One panel as the install plan draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelSketch {
+    /// Mermaid node ID.
+    pub id: String,
+    /// Lines of the box: title, what it charts, the threshold line.
+    pub lines: Vec<String>,
+    /// Whether the panel is a note in place of a chart.
+    pub note: bool,
+}
+
+/// What a panel charts on this target.
+struct Chart {
+    title: String,
+    /// The threshold line: the lowest threshold among the alerts on the signal.
+    threshold: Option<f64>,
+    /// The alerts it comes from, for the title.
+    rules: Vec<String>,
+}
+
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
+    }
+}
+
+/// The panel's title and threshold: the alerts of the target on its signal that render
+/// (availability has no line: its alert fires below 1, the healthy value).
+fn chart(target: &Target, panel: Signal) -> Chart {
+    let rules: Vec<&AlertRule> = target
+        .alert_rules()
+        .filter(|r| r.signal == panel && target.unobservable(r).is_none())
+        .collect();
+    let threshold = rules
+        .iter()
+        .filter(|_| panel != Signal::DatabaseDown)
+        .filter_map(|r| r.above)
+        .reduce(f64::min);
+    let base = title(panel);
+    let names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
+    let title = match (threshold, names.is_empty()) {
+        (Some(line), _) => format!(
+            "{base} (line: alert {} at {})",
+            names.join(", "),
+            number(line)
+        ),
+        (None, false) => format!("{base} (alert {})", names.join(", ")),
+        (None, true) => base.to_owned(),
+    };
+    Chart {
+        title,
+        threshold,
+        rules: names,
+    }
+}
+
+/// The title of a panel.
+pub fn title(panel: Signal) -> &'static str {
+    match panel {
+        Signal::DatabaseDown => "Availability (1 up, 0 down)",
+        Signal::CpuPercent => "CPU %",
+        Signal::MemoryPercent => "Memory %",
+        Signal::StoragePercent => "Storage %",
+        Signal::IopsPercent => "Disk IOPS consumed %",
+        Signal::Connections => "Connections",
+        Signal::Deadlocks => "Deadlocks",
+        Signal::ReplicationLagSeconds => "Replica lag (s, each replica)",
+        Signal::ReplicationLagBytes => "Replication lag (bytes, most lagging replica)",
+    }
+}
+
+fn chart_settings(threshold: Option<f64>) -> Option<ChartSettings> {
+    threshold.map(|line| ChartSettings {
+        custom_threshold_line: number(line),
+        custom_threshold_line_style: THRESHOLD_LINE_STYLE,
+    })
+}
+
+fn server_id(resource_group: &str, name: &str) -> String {
+    format!(
+        "{SUBSCRIPTION_PLACEHOLDER}resourceGroups/{resource_group}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{name}"
+    )
+}
+
+fn note(panel: Signal, why: &str, i: usize) -> Item {
+    Item::Markdown(step(
+        MarkdownContent {
+            json: format!("**{}**: not charted: {why}.", title(panel)),
+        },
+        format!("panel-{}", i + 1),
+        Some("50"),
+    ))
+}
+
+/// Whether the server emits the metric of `panel`: an enhanced metric needs its server
+/// parameter `on` in the deployed parameters.
+fn server_emits(server: &Server, panel: Signal) -> Result<(), String> {
+    let Some(parameter) = azure_metric_row(panel).needs_parameter else {
+        return Ok(());
+    };
+    let on = server
+        .deployed_parameters
+        .iter()
+        .any(|(name, value)| name == parameter && value.eq_ignore_ascii_case("on"));
+    if on {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server emits it only while the server parameter `{parameter}` is `on` (set it in `server.parameters`)"
+        ))
+    }
+}
+
+/// The servers of `emitted` grouped by region (one metrics query reads
+/// resources of one region only), the primary's region first.
+fn servers_by_region<'a>(
+    primary_location: &'a str,
+    server: &'a Server,
+    emitted: &[&'a str],
+) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for name in emitted {
+        let location = server
+            .replicas
+            .iter()
+            .find(|r| r.name == *name)
+            .map_or(primary_location, |r| r.location.as_str());
+        match groups.iter_mut().find(|(l, _)| *l == location) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((location, vec![name])),
+        }
+    }
+    groups
+}
+
+fn azure_panel(target: &Target, server: &Server, panel: Signal, i: usize) -> Vec<Item> {
+    if let Err(why) = chartable(panel, target.deployment.charted()) {
+        return vec![note(panel, why.reason(), i)];
+    }
+    if let Err(why) = server_emits(server, panel) {
+        return vec![note(panel, &why, i)];
+    }
+    let row = azure_metric_row(panel);
+    let resource_group = target.arm_deployments.resource_group.as_str();
+    let replicas: Vec<&str> = server.replicas.iter().map(|r| r.name.as_str()).collect();
+    let emitted = servers_of(row.emitted_by, &server.name, &replicas);
+    let primary_location = target
+        .env
+        .azure
+        .as_ref()
+        .map_or("", |a| a.location.as_str());
+    let groups = servers_by_region(primary_location, server, &emitted);
+    let several = groups.len() > 1;
+    // The primary's region first, as the heading lists the servers.
+    let mut groups = groups;
+    groups.sort_by_key(|(location, _)| *location != primary_location);
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(g, (location, servers))| {
+            let chart = chart(target, panel);
+            let (title, name) = if several {
+                (
+                    format!("[{location}] {}", chart.title),
+                    format!("panel-{}-{}", i + 1, g + 1),
+                )
+            } else {
+                (chart.title, format!("panel-{}", i + 1))
+            };
+            Item::Metric(step(
+                MetricContent {
+                    chart_id: format!("{}-{}-{location}", server.name, panel.as_str()),
+                    version: "MetricsItem/2.0",
+                    size: 0,
+                    chart_type: LINE_CHART,
+                    resource_type: SERVER_TYPE,
+                    metric_scope: 0,
+                    resource_ids: servers
+                        .iter()
+                        .map(|name| server_id(resource_group, name))
+                        .collect(),
+                    time_context_from_parameter: TIME_RANGE,
+                    metrics: vec![MetricRef {
+                        namespace: SERVER_TYPE,
+                        metric: format!("{SERVER_TYPE}-{}-{}", row.portal_category, row.metric),
+                        aggregation: row.aggregation.workbook_code(),
+                    }],
+                    title,
+                    chart_settings: chart_settings(chart.threshold),
+                },
+                name,
+                Some("50"),
+            ))
+        })
+        .collect()
+}
+
+fn aks_panel(target: &Target, selectors: &Selectors, panel: Signal, i: usize) -> Item {
+    let measure = chartable(panel, target.deployment.charted())
+        .map_err(Unchartable::reason)
+        .and_then(|()| selectors.measure(panel).ok_or("no series measures it"));
+    let query_text = match measure {
+        Ok(query) => query,
+        Err(why) => return note(panel, why, i),
+    };
+    let workspace = target
+        .env
+        .alerting
+        .azure_monitor_workspace
+        .clone()
+        .unwrap_or_default();
+    let chart = chart(target, panel);
+    let query = PrometheusQuery {
+        version: "PrometheusQueryProvider/1.0",
+        query_text,
+        kind: "query_range",
+    };
+    Item::Query(step(
+        QueryContent {
+            version: "KqlItem/1.0",
+            query: serde_json::to_string(&query).expect("a query serializes"),
+            size: 0,
+            title: chart.title,
+            query_type: 16,
+            resource_type: WORKSPACE_TYPE,
+            cross_component_resources: vec![format!(
+                "{SUBSCRIPTION_PLACEHOLDER}resourceGroups/{}/providers/Microsoft.Monitor/accounts/{workspace}",
+                target.arm_deployments.resource_group
+            )],
+            visualization: "timechart",
+            time_context_from_parameter: TIME_RANGE,
+            chart_settings: chart_settings(chart.threshold),
+        },
+        format!("panel-{}", i + 1),
+        Some("50"),
+    ))
+}
+
+fn time_range() -> Item {
+    const HOUR_MS: u64 = 3_600_000;
+    Item::Parameters(step(
+        ParametersContent {
+            version: "KqlParameterItem/1.0",
+            parameters: vec![Parameter {
+                // A parameter's id is any unique text; a fixed one keeps the file stable.
+                id: "1f0c3d52-6a52-4c55-9d8e-3b1c2f4a7e01",
+                version: "KqlParameterItem/1.0",
+                name: TIME_RANGE,
+                label: "Time range",
+                kind: 4,
+                is_required: true,
+                value: TimeContext {
+                    duration_ms: 24 * HOUR_MS,
+                },
+                type_settings: TimeTypeSettings {
+                    selectable_values: [1, 4, 12, 24, 72, 168, 720]
+                        .into_iter()
+                        .map(|h| TimeContext {
+                            duration_ms: h * HOUR_MS,
+                        })
+                        .collect(),
+                    allow_custom: true,
+                },
+            }],
+        },
+        "time-range".to_owned(),
+        None,
+    ))
+}
+
+/// The generated-by line of every file, which JSON can only carry as text.
+fn generated_by(target: &Target) -> String {
+    header(CommentStyle::Hash, &target.sources())
+        .lines()
+        .map(|l| l.trim_start_matches("# "))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn heading(target: &Target, dashboard: &Dashboard) -> Item {
+    let what = match &target.deployment {
+        Deployment::FlexibleServer(server) => {
+            let mut servers = vec![format!("primary `{}`", md_text(&server.name))];
+            servers.extend(
+                server
+                    .replicas
+                    .iter()
+                    .map(|r| format!("replica `{}`", md_text(&r.name))),
+            );
+            format!("Azure Monitor metrics of {}.", servers.join(", "))
+        }
+        Deployment::Aks(set) => format!(
+            "Managed Prometheus series of StatefulSet `{}` (namespace `{}`), from Azure Monitor workspace `{}`.",
+            md_text(&set.name),
+            md_text(
+                target
+                    .env
+                    .aks
+                    .as_ref()
+                    .map(|a| a.namespace.as_str())
+                    .unwrap_or("")
+            ),
+            md_text(
+                target
+                    .env
+                    .alerting
+                    .azure_monitor_workspace
+                    .as_deref()
+                    .unwrap_or("")
+            )
+        ),
+    };
+    Item::Markdown(step(
+        MarkdownContent {
+            json: format!(
+                "## {}\n{what} A red line is the threshold of the alert named in the chart's title.\n\n{}",
+                md_text(&dashboard.display_name),
+                md_text(&generated_by(target))
+            ),
+        },
+        "heading".to_owned(),
+        None,
+    ))
+}
+
+/// The workbook of `target`, or `None` without a dashboard.
+pub fn workbook(target: &Target) -> Option<Workbook> {
+    let dashboard = target.dashboard.as_ref()?;
+    let mut items = vec![heading(target, dashboard), time_range()];
+    match &target.deployment {
+        Deployment::FlexibleServer(server) => items.extend(
+            dashboard
+                .panels
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &panel)| azure_panel(target, server, panel, i)),
+        ),
+        Deployment::Aks(set) => {
+            let selectors = Selectors::of(target, set);
+            items.extend(
+                dashboard
+                    .panels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &panel)| aks_panel(target, &selectors, panel, i)),
+            );
+        }
+    }
+    Some(Workbook {
+        version: "Notebook/1.0",
+        items,
+        fallback_resource_ids: Vec::new(),
+        schema: "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json",
+    })
+}
+
+/// The workbook file's text.
+pub fn render(workbook: &Workbook) -> String {
+    let mut text = serde_json::to_string_pretty(workbook).expect("a workbook serializes");
+    text.push('\n');
+    text
+}
+
+/// The panels of a workbook as the install plan draws them: each chart's title, what it
+/// charts, and each note, read back from the workbook itself.
+pub fn sketch(workbook: &Workbook) -> Vec<PanelSketch> {
+    workbook
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Metric(s) => Some(PanelSketch {
+                id: s.name.replace('-', "_"),
+                lines: vec![
+                    s.content.title.clone(),
+                    format!(
+                        "{} on {}",
+                        s.content.metrics[0]
+                            .metric
+                            .rsplit('-')
+                            .next()
+                            .unwrap_or_default(),
+                        s.content
+                            .resource_ids
+                            .iter()
+                            .map(|id| id.rsplit('/').next().unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ],
+                note: false,
+            }),
+            Item::Query(s) => Some(PanelSketch {
+                id: s.name.replace('-', "_"),
+                lines: vec![s.content.title.clone(), "PromQL, per pod".to_owned()],
+                note: false,
+            }),
+            Item::Markdown(s) if s.name.starts_with("panel-") => Some(PanelSketch {
+                id: s.name.replace('-', "_"),
+                lines: vec![s.content.json.replace("**", "")],
+                note: true,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The PromQL of every chart of a workbook (for `promtool`).
+pub fn promql(workbook: &Workbook) -> Vec<String> {
+    workbook
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Query(s) => serde_json::from_str::<serde_json::Value>(&s.content.query)
+                .ok()
+                .and_then(|q| q["queryText"].as_str().map(str::to_owned)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The alerts a chart's threshold line comes from (for tests and the plan).
+pub fn threshold_rules(target: &Target, panel: Signal) -> Vec<String> {
+    chart(target, panel).rules
+}

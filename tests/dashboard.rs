@@ -1,0 +1,263 @@
+//! The dashboards (`alerts/dashboard.workbook.json`), from the rendered example:
+//!
+//! 1. every Azure metric a workbook charts is a metric of the table the alert rules use
+//!    (`AZURE_METRICS`), under the aggregation that table gives, and every metric of the table
+//!    is charted: a name in one and not the other fails;
+//! 2. every PromQL query of an aks workbook passes `promtool check rules`;
+//! 3. every workbook has the shape Microsoft's `schema/workbook.json` gives its items
+//!    (required fields, type numbers, the PromQL provider's query JSON), and the Bicep that
+//!    deploys it replaces the subscription placeholder the file uses.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use gen_lib::model::AZURE_METRICS;
+use gen_lib::render::dashboard::SUBSCRIPTION_PLACEHOLDER;
+use serde_json::Value;
+
+use crate::support::harness;
+use crate::support::tools::{render_inputs, system_bin};
+
+/// The example with the enhanced metrics on, so that the deadlocks chart is drawn too.
+fn rendered() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let inputs = harness::edited_example(
+        work.path(),
+        &[(
+            "services/auth.yaml",
+            "        log_connections: \"on\"\n",
+            "        log_connections: \"on\"\n        metrics.collector_database_activity: \"on\"\n",
+        )],
+    );
+    let out = render_inputs(&inputs);
+    drop(work);
+    out
+}
+
+fn workbooks(out: &Path) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    for env in std::fs::read_dir(out).unwrap() {
+        let env = env.unwrap().path();
+        if !env.is_dir() {
+            continue;
+        }
+        for target in std::fs::read_dir(&env).unwrap() {
+            let path = target
+                .unwrap()
+                .path()
+                .join("alerts/dashboard.workbook.json");
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                found.push((
+                    path.display().to_string(),
+                    serde_json::from_str(&text).unwrap(),
+                ));
+            }
+        }
+    }
+    assert_eq!(found.len(), 2, "one workbook per example target");
+    found
+}
+
+fn items(workbook: &Value) -> &Vec<Value> {
+    workbook["items"].as_array().expect("items")
+}
+
+#[test]
+fn every_charted_metric_is_in_the_alerts_table_and_every_table_metric_is_charted() {
+    let out = rendered();
+    let mut charted = BTreeSet::new();
+    for (path, workbook) in workbooks(out.path()) {
+        for item in items(&workbook).iter().filter(|i| i["type"] == 10) {
+            for metric in item["content"]["metrics"].as_array().unwrap() {
+                let id = metric["metric"].as_str().unwrap();
+                let name = id.rsplit('-').next().unwrap();
+                let row = AZURE_METRICS
+                    .iter()
+                    .find(|r| r.metric == name)
+                    .unwrap_or_else(|| panic!("{path}: {name} is not in AZURE_METRICS"));
+                assert_eq!(
+                    id,
+                    format!(
+                        "microsoft.dbforpostgresql/flexibleservers-{}-{}",
+                        row.portal_category, row.metric
+                    ),
+                    "{path}"
+                );
+                assert_eq!(
+                    metric["aggregation"].as_u64(),
+                    Some(u64::from(row.aggregation.workbook_code())),
+                    "{path}: {name}"
+                );
+                charted.insert(name.to_owned());
+            }
+        }
+    }
+    let table: BTreeSet<String> = AZURE_METRICS.iter().map(|r| r.metric.to_owned()).collect();
+    assert_eq!(
+        charted, table,
+        "charted metrics and the alerts' table differ"
+    );
+    // And the alert rules' metrics are the table's too.
+    let alerts = std::fs::read_to_string(out.path().join("prod/auth/alerts/alerts.bicep")).unwrap();
+    for line in alerts
+        .lines()
+        .filter(|l| l.trim_start().starts_with("metricName:"))
+    {
+        let name = line.split('\'').nth(1).unwrap();
+        assert!(
+            table.contains(name),
+            "alert metric {name} is not in the table"
+        );
+    }
+}
+
+#[test]
+fn every_promql_query_of_the_dashboards_parses() {
+    let out = rendered();
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    let mut count = 0;
+    for (_, workbook) in workbooks(out.path()) {
+        for item in items(&workbook).iter().filter(|i| i["type"] == 3) {
+            let query: Value =
+                serde_json::from_str(item["content"]["query"].as_str().unwrap()).unwrap();
+            count += 1;
+            rules.push_str(&format!(
+                "      - record: dashboard:panel_{count}\n        expr: {}\n",
+                serde_json::to_string(query["queryText"].as_str().unwrap()).unwrap()
+            ));
+        }
+    }
+    assert!(count >= 5, "only {count} PromQL queries");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dashboard.rules.yaml");
+    std::fs::write(&file, &rules).unwrap();
+    let output = Command::new(system_bin("promtool"))
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{rules}\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The item shapes of Microsoft's `schema/workbook.json` (microsoft/Application-Insights-Workbooks):
+/// the root needs `version` and `items`; each item `type` and `content`; a metrics item (10)
+/// metrics with `namespace`, `metric` and an integer `aggregation`; and the PromQL form of a
+/// query item (3) that Microsoft's own "Prometheus Explorer" workbook uses.
+fn shape_problems(workbook: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if workbook["version"] != "Notebook/1.0" {
+        problems.push("root: version is not Notebook/1.0".to_owned());
+    }
+    for (i, item) in items(workbook).iter().enumerate() {
+        let content = &item["content"];
+        if !content.is_object() || !item["name"].is_string() {
+            problems.push(format!("item {i}: no content or name"));
+        }
+        match item["type"].as_u64() {
+            Some(1) => {
+                if !content["json"].is_string() {
+                    problems.push(format!("item {i}: markdown without json"));
+                }
+            }
+            Some(9) => {
+                if content["version"] != "KqlParameterItem/1.0" {
+                    problems.push(format!("item {i}: parameters version"));
+                }
+            }
+            Some(10) => {
+                if content["version"] != "MetricsItem/2.0"
+                    || content["resourceIds"].as_array().is_none_or(Vec::is_empty)
+                {
+                    problems.push(format!(
+                        "item {i}: metrics item without version or resources"
+                    ));
+                }
+                for m in content["metrics"].as_array().into_iter().flatten() {
+                    if !m["namespace"].is_string()
+                        || !m["metric"].is_string()
+                        || !m["aggregation"].is_u64()
+                    {
+                        problems.push(format!(
+                            "item {i}: metric without namespace, metric or aggregation"
+                        ));
+                    }
+                }
+            }
+            Some(3) => {
+                let query: Value = serde_json::from_str(content["query"].as_str().unwrap_or(""))
+                    .unwrap_or_default();
+                if content["version"] != "KqlItem/1.0"
+                    || content["queryType"] != 16
+                    || content["resourceType"] != "microsoft.monitor/accounts"
+                    || query["version"] != "PrometheusQueryProvider/1.0"
+                    || !query["queryText"].is_string()
+                    || content["crossComponentResources"]
+                        .as_array()
+                        .is_none_or(Vec::is_empty)
+                {
+                    problems.push(format!("item {i}: not a PromQL query item"));
+                }
+            }
+            other => problems.push(format!("item {i}: unexpected type {other:?}")),
+        }
+        if let Some(settings) = content.get("chartSettings")
+            && (!settings["customThresholdLine"].is_string()
+                || !settings["customThresholdLineStyle"].is_number())
+        {
+            problems.push(format!(
+                "item {i}: threshold line not a string and a number"
+            ));
+        }
+        for id in content["resourceIds"]
+            .as_array()
+            .into_iter()
+            .chain(content["crossComponentResources"].as_array())
+            .flatten()
+        {
+            if !id
+                .as_str()
+                .unwrap_or("")
+                .starts_with(SUBSCRIPTION_PLACEHOLDER)
+            {
+                problems.push(format!("item {i}: resource {id} without the placeholder"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_workbook_has_the_documented_shape_and_its_bicep_fills_the_subscription() {
+    let out = rendered();
+    for (path, workbook) in workbooks(out.path()) {
+        assert_eq!(shape_problems(&workbook), Vec::<String>::new(), "{path}");
+        let bicep =
+            std::fs::read_to_string(Path::new(&path).with_file_name("alerts.bicep")).unwrap();
+        assert!(
+            bicep.contains(&format!(
+                "replace(loadTextContent('dashboard.workbook.json'), '{SUBSCRIPTION_PLACEHOLDER}', '${{subscription().id}}/')"
+            )),
+            "{path}: the Bicep does not fill the subscription"
+        );
+    }
+    // The check can fail: a metric without its aggregation is refused.
+    let mut broken = workbooks(out.path())
+        .into_iter()
+        .map(|(_, w)| w)
+        .find(|w| items(w).iter().any(|i| i["type"] == 10))
+        .expect("the Azure workbook");
+    let item = broken["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["type"] == 10)
+        .unwrap();
+    item["content"]["metrics"][0]["aggregation"] = Value::from("Average");
+    assert_eq!(shape_problems(&broken).len(), 1);
+}
