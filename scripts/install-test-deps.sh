@@ -81,6 +81,9 @@ if ! venv_ok && ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     *) die "$python_path cannot make a venv (no ensurepip): install its venv module or set GEN_TEST_PYTHON" ;;
   esac
 fi
+# kubectl checks the install plans' kubectl commands (`kubectl <command> --help`); any kubectl
+# on PATH will do, else Debian's kubernetes-client.
+command -v kubectl >/dev/null || apt_missing+=(kubernetes-client)
 npm_needs_apt=0
 command -v node >/dev/null || { apt_missing+=(nodejs) && npm_needs_apt=1; }
 command -v npm >/dev/null || { apt_missing+=(npm) && npm_needs_apt=1; }

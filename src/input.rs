@@ -692,6 +692,8 @@ pub enum Panel {
     Connections,
     /// Deadlocks.
     Deadlocks,
+    /// Age of the oldest open transaction, seconds (the seed's "slow queries").
+    LongestTransactionSeconds,
     /// Replication lag of each replica, seconds.
     ReplicationLagSeconds,
     /// Replication lag of the most lagging replica, bytes.

@@ -15,6 +15,7 @@ mod dashboard;
 mod escaping;
 mod fuzz_seeds;
 mod inputs_doc;
+mod kubectl_cli;
 mod kubernetes;
 mod kubernetes_backup;
 mod kubernetes_exporter;

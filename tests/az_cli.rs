@@ -501,6 +501,12 @@ const REFERENCE: &[Command] = &[
 /// `|`, `&&`, `||`, `;`, `&`, parentheses and redirections; the text of each `$(…)` is
 /// split again; leading assignments, `export`, `xargs` and its options are dropped.
 fn az_invocations(markdown: &str) -> Vec<Vec<String>> {
+    invocations(markdown, "az")
+}
+
+/// Every invocation of `program` in a Markdown text's shell blocks, as its words after the
+/// program's name, split as [`az_invocations`] says.
+pub(crate) fn invocations(markdown: &str, program: &str) -> Vec<Vec<String>> {
     let mut script = String::new();
     for (_, body) in shell_blocks(markdown) {
         script.push_str(&body);
@@ -509,7 +515,7 @@ fn az_invocations(markdown: &str) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("blocks");
     std::fs::write(&file, script).unwrap();
-    let out = tools::python(LEXER, &[&file]);
+    let out = tools::python(LEXER, &[&file, std::path::Path::new(program)]);
     out.lines()
         .filter(|l| !l.is_empty())
         .map(|l| l.split('\x1f').map(str::to_owned).collect())
@@ -555,7 +561,7 @@ def az(words):
             option = words.pop(0)
             if option in ("-n", "-I", "-P", "-L", "-d", "-s", "-E"):
                 words = words[1:]
-    if words and words[0] == "az":
+    if words and words[0] == sys.argv[2]:
         print("\x1f".join(words[1:]))
 for block in open(sys.argv[1]).read().split("\0"):
     lines = block.replace("\\\n", " ").split("\n")

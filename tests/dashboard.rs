@@ -6,7 +6,9 @@
 //! 2. every PromQL query of an aks workbook passes `promtool check rules`;
 //! 3. every workbook has the shape Microsoft's `schema/workbook.json` gives its items
 //!    (required fields, type numbers, the PromQL provider's query JSON), and the Bicep that
-//!    deploys it replaces the subscription placeholder the file uses.
+//!    deploys it replaces the subscription placeholder the file uses; where the reference data
+//!    folder holds that schema (`workbooks/workbook.json`, from microsoft/Application-Insights-Workbooks),
+//!    every workbook also validates against it with jsonschema.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,7 +19,7 @@ use gen_lib::render::dashboard::SUBSCRIPTION_PLACEHOLDER;
 use serde_json::Value;
 
 use crate::support::harness;
-use crate::support::tools::{render_inputs, system_bin};
+use crate::support::tools::{python, reference_dir, render_inputs, system_bin};
 
 /// The example with the enhanced metrics on, so that the deadlocks chart is drawn too.
 fn rendered() -> tempfile::TempDir {
@@ -260,4 +262,33 @@ fn every_workbook_has_the_documented_shape_and_its_bicep_fills_the_subscription(
         .unwrap();
     item["content"]["metrics"][0]["aggregation"] = Value::from("Average");
     assert_eq!(shape_problems(&broken).len(), 1);
+}
+
+/// Microsoft's schema, when the reference data folder has it (asked for; not committed here).
+#[test]
+fn every_workbook_validates_against_microsofts_schema_where_it_is_at_hand() {
+    let schema = reference_dir().join("workbooks/workbook.json");
+    if !schema.exists() {
+        eprintln!(
+            "{} is absent: the workbooks were checked against the documented item shapes only",
+            schema.display()
+        );
+        return;
+    }
+    let out = rendered();
+    let files: Vec<std::path::PathBuf> = workbooks(out.path())
+        .into_iter()
+        .map(|(path, _)| std::path::PathBuf::from(path))
+        .collect();
+    let mut args: Vec<&Path> = vec![&schema];
+    args.extend(files.iter().map(|f| f.as_path()));
+    let report = python(
+        "import json, sys, jsonschema\n\
+         validator = jsonschema.Draft7Validator(json.load(open(sys.argv[1])))\n\
+         for f in sys.argv[2:]:\n\
+         \x20   for e in validator.iter_errors(json.load(open(f))):\n\
+         \x20       print(f, list(e.path), e.message)\n",
+        &args,
+    );
+    assert_eq!(report, "", "{report}");
 }

@@ -1115,3 +1115,52 @@ fn each_kind_of_backup_renders_only_its_own_objects_and_none_renders_nothing() {
     let (empty, _) = variant("      backup: {}\n");
     assert_eq!(empty, none);
 }
+
+/// The drills' row-count query (`ROW_COUNTS_SQL`) on the example database: one line per base
+/// table, `schema.table|rows` with the names quoted where they need it, in name order, and a
+/// count that moves when a row is added (so a `diff` of two runs shows it).
+#[test]
+fn the_drills_row_count_query_lists_every_table_with_its_rows() {
+    let (server, _) = server_with_the_example();
+    let counts = |server: &postgres::TestServer| -> String {
+        let output = server
+            .admin_psql()
+            .args(["-d", "bill_inquiry_db", "-At", "-c"])
+            .arg(gen_lib::render::ROW_COUNTS_SQL)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let psql = |sql: &str| {
+        let status = server
+            .admin_psql()
+            .args(["-d", "bill_inquiry_db", "-c", sql])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{sql}");
+    };
+    psql(
+        "CREATE SCHEMA \"odd schema\"; CREATE TABLE \"odd schema\".\"x|y\" (id int); INSERT INTO \"odd schema\".\"x|y\" VALUES (1), (2)",
+    );
+    let before = counts(&server);
+    let lines: Vec<&str> = before.lines().collect();
+    assert!(lines.contains(&"\"odd schema\".\"x|y\"|2"), "{before}");
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted, "not in name order");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.rsplit('|').next().unwrap().parse::<u64>().is_ok()),
+        "{before}"
+    );
+    psql("INSERT INTO \"odd schema\".\"x|y\" VALUES (3)");
+    let after = counts(&server);
+    assert!(after.contains("\"odd schema\".\"x|y\"|3"), "{after}");
+    assert_eq!(before.lines().count(), after.lines().count());
+}

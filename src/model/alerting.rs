@@ -87,6 +87,8 @@ pub enum Signal {
     IopsPercent,
     /// Deadlocks detected (dashboards only).
     Deadlocks,
+    /// Age of the oldest open transaction, seconds (dashboards only).
+    LongestTransactionSeconds,
 }
 
 impl Signal {
@@ -102,6 +104,7 @@ impl Signal {
             Signal::ReplicationLagBytes => "replication_lag_bytes",
             Signal::IopsPercent => "iops_percent",
             Signal::Deadlocks => "deadlocks",
+            Signal::LongestTransactionSeconds => "longest_transaction_seconds",
         }
     }
 }
@@ -116,6 +119,7 @@ impl From<input::Panel> for Signal {
             input::Panel::IopsPercent => Signal::IopsPercent,
             input::Panel::Connections => Signal::Connections,
             input::Panel::Deadlocks => Signal::Deadlocks,
+            input::Panel::LongestTransactionSeconds => Signal::LongestTransactionSeconds,
             input::Panel::ReplicationLagSeconds => Signal::ReplicationLagSeconds,
             input::Panel::ReplicationLagBytes => Signal::ReplicationLagBytes,
         }
@@ -267,11 +271,12 @@ impl Aggregation {
 /// transaction ... available on replicas only", so it grows while the primary is idle.
 /// Every other metric here is emitted by every server, replicas included (a replica is a
 /// server of its own); alerts on CPU, memory and connections watch the primary only.
-/// `deadlocks` is an enhanced metric, emitted only while the server parameter
+/// `deadlocks` and `longest_transaction_time_sec` are enhanced metrics, emitted only while the server parameter
 /// `metrics.collector_database_activity` is `on` ("Enhanced metrics", `concepts-monitoring.md`).
 /// Portal categories are those of Microsoft's PostgreSQL Flexible Server workbooks
 /// (microsoft/Application-Insights-Workbooks `Workbooks/PostgreSQL Flexible Server/`:
-/// Overview, Enhanced Metrics, High IOPS Usage).
+/// Overview, Enhanced Metrics, High IOPS Usage; the same metric appears there under
+/// `Activity` and `Activity (Preview)`).
 pub const AZURE_METRICS: &[AzureMetric] = &[
     AzureMetric {
         signal: Signal::DatabaseDown,
@@ -334,6 +339,15 @@ pub const AZURE_METRICS: &[AzureMetric] = &[
         alert_scope: AzureScope::Primary,
         emitted_by: AzureScope::PrimaryAndReplicas,
         portal_category: "Database (Preview)",
+        needs_parameter: Some("metrics.collector_database_activity"),
+    },
+    AzureMetric {
+        signal: Signal::LongestTransactionSeconds,
+        metric: "longest_transaction_time_sec",
+        aggregation: Aggregation::Maximum,
+        alert_scope: AzureScope::Primary,
+        emitted_by: AzureScope::PrimaryAndReplicas,
+        portal_category: "Activity (Preview)",
         needs_parameter: Some("metrics.collector_database_activity"),
     },
     AzureMetric {

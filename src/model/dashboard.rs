@@ -14,8 +14,9 @@ pub struct Dashboard {
 }
 
 /// Every panel, in the default order: the seed's list (availability, CPU, memory, storage,
-/// IOPS, connections, deadlocks), then replication.
-pub const PANEL_ORDER: [Signal; 9] = [
+/// IOPS, connections, deadlocks, slow queries as the oldest open transaction), then
+/// replication.
+pub const PANEL_ORDER: [Signal; 10] = [
     Signal::DatabaseDown,
     Signal::CpuPercent,
     Signal::MemoryPercent,
@@ -23,6 +24,7 @@ pub const PANEL_ORDER: [Signal; 9] = [
     Signal::IopsPercent,
     Signal::Connections,
     Signal::Deadlocks,
+    Signal::LongestTransactionSeconds,
     Signal::ReplicationLagSeconds,
     Signal::ReplicationLagBytes,
 ];
@@ -126,7 +128,8 @@ mod tests {
                 Signal::MemoryPercent,
                 Signal::StoragePercent,
                 Signal::Connections,
-                Signal::Deadlocks
+                Signal::Deadlocks,
+                Signal::LongestTransactionSeconds
             ]
         );
         assert_eq!(aks.display_name, "p s (dev) PostgreSQL");
@@ -137,7 +140,7 @@ mod tests {
             "s",
             "e",
         );
-        assert_eq!(lone.unwrap().panels.len(), 7);
+        assert_eq!(lone.unwrap().panels.len(), 8);
         let replicated = build(
             None,
             Charted::FlexibleServer { replicas: true },

@@ -9,6 +9,9 @@ use super::{Effect, FileRef, Item, Judge, Rule, fill, judge, plain, rule_for};
 use crate::model::azure_parameters;
 
 const SERVER: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
+
+/// The resource type of a workbook.
+const WORKBOOK: &str = "Microsoft.Insights/workbooks";
 const CONFIGURATION: &str = "Microsoft.DBforPostgreSQL/flexibleServers/configurations";
 
 /// Growing a Premium SSD disk to this size (GiB) or past it restarts the server: "reaching or
@@ -119,14 +122,14 @@ pub const RULES: &[Rule] = &[
         source: "https://learn.microsoft.com/azure/azure-monitor/essentials/prometheus-rule-groups",
     },
     Rule {
-        kind: "Microsoft.Insights/workbooks",
+        kind: WORKBOOK,
         field: "properties",
         judge: Judge::Fixed(Effect::InPlace),
         action: "the deployment updates the workbook (its name and charts); changes made to it in the portal are overwritten",
         source: "https://learn.microsoft.com/azure/azure-monitor/visualize/workbooks-automate",
     },
     Rule {
-        kind: "Microsoft.Insights/workbooks",
+        kind: WORKBOOK,
         field: "kind",
         judge: Judge::Fixed(Effect::Replace),
         action: "a workbook's kind is set when it is created: delete the workbook and deploy again",
@@ -555,6 +558,53 @@ impl Context {
     }
 }
 
+/// The change of a workbook file (`alerts/dashboard.workbook.json`): one item, its charts'
+/// titles before and after, judged by the workbook's `properties.serializedData` row (the
+/// deployment that loads it rewrites the workbook). A file added or removed is the workbook
+/// resource of `alerts.bicep` added or removed, reported there.
+pub fn workbook_items(file: &FileRef, old: Option<&str>, new: Option<&str>) -> Vec<Item> {
+    let (Some(old), Some(new)) = (old, new) else {
+        return Vec::new();
+    };
+    let titles = |text: &str| -> Value {
+        let workbook: Value = serde_json::from_str(text).unwrap_or_default();
+        workbook["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                item["content"]["title"]
+                    .as_str()
+                    .or_else(|| item["content"]["json"].as_str())
+                    .map(|t| Value::from(t.lines().next().unwrap_or_default()))
+            })
+            .collect()
+    };
+    let field = [
+        Seg::Key("properties".to_owned()),
+        Seg::Key("serializedData".to_owned()),
+    ];
+    let (effect, action) = match rule_for(RULES, WORKBOOK, &field) {
+        Some(rule) => (
+            judge(rule, &Value::Null, &Value::Null, |_| None),
+            rule.action.to_owned(),
+        ),
+        None => (
+            Effect::Unknown,
+            "no row for a workbook's content".to_owned(),
+        ),
+    };
+    vec![file.item(
+        format!(
+            "workbooks/{}",
+            file.path.rsplit('/').next().unwrap_or_default()
+        ),
+        tree::display(&field),
+        (titles(old), titles(new)),
+        (effect, action),
+    )]
+}
+
 fn change_item(
     file: &FileRef,
     context: &Context,
@@ -770,6 +820,19 @@ fn number(value: &Value) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_changed_workbook_is_one_in_place_item_with_its_titles() {
+        let file = FileRef::of("prod/svc/alerts/dashboard.workbook.json").unwrap();
+        let old = r#"{"items":[{"content":{"json":"Heading"}},{"content":{"title":"CPU %"}}]}"#;
+        let new = r#"{"items":[{"content":{"json":"Heading"}},{"content":{"title":"Memory %"}}]}"#;
+        let items = workbook_items(&file, Some(old), Some(new));
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].effect, Effect::InPlace);
+        assert_eq!(items[0].field, "properties.serializedData");
+        assert_eq!(items[0].to, serde_json::json!(["Heading", "Memory %"]));
+        assert!(workbook_items(&file, None, Some(new)).is_empty());
+    }
     use super::*;
 
     const MAIN: &str = "// Deploy: az deployment group create -g rg-x -n d -f main.bicep -p main.bicepparam\nresource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {\n  name: 'srv'\n  location: 'koreacentral'\n  sku: {\n    name: 'Standard_D4s_v3'\n  }\n  properties: {\n    version: '15'\n    storage: {\n      storageSizeGB: 256\n    }\n    availabilityZone: '1'\n    highAvailability: {\n      mode: 'ZoneRedundant'\n      standbyAvailabilityZone: '2'\n    }\n  }\n}\n\nresource configuration_max_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {\n  parent: server\n  name: 'max_connections'\n  properties: {\n    value: '100'\n  }\n}\n\nresource configuration_log_connections 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {\n  parent: server\n  name: 'log_connections'\n  properties: {\n    value: 'on'\n  }\n}\n";

@@ -200,6 +200,7 @@ pub fn plan(previous: &Previous, after: &Files) -> Vec<Item> {
         let found = match file.kind {
             FileKind::Manifest => kubernetes::items(&file, old.as_deref(), new.as_deref()),
             FileKind::Bicep => azure::items(&file, old.as_deref(), new.as_deref()),
+            FileKind::Workbook => azure::workbook_items(&file, old.as_deref(), new.as_deref()),
             FileKind::SqlState => {
                 let found = sql::items(&file, old.as_deref(), new.as_deref());
                 record_items.extend(found.iter().cloned());
@@ -260,6 +261,8 @@ pub enum FileKind {
     SqlState,
     /// Another SQL script.
     SqlScript,
+    /// A workbook's content, which `alerts.bicep` loads (`alerts/dashboard.workbook.json`).
+    Workbook,
     /// The README and anything else with no effect of its own.
     Other,
 }
@@ -287,6 +290,7 @@ impl FileRef {
             {
                 FileKind::Bicep
             }
+            Some(("alerts", name)) if name.ends_with(".workbook.json") => FileKind::Workbook,
             Some(("sql", name)) if name == crate::day_two::STATE_SCRIPT => FileKind::SqlState,
             Some(("sql", name)) if name.ends_with(".psql") => FileKind::SqlScript,
             _ => FileKind::Other,

@@ -272,6 +272,7 @@ pub fn title(panel: Signal) -> &'static str {
         Signal::IopsPercent => "Disk IOPS consumed %",
         Signal::Connections => "Connections",
         Signal::Deadlocks => "Deadlocks",
+        Signal::LongestTransactionSeconds => "Oldest open transaction (s)",
         Signal::ReplicationLagSeconds => "Replica lag (s, each replica)",
         Signal::ReplicationLagBytes => "Replication lag (bytes, most lagging replica)",
     }
@@ -521,7 +522,7 @@ fn heading(target: &Target, dashboard: &Dashboard) -> Item {
     Item::Markdown(step(
         MarkdownContent {
             json: format!(
-                "## {}\n{what} A red line is the threshold of the alert named in the chart's title.\n\n{}",
+                "## {}\n{what} The horizontal line on a chart is the threshold of the alert its title names.\n\n{}",
                 md_text(&dashboard.display_name),
                 md_text(&generated_by(target))
             ),
@@ -599,7 +600,10 @@ pub fn sketch(workbook: &Workbook) -> Vec<PanelSketch> {
             }),
             Item::Query(s) => Some(PanelSketch {
                 id: s.name.replace('-', "_"),
-                lines: vec![s.content.title.clone(), "PromQL, per pod".to_owned()],
+                lines: vec![
+                    s.content.title.clone(),
+                    format!("PromQL of {}", series_names(&s.content.query).join(", ")),
+                ],
                 note: false,
             }),
             Item::Markdown(s) if s.name.starts_with("panel-") => Some(PanelSketch {
@@ -610,6 +614,35 @@ pub fn sketch(workbook: &Workbook) -> Vec<PanelSketch> {
             _ => None,
         })
         .collect()
+}
+
+/// The names of the series a PromQL step selects: each name written before a `{`.
+fn series_names(query: &str) -> Vec<String> {
+    let text = serde_json::from_str::<PrometheusQueryText>(query)
+        .map(|q| q.query_text)
+        .unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices('{') {
+        let name: String = text[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The text of a PromQL step's query.
+#[derive(serde::Deserialize)]
+struct PrometheusQueryText {
+    #[serde(rename = "queryText")]
+    query_text: String,
 }
 
 /// The PromQL of every chart of a workbook (for `promtool`).

@@ -8,6 +8,8 @@ pub mod filters;
 pub mod kubernetes;
 pub mod promql;
 mod readme;
+
+pub use readme::drills::ROW_COUNTS_SQL;
 mod sql;
 
 use std::collections::BTreeMap;

@@ -105,6 +105,9 @@ impl Selectors {
                 "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{kubelet}) / max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{kubelet}) * 100"
             ),
             Signal::Connections => format!("sum {by_pod} (pg_stat_activity_count{exporter})"),
+            Signal::LongestTransactionSeconds => {
+                format!("max {by_pod} (pg_stat_activity_max_tx_duration{exporter})")
+            }
             Signal::Deadlocks => {
                 format!("sum {by_pod} (increase(pg_stat_database_deadlocks{exporter}[5m]))")
             }

@@ -71,6 +71,7 @@ fn condition(rule: &AlertRule) -> String {
         Signal::ReplicationLagBytes => format!("replica lag above {above} bytes"),
         Signal::IopsPercent => format!("IOPS above {above} % of the disk's"),
         Signal::Deadlocks => format!("more than {above} deadlocks"),
+        Signal::LongestTransactionSeconds => format!("a transaction open for more than {above} s"),
     }
 }
 

@@ -9,8 +9,9 @@ use crate::render::dashboard::{self, PanelSketch};
 
 /// The query both sides of a restore drill run: one line `schema.table|rows` per table of
 /// the database, in name order, so that `diff` of the two outputs shows any table whose
-/// count differs. `query_to_xml` counts each table without a function of gen's on the server.
-pub const ROW_COUNTS_SQL: &str = "SELECT pg_catalog.format('%I.%I', table_schema, table_name) || '|' || (pg_catalog.xpath('/row/c/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT pg_catalog.count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+/// count differs. `query_to_xml` counts each table without a function of gen's on the server;
+/// the order is byte order (`COLLATE "C"`), the same on servers of different collations.
+pub const ROW_COUNTS_SQL: &str = "SELECT pg_catalog.format('%I.%I', table_schema, table_name) || '|' || (pg_catalog.xpath('/row/c/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT pg_catalog.count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY pg_catalog.format('%I.%I', table_schema, table_name) COLLATE \"C\"";
 
 /// The dashboard as the install plan shows it.
 #[derive(Debug, Serialize)]
