@@ -292,3 +292,47 @@ fn every_workbook_validates_against_microsofts_schema_where_it_is_at_hand() {
     );
     assert_eq!(report, "", "{report}");
 }
+
+/// A dashboard name made to break out of each place it reaches: Bicep (the `bicep` string
+/// filter, which tests/escaping.rs reads back with tree-sitter-bicep), the workbook's
+/// Markdown (every Markdown character escaped, inside a JSON string serde writes) and the
+/// README (a code span).
+#[test]
+fn a_hostile_dashboard_name_stays_a_name_everywhere() {
+    let name = "x' ${y} // */ <b>*a*</b> # [l](u) `z`";
+    let work = tempfile::tempdir().unwrap();
+    let yaml_name = serde_json::to_string(name).unwrap();
+    let inputs = harness::edited_example(
+        work.path(),
+        &[(
+            "services/auth.yaml",
+            "  prod:\n    server:\n",
+            &format!("  prod:\n    dashboard: {{ name: {yaml_name} }}\n    server:\n"),
+        )],
+    );
+    let out = render_inputs(&inputs);
+    let alerts = std::fs::read_to_string(out.path().join("prod/auth/alerts/alerts.bicep")).unwrap();
+    let expected = format!("displayName: {}", gen_lib::render::filters::bicep_str(name));
+    assert!(alerts.contains(&expected), "{expected}");
+    let workbook: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("prod/auth/alerts/dashboard.workbook.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let heading = workbook["items"][0]["content"]["json"].as_str().unwrap();
+    let first = heading.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!("## {}", gen_lib::render::filters::md_text(name)),
+        "the heading is one escaped line"
+    );
+    assert!(!heading.contains("<b>"), "{heading}");
+    let readme = std::fs::read_to_string(out.path().join("prod/auth/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!(
+            "Azure Workbook {},",
+            gen_lib::render::filters::md_code_str(name)
+        )),
+        "the README names it in one code span"
+    );
+}
