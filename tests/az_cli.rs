@@ -467,6 +467,12 @@ const REFERENCE: &[Command] = &[
         required: &[],
     },
     Command {
+        name: "deployment group show",
+        url: "https://learn.microsoft.com/en-us/cli/azure/deployment/group#az-deployment-group-show",
+        options: &["--name|-n", "--resource-group|-g"],
+        required: &["--name", "--resource-group"],
+    },
+    Command {
         name: "resource delete",
         url: "https://learn.microsoft.com/en-us/cli/azure/resource#az-resource-delete",
         options: &[

@@ -758,6 +758,8 @@ const REMOVED: &[(&str, &str)] = &[
     ),
 ];
 
+const REMOVED_WORKBOOK: &str = "an incremental deployment deletes nothing: before deploying this render, delete the workbook the last deployment made (its output names it): `az resource delete --ids \"$(az deployment group show --resource-group {rg} --name {deployment_name} --query properties.outputs.dashboardId.value --output tsv)\"`";
+
 const REMOVED_OTHER: &str = "an incremental deployment deletes nothing: delete the {kind} {name} by hand (`az resource delete --ids <its resource ID>`) if it must go";
 
 /// The action of a property no row covers: preview the deployment with Azure's own what-if.
@@ -771,14 +773,15 @@ pub fn action_templates() -> impl Iterator<Item = &'static str> {
         .chain([&STATIC_PARAMETER])
         .map(|rule| rule.action)
         .chain(REMOVED.iter().map(|(_, action)| *action))
-        .chain([REMOVED_OTHER, UNKNOWN])
+        .chain([REMOVED_WORKBOOK, REMOVED_OTHER, UNKNOWN])
 }
 
 fn removed(file: &FileRef, context: &Context, resource: &Declared) -> Item {
-    let template = REMOVED
-        .iter()
-        .find(|(kind, _)| *kind == resource.kind)
-        .map_or(REMOVED_OTHER, |(_, action)| action);
+    let template = match REMOVED.iter().find(|(kind, _)| *kind == resource.kind) {
+        Some((_, action)) => action,
+        None if resource.kind == WORKBOOK => REMOVED_WORKBOOK,
+        None => REMOVED_OTHER,
+    };
     let action = fill(
         template,
         &[
@@ -786,6 +789,7 @@ fn removed(file: &FileRef, context: &Context, resource: &Declared) -> Item {
             ("name", &resource.name()),
             ("server", &context.server_of(resource)),
             ("kind", &resource.kind),
+            ("deployment_name", &deployment_name(&context.deployment)),
         ],
     );
     let effect = if resource.kind == "param" {
@@ -799,6 +803,15 @@ fn removed(file: &FileRef, context: &Context, resource: &Declared) -> Item {
         (Value::from(context.object(resource)), Value::Null),
         (effect, action),
     )
+}
+
+/// The `--name` (`-n`) of a deployment's arguments.
+fn deployment_name(arguments: &str) -> String {
+    let words: Vec<&str> = arguments.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|pair| pair[0] == "--name" || pair[0] == "-n")
+        .map_or_else(|| "<deployment>".to_owned(), |pair| pair[1].to_owned())
 }
 
 fn starts_with(path: &[Seg], keys: &[&str]) -> bool {
@@ -948,10 +961,11 @@ mod tests {
                 assert!(filled.contains(&key), "{{{key}}} in {}", rule.action);
             }
         }
-        for (_, action) in REMOVED {
+        let removed = REMOVED.iter().map(|(_, action)| *action);
+        for action in removed.chain([REMOVED_WORKBOOK, REMOVED_OTHER]) {
             for key in placeholders(action) {
                 assert!(
-                    ["rg", "name", "server", "kind"].contains(&key),
+                    ["rg", "name", "server", "kind", "deployment_name"].contains(&key),
                     "{{{key}}} in {action}"
                 );
             }
