@@ -336,3 +336,59 @@ fn a_hostile_dashboard_name_stays_a_name_everywhere() {
         "the README names it in one code span"
     );
 }
+
+/// Two alerts on one signal: the chart's line is the lower threshold (the first to fire),
+/// and its title names both rules; a chart of a signal without alerts has no line.
+#[test]
+fn the_line_is_the_lowest_threshold_of_the_alerts_on_the_signal() {
+    let work = tempfile::tempdir().unwrap();
+    let rule = "    - { name: cpu-overload, signal: cpu_percent, above: 90, for: 5m, severity: critical, notify: [critical] }\n";
+    let inputs = harness::edited_example(
+        work.path(),
+        &[(
+            "environments/prod.yaml",
+            rule,
+            &format!(
+                "{rule}    - {{ name: cpu-busy, signal: cpu_percent, above: 70, for: 15m, severity: warning, notify: [critical] }}\n"
+            ),
+        )],
+    );
+    let out = render_inputs(&inputs);
+    let workbook: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("prod/auth/alerts/dashboard.workbook.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let charts: Vec<&Value> = items(&workbook)
+        .iter()
+        .filter(|i| i["type"] == 10)
+        .collect();
+    let cpu: Vec<&&Value> = charts
+        .iter()
+        .filter(|c| {
+            c["content"]["metrics"][0]["metric"]
+                .as_str()
+                .unwrap()
+                .ends_with("-cpu_percent")
+        })
+        .collect();
+    assert!(!cpu.is_empty());
+    for chart in cpu {
+        assert_eq!(
+            chart["content"]["chartSettings"]["customThresholdLine"],
+            "70"
+        );
+        let title = chart["content"]["title"].as_str().unwrap();
+        assert!(title.contains("cpu-overload, cpu-busy"), "{title}");
+    }
+    let iops = charts
+        .iter()
+        .find(|c| {
+            c["content"]["metrics"][0]["metric"]
+                .as_str()
+                .unwrap()
+                .ends_with("-disk_iops_consumed_percentage")
+        })
+        .unwrap();
+    assert!(iops["content"].get("chartSettings").is_none());
+}
