@@ -14,6 +14,8 @@
 //! with serde. Resource IDs carry the placeholder [`SUBSCRIPTION_PLACEHOLDER`], which
 //! `alerts.bicep` replaces with the deploying subscription (not known at render time).
 
+mod workbook;
+
 use serde::Serialize;
 
 use crate::model::dashboard::{Dashboard, Unchartable, chartable};
@@ -21,6 +23,12 @@ use crate::model::{AlertRule, Deployment, Server, Signal, Target, azure_metric_r
 use crate::render::filters::md_text;
 use crate::render::promql::Selectors;
 use crate::render::{CommentStyle, header};
+
+pub use workbook::Workbook;
+use workbook::{
+    ChartSettings, Item, MarkdownContent, MetricContent, MetricRef, Parameter, ParametersContent,
+    PrometheusQuery, QueryContent, TimeContext, TimeTypeSettings, step,
+};
 
 /// What the workbook file writes where the subscription ID goes.
 pub const SUBSCRIPTION_PLACEHOLDER: &str = "/subscriptions/{subscription-id}/";
@@ -43,167 +51,6 @@ const THRESHOLD_LINE_STYLE: u8 = 1;
 /// Chart type of a metric item: a line chart, as Microsoft's PostgreSQL workbooks draw.
 const LINE_CHART: u8 = 2;
 
-/// The root of a workbook (`Notebook/1.0`).
-#[derive(Debug, Serialize)]
-pub struct Workbook {
-    version: &'static str,
-    items: Vec<Item>,
-    #[serde(rename = "fallbackResourceIds")]
-    fallback_resource_ids: Vec<String>,
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-}
-
-/// One step of a workbook.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Item {
-    /// Text (type 1).
-    Markdown(Step<1, MarkdownContent>),
-    /// Parameters (type 9).
-    Parameters(Step<9, ParametersContent>),
-    /// A query (type 3): PromQL against an Azure Monitor workspace here.
-    Query(Step<3, QueryContent>),
-    /// Azure Monitor metrics (type 10).
-    Metric(Step<10, MetricContent>),
-}
-
-/// A step: its type number, content and name.
-#[derive(Debug, Serialize)]
-pub struct Step<const TYPE: u8, C> {
-    #[serde(rename = "type")]
-    kind: u8,
-    content: C,
-    name: String,
-    #[serde(rename = "customWidth", skip_serializing_if = "Option::is_none")]
-    custom_width: Option<&'static str>,
-}
-
-fn step<const TYPE: u8, C>(content: C, name: String, width: Option<&'static str>) -> Step<TYPE, C> {
-    Step {
-        kind: TYPE,
-        content,
-        name,
-        custom_width: width,
-    }
-}
-
-/// Text of a markdown step.
-#[derive(Debug, Serialize)]
-pub struct MarkdownContent {
-    json: String,
-}
-
-/// The parameters step: the time range.
-#[derive(Debug, Serialize)]
-pub struct ParametersContent {
-    version: &'static str,
-    parameters: Vec<Parameter>,
-}
-
-/// A time range parameter (type 4).
-#[derive(Debug, Serialize)]
-pub struct Parameter {
-    id: &'static str,
-    version: &'static str,
-    name: &'static str,
-    label: &'static str,
-    #[serde(rename = "type")]
-    kind: u8,
-    #[serde(rename = "isRequired")]
-    is_required: bool,
-    value: TimeContext,
-    #[serde(rename = "typeSettings")]
-    type_settings: TimeTypeSettings,
-}
-
-/// Which time ranges the picker offers.
-#[derive(Debug, Serialize)]
-pub struct TimeTypeSettings {
-    #[serde(rename = "selectableValues")]
-    selectable_values: Vec<TimeContext>,
-    #[serde(rename = "allowCustom")]
-    allow_custom: bool,
-}
-
-/// A time range, in milliseconds.
-#[derive(Debug, Serialize)]
-pub struct TimeContext {
-    #[serde(rename = "durationMs")]
-    duration_ms: u64,
-}
-
-/// A PromQL query step.
-#[derive(Debug, Serialize)]
-pub struct QueryContent {
-    version: &'static str,
-    query: String,
-    size: u8,
-    title: String,
-    #[serde(rename = "queryType")]
-    query_type: u8,
-    #[serde(rename = "resourceType")]
-    resource_type: &'static str,
-    #[serde(rename = "crossComponentResources")]
-    cross_component_resources: Vec<String>,
-    visualization: &'static str,
-    #[serde(rename = "timeContextFromParameter")]
-    time_context_from_parameter: &'static str,
-    #[serde(rename = "chartSettings", skip_serializing_if = "Option::is_none")]
-    chart_settings: Option<ChartSettings>,
-}
-
-/// The query of a PromQL step, stored as JSON text in `query`.
-#[derive(Debug, Serialize)]
-pub struct PrometheusQuery {
-    version: &'static str,
-    #[serde(rename = "queryText")]
-    query_text: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
-/// A metrics step.
-#[derive(Debug, Serialize)]
-pub struct MetricContent {
-    #[serde(rename = "chartId")]
-    chart_id: String,
-    version: &'static str,
-    size: u8,
-    #[serde(rename = "chartType")]
-    chart_type: u8,
-    #[serde(rename = "resourceType")]
-    resource_type: &'static str,
-    #[serde(rename = "metricScope")]
-    metric_scope: u8,
-    #[serde(rename = "resourceIds")]
-    resource_ids: Vec<String>,
-    #[serde(rename = "timeContextFromParameter")]
-    time_context_from_parameter: &'static str,
-    metrics: Vec<MetricRef>,
-    title: String,
-    #[serde(rename = "chartSettings", skip_serializing_if = "Option::is_none")]
-    chart_settings: Option<ChartSettings>,
-}
-
-/// One metric of a metrics step.
-#[derive(Debug, Serialize)]
-pub struct MetricRef {
-    namespace: &'static str,
-    /// The portal's metric id: `<namespace>-<category>-<metric>`.
-    metric: String,
-    aggregation: u8,
-}
-
-/// Chart settings: the alert's threshold as a line.
-#[derive(Debug, Serialize)]
-pub struct ChartSettings {
-    #[serde(rename = "customThresholdLine")]
-    custom_threshold_line: String,
-    #[serde(rename = "customThresholdLineStyle")]
-    custom_threshold_line_style: u8,
-}
-
 /// One panel as the install plan draws it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PanelSketch {
@@ -220,8 +67,6 @@ struct Chart {
     title: String,
     /// The threshold line: the lowest threshold among the alerts on the signal.
     threshold: Option<f64>,
-    /// The alerts it comes from, for the title.
-    rules: Vec<String>,
 }
 
 fn number(value: f64) -> String {
@@ -255,11 +100,7 @@ fn chart(target: &Target, panel: Signal) -> Chart {
         (None, false) => format!("{base} (alert {})", names.join(", ")),
         (None, true) => base.to_owned(),
     };
-    Chart {
-        title,
-        threshold,
-        rules: names,
-    }
+    Chart { title, threshold }
 }
 
 /// The title of a panel.
@@ -643,23 +484,4 @@ fn series_names(query: &str) -> Vec<String> {
 struct PrometheusQueryText {
     #[serde(rename = "queryText")]
     query_text: String,
-}
-
-/// The PromQL of every chart of a workbook (for `promtool`).
-pub fn promql(workbook: &Workbook) -> Vec<String> {
-    workbook
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Query(s) => serde_json::from_str::<serde_json::Value>(&s.content.query)
-                .ok()
-                .and_then(|q| q["queryText"].as_str().map(str::to_owned)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The alerts a chart's threshold line comes from (for tests and the plan).
-pub fn threshold_rules(target: &Target, panel: Signal) -> Vec<String> {
-    chart(target, panel).rules
 }
