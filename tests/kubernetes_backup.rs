@@ -1116,19 +1116,28 @@ fn each_kind_of_backup_renders_only_its_own_objects_and_none_renders_nothing() {
     assert_eq!(empty, none);
 }
 
-/// The drills' row-count query (`ROW_COUNTS_SQL`) on the example database: one line per base
-/// table, `schema.table|rows` with the names quoted where they need it, in name order, and a
-/// count that moves when a row is added (so a `diff` of two runs shows it).
+/// The drills' row-count script (`ROW_COUNTS_SQL`) on the example database: one line per
+/// permanent table, `schema.table|rows` with the names quoted where they need it, in byte order;
+/// a partitioned table once with all its rows (its partitions not again), unlogged tables left
+/// out; a count that moves when a row is added (so a `diff` of two runs shows it); and a table
+/// the role cannot read stops it with an error (psql with ON_ERROR_STOP exits non-zero)
+/// instead of dropping out of the list.
 #[test]
 fn the_drills_row_count_query_lists_every_table_with_its_rows() {
     let (server, _) = server_with_the_example();
-    let counts = |server: &postgres::TestServer| -> String {
-        let output = server
-            .admin_psql()
-            .args(["-d", "bill_inquiry_db", "-At", "-c"])
+    let run = |server: &postgres::TestServer, role: Option<&str>| {
+        let mut command = server.admin_psql();
+        if let Some(role) = role {
+            command.env("PGOPTIONS", format!("-c role={role}"));
+        }
+        command
+            .args(["-d", "bill_inquiry_db", "-q", "-At", "-c"])
             .arg(gen_lib::render::ROW_COUNTS_SQL)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let counts = |server: &postgres::TestServer| -> String {
+        let output = run(server, None);
         assert!(
             output.status.success(),
             "{}",
@@ -1147,12 +1156,21 @@ fn the_drills_row_count_query_lists_every_table_with_its_rows() {
     psql(
         "CREATE SCHEMA \"odd schema\"; CREATE TABLE \"odd schema\".\"x|y\" (id int); INSERT INTO \"odd schema\".\"x|y\" VALUES (1), (2)",
     );
+    psql(
+        "CREATE TABLE public.parted (id int) PARTITION BY RANGE (id); CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (10); CREATE TABLE public.parted_2 PARTITION OF public.parted FOR VALUES FROM (10) TO (20); INSERT INTO public.parted SELECT g FROM generate_series(0, 19) g",
+    );
+    psql("CREATE UNLOGGED TABLE public.scratch (id int); INSERT INTO public.scratch VALUES (1)");
     let before = counts(&server);
     let lines: Vec<&str> = before.lines().collect();
     assert!(lines.contains(&"\"odd schema\".\"x|y\"|2"), "{before}");
+    assert!(lines.contains(&"public.parted|20"), "{before}");
+    assert!(
+        !before.contains("parted_1") && !before.contains("public.scratch"),
+        "{before}"
+    );
     let mut sorted = lines.clone();
     sorted.sort_unstable();
-    assert_eq!(lines, sorted, "not in name order");
+    assert_eq!(lines, sorted, "not in byte order");
     assert!(
         lines
             .iter()
@@ -1163,4 +1181,12 @@ fn the_drills_row_count_query_lists_every_table_with_its_rows() {
     let after = counts(&server);
     assert!(after.contains("\"odd schema\".\"x|y\"|3"), "{after}");
     assert_eq!(before.lines().count(), after.lines().count());
+    psql("CREATE ROLE drill_reader; GRANT USAGE ON SCHEMA \"odd schema\" TO drill_reader");
+    let refused = run(&server, Some("drill_reader"));
+    assert!(
+        !refused.status.success()
+            && String::from_utf8_lossy(&refused.stderr).contains("permission denied"),
+        "a table the role cannot read must stop the count: {}",
+        String::from_utf8_lossy(&refused.stdout)
+    );
 }

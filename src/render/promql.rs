@@ -117,6 +117,22 @@ impl Selectors {
         })
     }
 
+    /// What a chart of `signal` draws: the measure, but for availability, which also shows
+    /// the exporter's scrape health (`up` 0 when the exporter cannot be scraped; a gap when
+    /// there is no target at all).
+    pub fn chart(&self, signal: Signal) -> Option<String> {
+        let Selectors {
+            exporter, by_pod, ..
+        } = self;
+        match signal {
+            Signal::DatabaseDown => Some(format!(
+                "{} or max {by_pod} (up{exporter})",
+                self.measure(signal)?
+            )),
+            _ => self.measure(signal),
+        }
+    }
+
     /// The expression of an alert on `signal` above `above`: the exporter reporting the
     /// database down, the exporter not scraped, or no target at all, for `database_down`.
     pub fn alert(&self, signal: Signal, above: &str) -> Option<String> {

@@ -18,11 +18,10 @@ mod workbook;
 
 use serde::Serialize;
 
-use crate::model::dashboard::{Dashboard, Unchartable, chartable};
+use crate::model::dashboard::{Charted, Dashboard, Unchartable, chartable};
 use crate::model::{AlertRule, Deployment, Server, Signal, Target, azure_metric_row, servers_of};
 use crate::render::filters::md_text;
 use crate::render::promql::Selectors;
-use crate::render::{CommentStyle, header};
 
 pub use workbook::Workbook;
 use workbook::{
@@ -77,19 +76,20 @@ fn number(value: f64) -> String {
     }
 }
 
-/// The panel's title and threshold: the alerts of the target on its signal that render
-/// (availability has no line: its alert fires below 1, the healthy value).
-fn chart(target: &Target, panel: Signal) -> Chart {
+/// The panel's title and threshold: the alerts of the target on its signal that render,
+/// when the chart's servers are the ones they watch (`watched`); availability has no line,
+/// as its alert fires below 1, the healthy value.
+fn chart(target: &Target, panel: Signal, watched: bool) -> Chart {
     let rules: Vec<&AlertRule> = target
         .alert_rules()
-        .filter(|r| r.signal == panel && target.unobservable(r).is_none())
+        .filter(|r| watched && r.signal == panel && target.unobservable(r).is_none())
         .collect();
     let threshold = rules
         .iter()
         .filter(|_| panel != Signal::DatabaseDown)
         .filter_map(|r| r.above)
         .reduce(f64::min);
-    let base = title(panel);
+    let base = title(panel, target.deployment.charted());
     let names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
     let title = match (threshold, names.is_empty()) {
         (Some(line), _) => format!(
@@ -104,15 +104,17 @@ fn chart(target: &Target, panel: Signal) -> Chart {
 }
 
 /// The title of a panel.
-pub fn title(panel: Signal) -> &'static str {
+pub fn title(panel: Signal, charted: Charted) -> &'static str {
     match panel {
-        Signal::DatabaseDown => "Availability (1 up, 0 down)",
+        // The exporter's counter, as `increase` over 5 minutes.
+        Signal::Deadlocks if charted == Charted::Aks => "Deadlocks (per 5 min)",
+        Signal::DatabaseDown => "Availability (1 up, 0 down, a gap: no data)",
         Signal::CpuPercent => "CPU %",
         Signal::MemoryPercent => "Memory %",
         Signal::StoragePercent => "Storage %",
         Signal::IopsPercent => "Disk IOPS consumed %",
         Signal::Connections => "Connections",
-        Signal::Deadlocks => "Deadlocks",
+        Signal::Deadlocks => "Deadlocks (per time grain)",
         Signal::LongestTransactionSeconds => "Oldest open transaction (s)",
         Signal::ReplicationLagSeconds => "Replica lag (s, each replica)",
         Signal::ReplicationLagBytes => "Replication lag (bytes, most lagging replica)",
@@ -121,9 +123,20 @@ pub fn title(panel: Signal) -> &'static str {
 
 fn chart_settings(threshold: Option<f64>) -> Option<ChartSettings> {
     threshold.map(|line| ChartSettings {
-        custom_threshold_line: number(line),
-        custom_threshold_line_style: THRESHOLD_LINE_STYLE,
+        custom_threshold_line: Some(number(line)),
+        custom_threshold_line_style: Some(THRESHOLD_LINE_STYLE),
+        ..ChartSettings::default()
     })
+}
+
+/// A PromQL time chart's settings: one series per label set (`group: "*"`, an "other" group
+/// past 50), as Microsoft's Prometheus Explorer workbook charts, and the threshold line.
+fn promql_chart_settings(threshold: Option<f64>) -> ChartSettings {
+    ChartSettings {
+        group: Some("*"),
+        create_other_group: Some(50),
+        ..chart_settings(threshold).unwrap_or_default()
+    }
 }
 
 fn server_id(resource_group: &str, name: &str) -> String {
@@ -132,10 +145,10 @@ fn server_id(resource_group: &str, name: &str) -> String {
     )
 }
 
-fn note(panel: Signal, why: &str, i: usize) -> Item {
+fn note(panel: Signal, charted: Charted, why: &str, i: usize) -> Item {
     Item::Markdown(step(
         MarkdownContent {
-            json: format!("**{}**: not charted: {why}.", title(panel)),
+            json: format!("**{}**: not charted: {why}.", title(panel, charted)),
         },
         format!("panel-{}", i + 1),
         Some("50"),
@@ -161,57 +174,53 @@ fn server_emits(server: &Server, panel: Signal) -> Result<(), String> {
     }
 }
 
-/// The servers of `emitted` grouped by region (one metrics query reads
-/// resources of one region only), the primary's region first.
-fn servers_by_region<'a>(
-    primary_location: &'a str,
-    server: &'a Server,
-    emitted: &[&'a str],
-) -> Vec<(&'a str, Vec<&'a str>)> {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for name in emitted {
-        let location = server
-            .replicas
-            .iter()
-            .find(|r| r.name == *name)
-            .map_or(primary_location, |r| r.location.as_str());
-        match groups.iter_mut().find(|(l, _)| *l == location) {
-            Some((_, names)) => names.push(name),
-            None => groups.push((location, vec![name])),
-        }
+/// The servers of `emitted` in one chart, or in two when the alerts on the signal watch only
+/// some of them (CPU, memory and connections alert on the primary only): the watched ones,
+/// which carry the alerts' line, then the others. `true` marks the watched group.
+fn chart_groups<'a>(emitted: &[&'a str], watched: &[&'a str]) -> Vec<(bool, Vec<&'a str>)> {
+    let (inside, outside): (Vec<&str>, Vec<&str>) =
+        emitted.iter().partition(|name| watched.contains(name));
+    match (inside.is_empty(), outside.is_empty()) {
+        (false, false) => vec![(true, inside), (false, outside)],
+        (false, true) => vec![(true, inside)],
+        (true, _) => vec![(false, outside)],
     }
-    groups
 }
 
 fn azure_panel(target: &Target, server: &Server, panel: Signal, i: usize) -> Vec<Item> {
     if let Err(why) = chartable(panel, target.deployment.charted()) {
-        return vec![note(panel, why.reason(), i)];
+        return vec![note(panel, target.deployment.charted(), why.reason(), i)];
     }
     if let Err(why) = server_emits(server, panel) {
-        return vec![note(panel, &why, i)];
+        return vec![note(panel, target.deployment.charted(), &why, i)];
     }
     let row = azure_metric_row(panel);
     let resource_group = target.arm_deployments.resource_group.as_str();
     let replicas: Vec<&str> = server.replicas.iter().map(|r| r.name.as_str()).collect();
     let emitted = servers_of(row.emitted_by, &server.name, &replicas);
-    let primary_location = target
-        .env
-        .azure
-        .as_ref()
-        .map_or("", |a| a.location.as_str());
-    let groups = servers_by_region(primary_location, server, &emitted);
+    let alerted = target
+        .alert_rules()
+        .any(|r| r.signal == panel && target.unobservable(r).is_none());
+    let watched = if alerted {
+        servers_of(row.alert_scope, &server.name, &replicas)
+    } else {
+        Vec::new()
+    };
+    let groups = chart_groups(&emitted, &watched);
     let several = groups.len() > 1;
-    // The primary's region first, as the heading lists the servers.
-    let mut groups = groups;
-    groups.sort_by_key(|(location, _)| *location != primary_location);
     groups
         .into_iter()
         .enumerate()
-        .map(|(g, (location, servers))| {
-            let chart = chart(target, panel);
+        .map(|(g, (is_watched, servers))| {
+            let chart = chart(target, panel, is_watched);
             let (title, name) = if several {
+                let whose = if servers.contains(&server.name.as_str()) {
+                    "primary"
+                } else {
+                    "replicas"
+                };
                 (
-                    format!("[{location}] {}", chart.title),
+                    format!("{} [{whose}]", chart.title),
                     format!("panel-{}-{}", i + 1, g + 1),
                 )
             } else {
@@ -219,7 +228,7 @@ fn azure_panel(target: &Target, server: &Server, panel: Signal, i: usize) -> Vec
             };
             Item::Metric(step(
                 MetricContent {
-                    chart_id: format!("{}-{}-{location}", server.name, panel.as_str()),
+                    chart_id: format!("{}-{}-{}", server.name, panel.as_str(), g + 1),
                     version: "MetricsItem/2.0",
                     size: 0,
                     chart_type: LINE_CHART,
@@ -248,10 +257,10 @@ fn azure_panel(target: &Target, server: &Server, panel: Signal, i: usize) -> Vec
 fn aks_panel(target: &Target, selectors: &Selectors, panel: Signal, i: usize) -> Item {
     let measure = chartable(panel, target.deployment.charted())
         .map_err(Unchartable::reason)
-        .and_then(|()| selectors.measure(panel).ok_or("no series measures it"));
+        .and_then(|()| selectors.chart(panel).ok_or("no series measures it"));
     let query_text = match measure {
         Ok(query) => query,
-        Err(why) => return note(panel, why, i),
+        Err(why) => return note(panel, target.deployment.charted(), why, i),
     };
     let workspace = target
         .env
@@ -259,7 +268,8 @@ fn aks_panel(target: &Target, selectors: &Selectors, panel: Signal, i: usize) ->
         .azure_monitor_workspace
         .clone()
         .unwrap_or_default();
-    let chart = chart(target, panel);
+    // One pod: every alert watches what the chart shows.
+    let chart = chart(target, panel, true);
     let query = PrometheusQuery {
         version: "PrometheusQueryProvider/1.0",
         query_text,
@@ -279,7 +289,7 @@ fn aks_panel(target: &Target, selectors: &Selectors, panel: Signal, i: usize) ->
             )],
             visualization: "timechart",
             time_context_from_parameter: TIME_RANGE,
-            chart_settings: chart_settings(chart.threshold),
+            chart_settings: Some(promql_chart_settings(chart.threshold)),
         },
         format!("panel-{}", i + 1),
         Some("50"),
@@ -318,13 +328,12 @@ fn time_range() -> Item {
     ))
 }
 
-/// The generated-by line of every file, which JSON can only carry as text.
+/// The generated-by line of every file, which JSON can only carry as text (Markdown here).
 fn generated_by(target: &Target) -> String {
-    header(CommentStyle::Hash, &target.sources())
-        .lines()
-        .map(|l| l.trim_start_matches("# "))
-        .collect::<Vec<_>>()
-        .join(" ")
+    format!(
+        "Generated by gen from inputs: {}. Do not edit: change the inputs and run `gen render`.",
+        md_text(&target.sources().join(", "))
+    )
 }
 
 fn heading(target: &Target, dashboard: &Dashboard) -> Item {
@@ -363,9 +372,9 @@ fn heading(target: &Target, dashboard: &Dashboard) -> Item {
     Item::Markdown(step(
         MarkdownContent {
             json: format!(
-                "## {}\n{what} The horizontal line on a chart is the threshold of the alert its title names.\n\n{}",
+                "## {}\n{what} A chart's title names the alerts on its signal that watch the servers it shows, and their lowest threshold, which the chart draws as a line.\n\n{}",
                 md_text(&dashboard.display_name),
-                md_text(&generated_by(target))
+                generated_by(target)
             ),
         },
         "heading".to_owned(),

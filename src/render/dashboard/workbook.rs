@@ -161,11 +161,21 @@ pub struct MetricRef {
     pub(super) aggregation: u8,
 }
 
-/// Chart settings: the alert's threshold as a line.
-#[derive(Debug, Serialize)]
+/// Chart settings: the alert's threshold as a line, and a PromQL chart's series grouping.
+#[derive(Debug, Default, Serialize)]
 pub struct ChartSettings {
-    #[serde(rename = "customThresholdLine")]
-    pub(super) custom_threshold_line: String,
-    #[serde(rename = "customThresholdLineStyle")]
-    pub(super) custom_threshold_line_style: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) group: Option<&'static str>,
+    #[serde(rename = "createOtherGroup", skip_serializing_if = "Option::is_none")]
+    pub(super) create_other_group: Option<u32>,
+    #[serde(
+        rename = "customThresholdLine",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(super) custom_threshold_line: Option<String>,
+    #[serde(
+        rename = "customThresholdLineStyle",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(super) custom_threshold_line_style: Option<u8>,
 }

@@ -7,11 +7,15 @@ use serde::Serialize;
 use crate::model::{Deployment, Target, drill_server_name};
 use crate::render::dashboard::{self, PanelSketch};
 
-/// The query both sides of a restore drill run: one line `schema.table|rows` per table of
-/// the database, in name order, so that `diff` of the two outputs shows any table whose
-/// count differs. `query_to_xml` counts each table without a function of gen's on the server;
-/// the order is byte order (`COLLATE "C"`), the same on servers of different collations.
-pub const ROW_COUNTS_SQL: &str = "SELECT pg_catalog.format('%I.%I', table_schema, table_name) || '|' || (pg_catalog.xpath('/row/c/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT pg_catalog.count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY pg_catalog.format('%I.%I', table_schema, table_name) COLLATE \"C\"";
+/// The script both sides of a restore drill run, one line: one output line `schema.table|rows`
+/// per permanent table of the database (a partitioned table once, with its partitions' rows;
+/// unlogged tables left out, as a restore empties them), in byte order (`COLLATE "C"`, the
+/// same on servers of different collations), so that `diff` of two runs shows any table whose
+/// count differs. It reads `pg_class`, not `information_schema` (which hides tables the user
+/// has no privilege on): a table the user cannot read stops the script with an error instead
+/// of dropping out of both sides. `query_to_xml` counts each table without a function of gen's
+/// on the server; `lock_timeout` makes it fail rather than queue behind DDL.
+pub const ROW_COUNTS_SQL: &str = "SET lock_timeout = '5s'; SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) || '|' || (pg_catalog.xpath('/row/c/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT pg_catalog.count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY pg_catalog.format('%I.%I', n.nspname, c.relname) COLLATE \"C\"";
 
 /// The dashboard as the install plan shows it.
 #[derive(Debug, Serialize)]

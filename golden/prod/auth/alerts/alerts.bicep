@@ -628,6 +628,8 @@ resource dashboard 'Microsoft.Insights/workbooks@2023-06-01' = {
   properties: {
     displayName: 'phonebill auth (prod) PostgreSQL'
     category: 'workbook'
+    // Listed in Azure Monitor's workbook gallery of the resource group.
+    sourceId: 'azure monitor'
     version: 'Notebook/1.0'
     serializedData: replace(loadTextContent('dashboard.workbook.json'), '/subscriptions/{subscription-id}/', '${subscription().id}/')
   }
