@@ -4,7 +4,7 @@
 //! bad-input test beside it.
 
 use crate::diagnostics::Diagnostic;
-use crate::input::{Dashboard, Deployment, Platform};
+use crate::input::{Dashboard, Deployment, Panel, Platform};
 use crate::model::Signal;
 use crate::model::dashboard::{Charted, chartable};
 use crate::path;
@@ -32,6 +32,11 @@ fn dashboards(design: &Design) -> Vec<(usize, &str, Platform, &Deployment)> {
     found
 }
 
+/// The panels the design lists for a deployment, if it lists any.
+fn listed_panels(deployment: &Deployment) -> Option<&Vec<Panel>> {
+    deployment.dashboard.as_ref()?.panels.as_ref()
+}
+
 fn enabled(dashboard: Option<&Dashboard>) -> bool {
     dashboard.and_then(|d| d.enabled) != Some(false)
 }
@@ -53,11 +58,7 @@ fn charted(platform: Platform, deployment: &Deployment) -> Charted {
 /// server without replicas) is refused where it is listed: it would be an empty chart.
 fn panels_can_be_charted(design: &Design, out: &mut Vec<Diagnostic>) {
     for (s, env, platform, deployment) in dashboards(design) {
-        let Some(panels) = deployment
-            .dashboard
-            .as_ref()
-            .and_then(|d| d.panels.as_ref())
-        else {
+        let Some(panels) = listed_panels(deployment) else {
             continue;
         };
         let service = &design.services[s];
@@ -83,11 +84,7 @@ fn panels_can_be_charted(design: &Design, out: &mut Vec<Diagnostic>) {
 /// A panel listed twice would be drawn twice.
 fn panels_are_listed_once(design: &Design, out: &mut Vec<Diagnostic>) {
     for (s, env, _, deployment) in dashboards(design) {
-        let Some(panels) = deployment
-            .dashboard
-            .as_ref()
-            .and_then(|d| d.panels.as_ref())
-        else {
+        let Some(panels) = listed_panels(deployment) else {
             continue;
         };
         for (i, panel) in panels.iter().enumerate() {
