@@ -83,6 +83,11 @@ pub fn default_display_name(project: &str, service: &str, env: &str) -> String {
     format!("{project} {service} ({env}) PostgreSQL")
 }
 
+/// Whether a deployment has a dashboard: unless the design sets `enabled: false`.
+pub fn enabled(dashboard: Option<&input::Dashboard>) -> bool {
+    dashboard.and_then(|d| d.enabled) != Some(false)
+}
+
 /// The dashboard of a deployment, or `None` when the design turns it off. Without a list
 /// of panels, every panel the target can chart, in [`PANEL_ORDER`].
 pub fn build(
@@ -92,11 +97,11 @@ pub fn build(
     service: &str,
     env: &str,
 ) -> Option<Dashboard> {
-    let default = input::Dashboard::default();
-    let dashboard = dashboard.unwrap_or(&default);
-    if dashboard.enabled == Some(false) {
+    if !enabled(dashboard) {
         return None;
     }
+    let default = input::Dashboard::default();
+    let dashboard = dashboard.unwrap_or(&default);
     let panels = match &dashboard.panels {
         Some(panels) => panels.iter().map(|&p| Signal::from(p)).collect(),
         None => PANEL_ORDER

@@ -4,9 +4,9 @@
 //! bad-input test beside it.
 
 use crate::diagnostics::Diagnostic;
-use crate::input::{Dashboard, Deployment, Panel, Platform};
+use crate::input::{Deployment, Panel, Platform};
 use crate::model::Signal;
-use crate::model::dashboard::{Charted, chartable};
+use crate::model::dashboard::{Charted, chartable, enabled};
 use crate::path;
 use crate::validate::Design;
 
@@ -35,10 +35,6 @@ fn dashboards(design: &Design) -> Vec<(usize, &str, Platform, &Deployment)> {
 /// The panels the design lists for a deployment, if it lists any.
 fn listed_panels(deployment: &Deployment) -> Option<&Vec<Panel>> {
     deployment.dashboard.as_ref()?.panels.as_ref()
-}
-
-fn enabled(dashboard: Option<&Dashboard>) -> bool {
-    dashboard.and_then(|d| d.enabled) != Some(false)
 }
 
 /// What a deployment charts: an aks pod, or a server with or without replicas.
