@@ -75,6 +75,8 @@ enum PlatformArg {
     Aks,
     /// Azure Database for PostgreSQL Flexible Server.
     AzureFlexibleServer,
+    /// A CloudNativePG Cluster in AKS.
+    Cnpg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -255,6 +257,7 @@ fn dispatch(command: Command) -> Outcome {
                 match platform {
                     PlatformArg::Aks => Platform::Aks,
                     PlatformArg::AzureFlexibleServer => Platform::AzureFlexibleServer,
+                    PlatformArg::Cnpg => Platform::Cnpg,
                 },
             ),
         },

@@ -13,7 +13,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 mod backup;
+mod cnpg;
 pub use backup::{DumpBackup, DumpStorage, SnapshotBackup, StatefulSetBackup};
+pub use cnpg::{
+    Affinity, BackupCredentials, BackupStore, ClusterBackup, ClusterDeployment, ClusterStorage,
+    ClusterTls, CnpgEnvironment, DataDurability, PoolMode, PoolerDeployment, Synchronous,
+};
 
 /// `project.yaml`: the system every other file belongs to.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -62,6 +67,8 @@ pub struct EnvironmentFile {
     pub aks: Option<AksEnvironment>,
     /// Required when `platform` is `azure-flexible-server`.
     pub azure: Option<AzureEnvironment>,
+    /// Required when `platform` is `cnpg`.
+    pub cnpg: Option<CnpgEnvironment>,
     /// Alert routing and rules for every target in this environment.
     pub alerting: Option<Alerting>,
 }
@@ -74,6 +81,9 @@ pub enum Platform {
     Aks,
     /// Azure Database for PostgreSQL Flexible Server.
     AzureFlexibleServer,
+    /// A CloudNativePG `Cluster` in an AKS cluster: replicated instances, automated
+    /// failover, continuous backup to Azure Blob.
+    Cnpg,
 }
 
 impl Platform {
@@ -82,7 +92,14 @@ impl Platform {
         match self {
             Platform::Aks => "aks",
             Platform::AzureFlexibleServer => "azure-flexible-server",
+            Platform::Cnpg => "cnpg",
         }
+    }
+
+    /// Whether the databases run in an AKS cluster, watched by Azure Monitor managed
+    /// Prometheus (alerts are Prometheus rule groups, charts PromQL).
+    pub fn in_kubernetes(self) -> bool {
+        matches!(self, Platform::Aks | Platform::Cnpg)
     }
 }
 
@@ -656,6 +673,8 @@ pub struct Deployment {
     pub stateful_set: Option<StatefulSetDeployment>,
     /// For `azure-flexible-server` environments.
     pub server: Option<ServerDeployment>,
+    /// For `cnpg` environments.
+    pub cluster: Option<ClusterDeployment>,
     /// The target's dashboard (an Azure Workbook); by default every panel the platform can
     /// show.
     pub dashboard: Option<Dashboard>,

@@ -146,12 +146,28 @@ struct Aks {
     size_bytes: f64,
     /// Whether a PodMonitor (else pod annotations) makes managed Prometheus scrape the exporter.
     pod_monitor: bool,
+    /// A CloudNativePG cluster (cnpg) rather than a StatefulSet (aks): pods `<name>-1`…,
+    /// container `postgres`, claims `<pod>` and `<pod>-wal`, the operator's metric names.
+    cnpg: bool,
 }
 
 type Labels = Vec<(&'static str, String)>;
 
 impl Aks {
     fn of(target: &Target) -> Option<Aks> {
+        if let Deployment::Cnpg(cluster) = &target.deployment {
+            let limits = &cluster.resources.limits;
+            return Some(Aks {
+                namespace: target.env.cnpg.as_ref().unwrap().namespace.clone(),
+                sts: cluster.name.clone(),
+                cpu_cores: gen_lib::quantity::cores(cluster.resources.cpu_basis().quantity)
+                    .unwrap(),
+                memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
+                size_bytes: gen_lib::quantity::bytes(&cluster.storage.size).unwrap() as f64,
+                pod_monitor: true,
+                cnpg: true,
+            });
+        }
         let Deployment::Aks(set) = &target.deployment else {
             return None;
         };
@@ -163,16 +179,54 @@ impl Aks {
             memory_bytes: gen_lib::quantity::bytes(&limits.memory).unwrap() as f64,
             size_bytes: gen_lib::quantity::bytes(&set.storage_size).unwrap() as f64,
             pod_monitor: target.env.aks.as_ref().unwrap().pod_monitor(),
+            cnpg: false,
         })
     }
 
+    /// The first pod: the StatefulSet's `-0`, the cluster's first instance `-1`.
     fn pod0(&self) -> String {
-        format!("{}-0", self.sts)
+        format!("{}-{}", self.sts, if self.cnpg { 1 } else { 0 })
+    }
+
+    /// A replica of a cnpg cluster.
+    fn replica_pod(&self) -> String {
+        format!("{}-2", self.sts)
     }
 
     /// A pod whose name shares the prefix: only an anchored matcher leaves it out.
     fn decoy_pod(&self) -> String {
         format!("{}-other-0", self.sts)
+    }
+
+    /// The database container.
+    fn container(&self) -> &'static str {
+        if self.cnpg { "postgres" } else { "postgresql" }
+    }
+
+    /// The data claim of `pod`.
+    fn claim(&self, pod: &str) -> String {
+        if self.cnpg {
+            pod.to_owned()
+        } else {
+            format!("data-{pod}")
+        }
+    }
+
+    /// The exporter's metric of availability and of connections.
+    fn up_metric(&self) -> &'static str {
+        if self.cnpg {
+            "cnpg_collector_up"
+        } else {
+            "pg_up"
+        }
+    }
+
+    fn connections_metric(&self) -> &'static str {
+        if self.cnpg {
+            "cnpg_backends_total"
+        } else {
+            "pg_stat_activity_count"
+        }
     }
 
     /// The labels of the exporter's series as the scraper writes them, from its own sources:
@@ -182,7 +236,17 @@ impl Aks {
     fn exporter(&self, pod: Option<String>, ns: Option<&str>) -> Labels {
         let ns = ns.unwrap_or(&self.namespace).to_owned();
         let pod = pod.unwrap_or_else(|| self.pod0());
-        if self.pod_monitor {
+        if self.cnpg {
+            // The instance manager serves the metrics from the postgres container's port `metrics`.
+            vec![
+                ("job", format!("{}/{}", self.namespace, self.sts)),
+                ("instance", "10.244.0.10:9187".into()),
+                ("namespace", ns),
+                ("pod", pod),
+                ("container", "postgres".into()),
+                ("endpoint", "metrics".into()),
+            ]
+        } else if self.pod_monitor {
             vec![
                 ("job", format!("{}/{}", self.namespace, self.sts)),
                 ("instance", "10.244.0.10:9187".into()),
@@ -229,7 +293,7 @@ impl Aks {
             ("namespace", ns.unwrap_or(&self.namespace).into()),
             (
                 "persistentvolumeclaim",
-                claim.unwrap_or_else(|| format!("data-{}", self.pod0())),
+                claim.unwrap_or_else(|| self.claim(&self.pod0())),
             ),
         ]
     }
@@ -241,7 +305,10 @@ impl Aks {
                 json!({"namespace": self.namespace, "pod": self.pod0()})
             }
             Signal::StoragePercent => {
-                json!({"namespace": self.namespace, "persistentvolumeclaim": format!("data-{}", self.pod0())})
+                json!({"namespace": self.namespace, "persistentvolumeclaim": self.claim(&self.pod0())})
+            }
+            Signal::ReplicationLagSeconds => {
+                json!({"namespace": self.namespace, "pod": self.replica_pod()})
             }
             _ if self.pod_monitor => json!({"namespace": self.namespace, "pod": self.pod0()}),
             _ => {
@@ -298,15 +365,15 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
             let per_step = level / 100.0 * t.cpu_cores * 60.0 * f64::from(STEP_MIN);
             out.push(series(
                 metric,
-                &t.cadvisor(None, "postgresql", None),
+                &t.cadvisor(None, t.container(), None),
                 counter(per_step, n),
             ));
             if decoys {
                 let big = 2.0 * t.cpu_cores * 60.0 * f64::from(STEP_MIN);
                 for labels in [
                     t.cadvisor(None, "metrics", None),
-                    t.cadvisor(Some(t.decoy_pod()), "postgresql", None),
-                    t.cadvisor(None, "postgresql", other),
+                    t.cadvisor(Some(t.decoy_pod()), t.container(), None),
+                    t.cadvisor(None, t.container(), other),
                 ] {
                     out.push(series(metric, &labels, counter(big, n)));
                 }
@@ -317,14 +384,14 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
             let value = level / 100.0 * t.memory_bytes;
             out.push(series(
                 metric,
-                &t.cadvisor(None, "postgresql", None),
+                &t.cadvisor(None, t.container(), None),
                 gauge(value, n),
             ));
             if decoys {
                 for labels in [
                     t.cadvisor(None, "metrics", None),
-                    t.cadvisor(Some(t.decoy_pod()), "postgresql", None),
-                    t.cadvisor(None, "postgresql", other),
+                    t.cadvisor(Some(t.decoy_pod()), t.container(), None),
+                    t.cadvisor(None, t.container(), other),
                 ] {
                     out.push(series(metric, &labels, gauge(2.0 * t.memory_bytes, n)));
                 }
@@ -345,7 +412,7 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
             ));
             if decoys {
                 for labels in [
-                    t.kubelet(Some(format!("data-{}", t.decoy_pod())), None),
+                    t.kubelet(Some(t.claim(&t.decoy_pod())), None),
                     t.kubelet(None, other),
                 ] {
                     out.push(series(capacity, &labels, gauge(t.size_bytes, n)));
@@ -363,7 +430,7 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
             for (state, v) in [("active", active), ("idle", level - active)] {
                 let mut labels = t.exporter(None, None);
                 labels.extend([("datname", "app".into()), ("state", state.into())]);
-                out.push(series("pg_stat_activity_count", &labels, gauge(v, n)));
+                out.push(series(t.connections_metric(), &labels, gauge(v, n)));
             }
             if decoys {
                 for mut labels in [
@@ -372,10 +439,28 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
                 ] {
                     labels.extend([("datname", "app".into()), ("state", "active".into())]);
                     out.push(series(
-                        "pg_stat_activity_count",
+                        t.connections_metric(),
                         &labels,
                         gauge(10.0 * level, n),
                     ));
+                }
+            }
+        }
+        Signal::ReplicationLagSeconds if t.cnpg => {
+            // Each standby reports its own lag; the primary reports 0.
+            let metric = "cnpg_pg_replication_lag";
+            out.push(series(metric, &t.exporter(None, None), gauge(0.0, n)));
+            out.push(series(
+                metric,
+                &t.exporter(Some(t.replica_pod()), None),
+                gauge(level, n),
+            ));
+            if decoys {
+                for labels in [
+                    t.exporter(Some(t.decoy_pod()), None),
+                    t.exporter(Some(t.replica_pod()), other),
+                ] {
+                    out.push(series(metric, &labels, gauge(10.0 * level + 100.0, n)));
                 }
             }
         }
@@ -403,7 +488,7 @@ fn group(name: String, series: Vec<Value>, checks: Vec<Value>) -> Value {
 fn database_down_tests(t: &Aks, f: u32, alert: &str, rule: &Value) -> Vec<Value> {
     let n = 2 * f + 5;
     let up = |v: f64, pod: Option<String>| series("up", &t.exporter(pod, None), gauge(v, n));
-    let pg_up = |v: f64| series("pg_up", &t.exporter(None, None), gauge(v, n));
+    let pg_up = |v: f64| series(t.up_metric(), &t.exporter(None, None), gauge(v, n));
     let decoy_up = up(1.0, Some(t.decoy_pod()));
     let fires_for_pod = expected_alert(t.firing_labels(Signal::DatabaseDown), rule);
     // absent() keeps the selector's equality matchers as labels.
@@ -421,7 +506,7 @@ fn database_down_tests(t: &Aks, f: u32, alert: &str, rule: &Value) -> Vec<Value>
             vec![check(alert, f, vec![]), check(alert, n - 1, vec![])],
         ),
         group(
-            format!("{alert}: fires when pg_up is 0"),
+            format!("{alert}: fires when {} is 0", t.up_metric()),
             vec![up(1.0, None), pg_up(0.0), decoy_up.clone()],
             fires_at_f(fires_for_pod.clone()),
         ),
@@ -624,6 +709,7 @@ fn aks_rules_select_the_annotation_scraped_exporter_too() {
             .targets
             .iter()
             .filter_map(Aks::of)
+            .filter(|t| !t.cnpg)
             .all(|t| !t.pod_monitor)
     );
     aks_rules_pass_promtool(&inputs);

@@ -10,6 +10,7 @@ mod alerts;
 mod az_cli;
 mod bicep;
 mod cli;
+mod cnpg;
 mod corpus;
 mod dashboard;
 mod escaping;

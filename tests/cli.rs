@@ -217,7 +217,8 @@ fn validate_and_render_warn_about_changes_the_scripts_refuse_before_out_moves_on
             serde_json::from_str::<serde_json::Value>(line).unwrap()["severity"].to_string()
         })
         .collect();
-    assert_eq!(severities, ["\"warning\""; 3], "{}", json.stdout);
+    // Three changes of the service, each warned about in dev (aks) and in staging (cnpg).
+    assert_eq!(severities, ["\"warning\""; 6], "{}", json.stdout);
 
     // The render warns too, before it replaces the state it compared with; after it, the
     // design is the previous render and nothing is left to warn about.
@@ -225,7 +226,7 @@ fn validate_and_render_warn_about_changes_the_scripts_refuse_before_out_moves_on
     assert_eq!(render.code, 0);
     assert_eq!(
         render.stderr.matches(": warning: ").count(),
-        3,
+        6,
         "{}",
         render.stderr
     );
@@ -257,7 +258,7 @@ fn new_files_validate_immediately_and_are_never_overwritten() {
             &[
                 "new",
                 "environment",
-                "staging",
+                "uat",
                 "--platform",
                 "azure-flexible-server",
             ],
@@ -265,6 +266,10 @@ fn new_files_validate_immediately_and_are_never_overwritten() {
         run_gen_in(
             dir.path(),
             &["new", "environment", "qa", "--platform", "aks"],
+        ),
+        run_gen_in(
+            dir.path(),
+            &["new", "environment", "perf", "--platform", "cnpg"],
         ),
         run_gen_in(dir.path(), &["new", "service", "orders"]),
     ];
@@ -275,8 +280,9 @@ fn new_files_validate_immediately_and_are_never_overwritten() {
     assert_eq!(validate.code, 0, "{}", validate.stderr);
     settings().bind(|| {
         for file in [
-            "environments/staging.yaml",
+            "environments/uat.yaml",
             "environments/qa.yaml",
+            "environments/perf.yaml",
             "services/orders.yaml",
         ] {
             let text = std::fs::read_to_string(dir.path().join("inputs").join(file)).unwrap();

@@ -57,7 +57,7 @@ fn workbooks(out: &Path) -> Vec<(String, Value)> {
             }
         }
     }
-    assert_eq!(found.len(), 2, "one workbook per example target");
+    assert_eq!(found.len(), 3, "one workbook per example target");
     found
 }
 

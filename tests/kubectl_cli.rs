@@ -20,6 +20,57 @@ const GLOBAL_WITH_VALUE: &[&str] = &[
     "--server",
 ];
 
+/// The commands of CloudNativePG's kubectl plugin (`kubectl cnpg`) the plans use, with the
+/// options each takes besides kubectl's global ones (the plugin adds kubectl's config flags,
+/// `-n` among them): from its source at v1.30.0, internal/cmd/plugin/<command>/cmd.go and
+/// docs/src/kubectl-plugin.md. The plugin is a binary from GitHub releases, which the test
+/// machine's registries do not carry, so its own `--help` cannot be asked.
+const CNPG_PLUGIN: &[(&str, &[&str])] = &[
+    (
+        "status",
+        &["-v", "--verbose", "--timeout", "-o", "--output"],
+    ),
+    ("promote", &[]),
+    ("restart", &[]),
+    (
+        "backup",
+        &[
+            "-m",
+            "--method",
+            "--plugin-name",
+            "--plugin-parameters",
+            "--online",
+            "--immediate-checkpoint",
+            "--wait-for-archive",
+            "--backup-name",
+            "--backup-target",
+        ],
+    ),
+];
+
+/// The problems of a `kubectl cnpg` invocation, checked against [`CNPG_PLUGIN`].
+fn plugin_problems(
+    line: &str,
+    command: &[String],
+    options: &[String],
+    global: &BTreeSet<String>,
+) -> Vec<String> {
+    let Some(sub) = command.get(1) else {
+        return vec![format!("`{line}`: `kubectl cnpg` without a command")];
+    };
+    let Some((_, known)) = CNPG_PLUGIN.iter().find(|(name, _)| name == sub) else {
+        return vec![format!(
+            "`{line}`: the cnpg plugin has no command `{sub}` in the table"
+        )];
+    };
+    options
+        .iter()
+        .flat_map(|o| names(o))
+        .filter(|o| !known.contains(&o.as_str()) && !global.contains(o))
+        .map(|o| format!("`{line}`: `kubectl cnpg {sub}` has no option `{o}`"))
+        .collect()
+}
+
 fn kubectl(args: &[&str]) -> Option<String> {
     let output = Command::new("kubectl").args(args).output().ok()?;
     output
@@ -122,6 +173,10 @@ fn problems(
     for words in &calls {
         let line = format!("kubectl {}", words.join(" "));
         let (command, options) = split(words);
+        if command.first().is_some_and(|c| c == "cnpg") {
+            found.extend(plugin_problems(&line, &command, &options, global));
+            continue;
+        }
         let Some((name, help)) = command_help(&command, cache) else {
             found.push(format!(
                 "`{line}`: kubectl has no command `{}`",
@@ -154,7 +209,11 @@ fn every_kubectl_command_of_every_readme_is_one_kubectl_knows() {
     let mut cache = BTreeMap::new();
     let mut count = 0;
     let mut found = Vec::new();
-    for readme in ["dev/bill-inquiry/README.md", "prod/auth/README.md"] {
+    for readme in [
+        "dev/bill-inquiry/README.md",
+        "prod/auth/README.md",
+        "staging/bill-inquiry/README.md",
+    ] {
         let text = std::fs::read_to_string(out.path().join(readme)).unwrap();
         let (n, problems) = problems(&text, &global, &mut cache);
         count += n;
@@ -169,11 +228,13 @@ fn a_made_up_option_and_an_unknown_command_are_refused() {
     let global = options_of(&kubectl(&["options"]).expect("kubectl options"));
     let mut cache = BTreeMap::new();
     let (_, bad) = problems(
-        "```bash\nkubectl -n ns wait --for=condition=Ready --bogus pod/x\nkubectl frobnicate pod x\nkubectl -n ns exec -it p -c c -- psql -X\n```\n",
+        "```bash\nkubectl -n ns wait --for=condition=Ready --bogus pod/x\nkubectl frobnicate pod x\nkubectl -n ns exec -it p -c c -- psql -X\nkubectl cnpg backup c --methd=plugin\nkubectl cnpg switch c\n```\n",
         &global,
         &mut cache,
     );
-    assert_eq!(bad.len(), 2, "{bad:#?}");
+    assert_eq!(bad.len(), 4, "{bad:#?}");
+    assert!(bad[2].contains("has no option `--methd`"), "{bad:#?}");
+    assert!(bad[3].contains("no command `switch`"), "{bad:#?}");
     assert!(bad[0].contains("`--bogus`"), "{bad:#?}");
     assert!(bad[1].contains("no command `frobnicate"), "{bad:#?}");
 }

@@ -12,13 +12,13 @@ use std::process::Command;
 
 use gen_lib::yaml::Node;
 
-fn parse(path: &Path) -> serde_json::Value {
+pub(crate) fn parse(path: &Path) -> serde_json::Value {
     Node::parse(&std::fs::read_to_string(path).unwrap())
         .unwrap()
         .to_json()
 }
 
-fn find(dir: &Path, kind: &str, name_part: &str) -> serde_json::Value {
+pub(crate) fn find(dir: &Path, kind: &str, name_part: &str) -> serde_json::Value {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| parse(&e.unwrap().path()))
@@ -28,18 +28,25 @@ fn find(dir: &Path, kind: &str, name_part: &str) -> serde_json::Value {
 
 /// The Job's script with its mounts moved under a temporary folder, ready to run against
 /// a test server.
-struct JobRun {
+pub(crate) struct JobRun {
     _work: tempfile::TempDir,
     script: String,
     env: Vec<(String, String)>,
     /// The made-up password of the example's role `bill_inquiry_app`.
-    app_password: String,
+    pub(crate) app_password: String,
+    /// The made-up password of the example's role `bill_inquiry_monitor`.
+    pub(crate) monitor_password: String,
 }
 
 impl JobRun {
     fn new(server: &postgres::TestServer) -> JobRun {
+        JobRun::of(server, "dev/bill-inquiry")
+    }
+
+    /// The Job of the example's target `dir` (`<env>/<service>`), against `server`.
+    pub(crate) fn of(server: &postgres::TestServer, dir: &str) -> JobRun {
         let out = tools::render_example();
-        let manifests = out.path().join("dev/bill-inquiry/kubernetes");
+        let manifests = out.path().join(dir).join("kubernetes");
         let job = find(&manifests, "Job", "-schema-");
         let config_map = find(&manifests, "ConfigMap", "-schema");
         let container = &job["spec"]["template"]["spec"]["containers"][0];
@@ -99,12 +106,13 @@ impl JobRun {
             script,
             env,
             app_password,
+            monitor_password,
         }
     }
 
     /// Runs the script as the pod does: bash, no terminal (`setsid`, so psql's
     /// `\password` reads standard input), only the pod's environment. Ok(log) or Err(log).
-    fn run(&self) -> Result<String, String> {
+    pub(crate) fn run(&self) -> Result<String, String> {
         let output = Command::new("setsid")
             .args(["-w", "bash", "-c"])
             .arg(&self.script)

@@ -164,9 +164,13 @@ fn two_databases_in_dev() -> BTreeMap<String, Value> {
         .replace("postgresql-bill-inquiry", "postgresql-bill-archive")
         .replacen("name: bill_inquiry_db", "name: bill_archive_db", 1)
         .replace("bill_inquiry_app", "bill_archive_app")
-        .replace("bill-inquiry-app-password", "bill-archive-app-password");
+        .replace("bill-inquiry-app-password", "bill-archive-app-password")
+        .replace("bill-inquiry-db", "bill-archive-db");
     std::fs::write(inputs.join("services/bill-archive.yaml"), copy).unwrap();
-    objects(&inputs)
+    // dev's objects only: the CloudNativePG clusters of staging have their own selectors.
+    let mut objects = objects(&inputs);
+    objects.retain(|path, _| path.starts_with("dev/"));
+    objects
 }
 
 /// A database admits on 5432 the pods of its client selector, its own schema Job and its own

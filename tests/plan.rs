@@ -37,9 +37,15 @@ fn plan(dir: &Path) -> Vec<Value> {
 
 /// The one item of `object` and `field`, with the keys the contract names and no other.
 fn item<'p>(plan: &'p [Value], object: &str, field: &str) -> &'p Value {
+    item_in(plan, None, object, field)
+}
+
+/// [`item`] of one target, where a service change reaches several.
+fn item_in<'p>(plan: &'p [Value], target: Option<&str>, object: &str, field: &str) -> &'p Value {
     let found: Vec<&Value> = plan
         .iter()
         .filter(|i| i["object"] == object && i["field"] == field)
+        .filter(|i| target.is_none_or(|t| i["target"] == t))
         .collect();
     assert_eq!(found.len(), 1, "{object} {field} in {plan:#?}");
     let keys: Vec<&String> = found[0].as_object().unwrap().keys().collect();
@@ -242,7 +248,20 @@ fn a_role_access_level_changes_in_place_by_the_sql_target() {
         "access: read-only",
     );
     let plan = plan(dir.path());
-    let access = item(&plan, "role/bill_inquiry_app", "access");
+    // The service runs in dev (aks) and staging (cnpg): the same SQL change in both.
+    let staging = item_in(
+        &plan,
+        Some("staging/bill-inquiry"),
+        "role/bill_inquiry_app",
+        "access",
+    );
+    assert_eq!(staging["effect"], "in-place");
+    let access = item_in(
+        &plan,
+        Some("dev/bill-inquiry"),
+        "role/bill_inquiry_app",
+        "access",
+    );
     assert_eq!(access["effect"], "in-place");
     assert_eq!(access["file"], "dev/bill-inquiry/sql/01-database.psql");
     assert_eq!(
@@ -271,12 +290,29 @@ fn a_removed_role_is_a_manual_step() {
         "name: bill_inquiry_metrics",
     );
     let plan = plan(dir.path());
-    let removed = item(&plan, "database/bill_inquiry_db", "database.roles");
+    let removed = item_in(
+        &plan,
+        Some("dev/bill-inquiry"),
+        "database/bill_inquiry_db",
+        "database.roles",
+    );
+    let staging = item_in(
+        &plan,
+        Some("staging/bill-inquiry"),
+        "database/bill_inquiry_db",
+        "database.roles",
+    );
+    assert_eq!(staging["effect"], "manual");
     assert_eq!(removed["effect"], "manual");
     let action = removed["action"].as_str().unwrap();
     assert!(action.contains("bill_inquiry_monitor"), "{action}");
     assert!(action.contains("DROP OWNED BY"), "{action}");
-    let added = item(&plan, "role/bill_inquiry_metrics", "");
+    let added = item_in(
+        &plan,
+        Some("dev/bill-inquiry"),
+        "role/bill_inquiry_metrics",
+        "",
+    );
     assert_eq!(added["effect"], "in-place");
     assert_human(
         dir.path(),
@@ -293,8 +329,9 @@ fn a_seed_value_changes_in_place() {
         "config_value: \"6\"",
     );
     let plan = plan(dir.path());
-    let value = item(
+    let value = item_in(
         &plan,
+        Some("dev/bill-inquiry"),
         "seed/system_config[bill.cache.ttl.hours]",
         "config_value",
     );

@@ -21,6 +21,7 @@ use std::io::Write;
 
 const AKS: &str = "dev/bill-inquiry/README.md";
 const AZURE: &str = "prod/auth/README.md";
+const CNPG: &str = "staging/bill-inquiry/README.md";
 
 /// Every install plan of a render (`<env>/<service>/README.md`): its path and text.
 pub(crate) fn readmes(out: &Path) -> Vec<(String, String)> {
@@ -40,7 +41,7 @@ pub(crate) fn readmes(out: &Path) -> Vec<(String, String)> {
     }
     found.sort();
     let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(paths, [AKS, AZURE], "both kinds of plan");
+    assert_eq!(paths, [AKS, AZURE, CNPG], "every kind of plan");
     found
 }
 

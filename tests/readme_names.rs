@@ -130,8 +130,22 @@ impl Deployed {
             self.claims.insert(format!("{template}-{pod}"));
             self.pods.insert(pod);
         }
-        for line in text.lines() {
+        if kind == "Cluster" {
+            self.add_operator_objects(text, &name);
+        }
+        if kind == "Pooler" {
+            // The operator's Service of a Pooler takes its name (pkg/specs/pgbouncer/services.go).
+            self.kubernetes.insert(("Service".to_owned(), name.clone()));
+        }
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
             if let Some(secret) = line.trim().strip_prefix("secretName: ") {
+                self.secrets.insert(unquote(secret));
+            }
+            // A projected volume's Secret, and a managed role's `passwordSecret`.
+            if matches!(line.trim(), "- secret:" | "passwordSecret:")
+                && let Some(secret) = lines.peek().and_then(|l| l.trim().strip_prefix("name: "))
+            {
                 self.secrets.insert(unquote(secret));
             }
             if let Some(namespace) = line.strip_prefix("  namespace: ") {
@@ -139,6 +153,28 @@ impl Deployed {
             }
         }
         self.kubernetes.insert((kind, name));
+    }
+
+    /// What the CloudNativePG operator makes for a Cluster `name` (api/v1/cluster_types.go
+    /// suffixes; pods and claims `<name>-<n>`, WAL claims `<name>-<n>-wal`).
+    fn add_operator_objects(&mut self, text: &str, name: &str) {
+        let instances: usize = text
+            .lines()
+            .find_map(|line| line.strip_prefix("  instances: "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("a Cluster has instances");
+        for n in 1..=instances {
+            self.pods.insert(format!("{name}-{n}"));
+            self.claims.insert(format!("{name}-{n}"));
+            self.claims.insert(format!("{name}-{n}-wal"));
+        }
+        for suffix in ["-rw", "-ro", "-r"] {
+            self.kubernetes
+                .insert(("Service".to_owned(), format!("{name}{suffix}")));
+        }
+        for suffix in ["-superuser", "-ca", "-app"] {
+            self.secrets.insert(format!("{name}{suffix}"));
+        }
     }
 
     fn has(&self, kind: Kind, name: &str) -> bool {
@@ -255,9 +291,14 @@ fn kind_of_row(resource: &str) -> Kind {
         "Role",
         "PersistentVolumeClaim",
         "PodMonitor",
+        "Cluster",
+        "ObjectStore",
+        "ScheduledBackup",
+        "Pooler",
     ];
     match resource {
         r if r.starts_with("Job") => Kind::JobPrefix,
+        r if r.starts_with("Pods") => Kind::Pod,
         r if r.starts_with("Container") => Kind::Pod,
         "PersistentVolumeClaim" => Kind::Claim,
         r if r.starts_with("Secret") => Kind::Secret,
@@ -369,6 +410,46 @@ fn model_names(target: &Target) -> Vec<(Kind, String)> {
                         ),
                     ]);
                 }
+            }
+        }
+        Deployment::Cnpg(cluster) => {
+            let n = &cluster.names;
+            for kind in ["Cluster", "NetworkPolicy", "PodMonitor"] {
+                names.push((Kind::Kubernetes(kind), cluster.name.clone()));
+            }
+            names.extend([
+                (Kind::Kubernetes("Service"), n.rw_service.clone()),
+                (Kind::Kubernetes("Service"), n.ro_service.clone()),
+                (Kind::Kubernetes("ConfigMap"), n.schema_config_map.clone()),
+                (
+                    Kind::Kubernetes("ServiceAccount"),
+                    n.schema_service_account.clone(),
+                ),
+                (
+                    Kind::Kubernetes("NetworkPolicy"),
+                    n.schema_network_policy.clone(),
+                ),
+                (Kind::JobPrefix, n.job_prefix.clone()),
+                (Kind::Secret, n.superuser_secret.clone()),
+                (Kind::Secret, n.ca_secret.clone()),
+                (Kind::Azure, n.rule_group.clone()),
+            ]);
+            names.extend(n.pods.iter().map(|p| (Kind::Pod, p.clone())));
+            if cluster.backup.is_some() {
+                names.push((Kind::Kubernetes("ObjectStore"), n.object_store.clone()));
+                names.push((
+                    Kind::Kubernetes("ScheduledBackup"),
+                    n.scheduled_backup.clone(),
+                ));
+            }
+            if let Some(pooler) = &cluster.pooler {
+                for kind in ["Pooler", "Service", "PodMonitor"] {
+                    names.push((Kind::Kubernetes(kind), pooler.name.clone()));
+                }
+                names.push((
+                    Kind::Kubernetes("NetworkPolicy"),
+                    n.pooler_network_policy.clone(),
+                ));
             }
         }
         Deployment::FlexibleServer(server) => {

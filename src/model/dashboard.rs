@@ -34,6 +34,12 @@ pub const PANEL_ORDER: [Signal; 10] = [
 pub enum Charted {
     /// An aks StatefulSet: one pod, series from the exporter, cAdvisor and the kubelet.
     Aks,
+    /// A CloudNativePG cluster, with or without replicas; series from the operator's
+    /// exporter, cAdvisor and the kubelet.
+    Cnpg {
+        /// Whether the cluster has more than one instance.
+        replicas: bool,
+    },
     /// A Flexible Server, with or without read replicas.
     FlexibleServer {
         /// Whether the server has read replicas.
@@ -49,6 +55,10 @@ pub enum Unchartable {
     NoSeriesOnAks,
     /// Replication lag on a server without read replicas.
     NoReplicas,
+    /// Disk IOPS on cnpg: the kubelet exports a volume's bytes and inodes only.
+    NoIopsOnCnpg,
+    /// Replication lag on a cnpg cluster of one instance.
+    SingleInstance,
 }
 
 impl Unchartable {
@@ -59,6 +69,12 @@ impl Unchartable {
                 "on aks no series measures it (the kubelet exports a volume's bytes and inodes, not its IOPS; the StatefulSet runs a single pod, with no replica to lag)"
             }
             Unchartable::NoReplicas => "the server has no read replicas",
+            Unchartable::NoIopsOnCnpg => {
+                "on cnpg no series measures it (the kubelet exports a volume's bytes and inodes, not its IOPS)"
+            }
+            Unchartable::SingleInstance => {
+                "the cluster has a single instance, with no replica to lag"
+            }
         }
     }
 }
@@ -74,6 +90,8 @@ pub fn chartable(panel: Signal, charted: Charted) -> Result<(), Unchartable> {
             Err(Unchartable::NoSeriesOnAks)
         }
         Charted::FlexibleServer { replicas: false } if replication => Err(Unchartable::NoReplicas),
+        Charted::Cnpg { .. } if panel == Signal::IopsPercent => Err(Unchartable::NoIopsOnCnpg),
+        Charted::Cnpg { replicas: false } if replication => Err(Unchartable::SingleInstance),
         _ => Ok(()),
     }
 }

@@ -11,6 +11,8 @@ mod azure;
 pub mod azure_facts;
 pub mod azure_parameters;
 pub mod backup;
+pub mod cnpg;
+pub mod cnpg_facts;
 pub mod dashboard;
 pub mod database;
 mod parameters;
@@ -87,6 +89,8 @@ pub enum Platform {
     Aks,
     /// Azure Database for PostgreSQL Flexible Server.
     AzureFlexibleServer,
+    /// A CloudNativePG Cluster in an AKS cluster.
+    Cnpg,
 }
 
 impl Platform {
@@ -95,6 +99,7 @@ impl Platform {
         match self {
             Platform::Aks => "aks",
             Platform::AzureFlexibleServer => "azure-flexible-server",
+            Platform::Cnpg => "cnpg",
         }
     }
 }
@@ -104,6 +109,7 @@ impl From<input::Platform> for Platform {
         match platform {
             input::Platform::Aks => Platform::Aks,
             input::Platform::AzureFlexibleServer => Platform::AzureFlexibleServer,
+            input::Platform::Cnpg => Platform::Cnpg,
         }
     }
 }
@@ -121,6 +127,8 @@ pub struct Environment {
     pub aks: Option<Aks>,
     /// Azure settings (platform `azure-flexible-server`).
     pub azure: Option<Azure>,
+    /// Operator settings (platform `cnpg`).
+    pub cnpg: Option<cnpg::Cnpg>,
     /// Alerting policy.
     pub alerting: Alerting,
 }
@@ -145,6 +153,8 @@ pub enum Deployment {
     Aks(Box<StatefulSet>),
     /// Flexible Server.
     FlexibleServer(Box<Server>),
+    /// CloudNativePG Cluster.
+    Cnpg(Box<cnpg::Cluster>),
 }
 
 impl Deployment {
@@ -152,6 +162,9 @@ impl Deployment {
     pub fn charted(&self) -> dashboard::Charted {
         match self {
             Deployment::Aks(_) => dashboard::Charted::Aks,
+            Deployment::Cnpg(cluster) => dashboard::Charted::Cnpg {
+                replicas: cluster.instances > 1,
+            },
             Deployment::FlexibleServer(server) => dashboard::Charted::FlexibleServer {
                 replicas: !server.replicas.is_empty(),
             },
@@ -166,6 +179,8 @@ pub enum Unobservable {
     NoReplicasOnAks,
     /// Replica lag on a server without read replicas.
     ServerWithoutReplicas,
+    /// Replica lag on a cnpg cluster of one instance.
+    SingleInstance,
 }
 
 /// One (environment, service) pair: one output folder.
@@ -220,13 +235,14 @@ pub fn arm_deployment_name(service: &str, env: &str, kind: &str) -> String {
 impl ArmDeployments {
     /// The deployments of `service` in `env`.
     pub fn of(service: &str, env: &Environment) -> ArmDeployments {
-        let (resource_group, main) = match (&env.aks, &env.azure) {
-            (_, Some(azure)) => (
+        let (resource_group, main) = match (&env.aks, &env.azure, &env.cnpg) {
+            (_, Some(azure), _) => (
                 azure.resource_group.clone(),
                 Some(arm_deployment_name(service, &env.name, "main")),
             ),
-            (Some(aks), None) => (aks.resource_group.clone(), None),
-            (None, None) => unreachable!("validation checks the platform section"),
+            (Some(aks), None, _) => (aks.resource_group.clone(), None),
+            (None, None, Some(cnpg)) => (cnpg.resource_group.clone(), None),
+            (None, None, None) => unreachable!("validation checks the platform section"),
         };
         ArmDeployments {
             resource_group,
@@ -287,6 +303,28 @@ impl Target {
                 Some(Unobservable::ServerWithoutReplicas)
             }
             Deployment::FlexibleServer(_) => None,
+            Deployment::Cnpg(cluster) if cluster.instances == 1 => {
+                Some(Unobservable::SingleInstance)
+            }
+            Deployment::Cnpg(_) => None,
+        }
+    }
+
+    /// The name of what the target deploys: StatefulSet, Cluster or server.
+    pub fn workload_name(&self) -> &str {
+        match &self.deployment {
+            Deployment::Aks(set) => &set.name,
+            Deployment::FlexibleServer(server) => &server.name,
+            Deployment::Cnpg(cluster) => &cluster.name,
+        }
+    }
+
+    /// The Kubernetes namespace of a target in Kubernetes (aks, cnpg).
+    pub fn namespace(&self) -> Option<&str> {
+        match (&self.env.aks, &self.env.cnpg) {
+            (Some(aks), _) => Some(&aks.namespace),
+            (_, Some(cnpg)) => Some(&cnpg.namespace),
+            _ => None,
         }
     }
 
@@ -295,6 +333,7 @@ impl Target {
         match &self.deployment {
             Deployment::Aks(set) => &set.parameters,
             Deployment::FlexibleServer(server) => &server.parameters,
+            Deployment::Cnpg(cluster) => &cluster.parameters,
         }
     }
 }
@@ -375,6 +414,7 @@ fn environment(env: &EnvironmentFile, source: &str, project: &str) -> Environmen
         platform: env.platform.into(),
         aks: env.aks.as_ref().map(aks::environment),
         azure: env.azure.as_ref().map(azure::environment),
+        cnpg: env.cnpg.as_ref().map(cnpg::environment),
         alerting: alerting::build(env.alerting.as_ref(), project, &env.name),
     }
 }
@@ -411,6 +451,9 @@ fn deployment(
         &env.aks,
         &env.azure,
     );
+    if let (Some(cluster), Some(cnpg)) = (&deployment.cluster, &env.cnpg) {
+        return Deployment::Cnpg(Box::new(cnpg::cluster(cluster, cnpg, &env.name, database)));
+    }
     match shape {
         (Platform::Aks, Some(set), _, Some(aks), _) => {
             Deployment::Aks(Box::new(aks::stateful_set(set, aks, database)))

@@ -353,6 +353,26 @@ pub enum Judge {
         /// Effect of a shrink.
         shrink: Effect,
     },
+    /// A section that may appear or go: `added` when it appears, `removed` when it goes,
+    /// `changed` otherwise.
+    Presence {
+        /// Effect of the section appearing.
+        added: Effect,
+        /// Effect of the section going.
+        removed: Effect,
+        /// Effect of a change inside it.
+        changed: Effect,
+    },
+    /// A PostgreSQL image reference, by the major its tag names: `same` within a major,
+    /// `up` to a higher one, `down` to a lower one; `unknown` when a tag names none.
+    ImageMajor {
+        /// Effect of a new minor (or the same tag, a new digest).
+        same: Effect,
+        /// Effect of a higher major.
+        up: Effect,
+        /// Effect of a lower major.
+        down: Effect,
+    },
 }
 
 /// One row of a platform's table: what changing a field of one kind of object does.
@@ -395,6 +415,27 @@ pub fn judge(rule: &Rule, from: &Value, to: &Value, size: fn(&Value) -> Option<f
             // Added or removed: the object's own rule decides; here, nobody knows.
             _ => Effect::Unknown,
         },
+        Judge::Presence {
+            added,
+            removed,
+            changed,
+        } => match (from.is_null(), to.is_null()) {
+            (true, false) => added,
+            (false, true) => removed,
+            _ => changed,
+        },
+        Judge::ImageMajor { same, up, down } => {
+            let major = |v: &Value| {
+                v.as_str()
+                    .and_then(crate::model::cnpg_facts::reference_major)
+            };
+            match (major(from), major(to)) {
+                (Some(old), Some(new)) if new == old => same,
+                (Some(old), Some(new)) if new > old => up,
+                (Some(_), Some(_)) => down,
+                _ => Effect::Unknown,
+            }
+        }
     }
 }
 

@@ -19,13 +19,14 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::duration::Duration;
+use crate::model::cnpg::Cluster;
 use crate::model::{
-    ActionGroup, AlertRule, AzureScope, DATA_VOLUME, Deployment, ExporterSeries, Model, Server,
-    Signal, StatefulSet, Target, Unobservable, alert_name, azure_alert_scopes, azure_metric,
-    resource_health_alert_name,
+    ActionGroup, AlertRule, AzureScope, DATA_VOLUME, Deployment, ExporterSeries, MetricsScrape,
+    Model, Server, Signal, StatefulSet, Target, Unobservable, alert_name, azure_alert_scopes,
+    azure_metric, resource_health_alert_name,
 };
 use crate::render::dashboard;
-use crate::render::promql::{DATABASE_CONTAINER, Selectors};
+use crate::render::promql::{CNPG_CONTAINER, DATABASE_CONTAINER, Selectors};
 use crate::render::{CommentStyle, RenderError, Templates, header};
 
 /// What the alert templates read. THESE FIELDS ARE USED BY `templates/alerts/*`.
@@ -154,6 +155,8 @@ struct ScopeView {
 
 #[derive(Debug, Serialize)]
 struct AksView {
+    /// `StatefulSet` (aks) or `Cluster` (cnpg): what the rules watch.
+    kind: &'static str,
     cluster: String,
     workspace: String,
     namespace: String,
@@ -453,13 +456,9 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
     let cpu = set.resources.cpu_basis();
     let selectors = Selectors::of(target, set);
     AksView {
+        kind: "StatefulSet",
         cluster: aks.cluster.clone(),
-        workspace: target
-            .env
-            .alerting
-            .azure_monitor_workspace
-            .clone()
-            .unwrap_or_default(),
+        workspace: workspace(target),
         namespace: aks.namespace.clone(),
         stateful_set: set.name.clone(),
         container: DATABASE_CONTAINER,
@@ -470,23 +469,67 @@ fn aks_view(target: &Target, set: &StatefulSet, groups: &[ActionGroupView]) -> A
         rule_group: set.names.rule_group.clone(),
         pod_monitor: aks.pod_monitor(),
         exporter: aks.metrics_scrape.series(&aks.namespace, &set.name),
-        rules: target
-            .alert_rules()
-            .filter(|r| target.unobservable(r).is_none())
-            .map(|r| PrometheusRuleView {
-                alert: alert_name(&set.name, r),
-                expression: selectors
-                    .alert(
-                        r.signal,
-                        &json_number(r.above.unwrap_or_default()).to_string(),
-                    )
-                    .expect("validation refuses rules no series measures"),
-                rule: rule_view(r, groups),
-                duration_iso: Duration::parse(&r.duration)
-                    .expect("validated duration")
-                    .iso8601(),
-            })
-            .collect(),
+        rules: prometheus_rules(target, &set.name, &selectors, groups),
+    }
+}
+
+/// The Prometheus rules of a target in Kubernetes whose workload is `name`.
+fn prometheus_rules(
+    target: &Target,
+    name: &str,
+    selectors: &Selectors,
+    groups: &[ActionGroupView],
+) -> Vec<PrometheusRuleView> {
+    target
+        .alert_rules()
+        .filter(|r| target.unobservable(r).is_none())
+        .map(|r| PrometheusRuleView {
+            alert: alert_name(name, r),
+            expression: selectors
+                .alert(
+                    r.signal,
+                    &json_number(r.above.unwrap_or_default()).to_string(),
+                )
+                .expect("validation refuses rules no series measures"),
+            rule: rule_view(r, groups),
+            duration_iso: Duration::parse(&r.duration)
+                .expect("validated duration")
+                .iso8601(),
+        })
+        .collect()
+}
+
+/// The Azure Monitor workspace of an environment in Kubernetes (validation requires it
+/// where there are rules).
+fn workspace(target: &Target) -> String {
+    target
+        .env
+        .alerting
+        .azure_monitor_workspace
+        .clone()
+        .unwrap_or_default()
+}
+
+/// The rule group of a cnpg target: the same shape as aks's, over the operator's exporter.
+fn cnpg_view(target: &Target, cluster: &Cluster, groups: &[ActionGroupView]) -> AksView {
+    let cnpg = target.env.cnpg.as_ref().expect("cnpg environment");
+    let cpu = cluster.resources.cpu_basis();
+    let selectors = Selectors::of_cluster(target, cluster);
+    AksView {
+        kind: "Cluster",
+        cluster: cnpg.cluster.clone(),
+        workspace: workspace(target),
+        namespace: cnpg.namespace.clone(),
+        stateful_set: cluster.name.clone(),
+        container: CNPG_CONTAINER,
+        claim_pattern: format!("{0}-N and {0}-N-wal", cluster.name),
+        cpu_basis: cpu.quantity.to_owned(),
+        cpu_basis_kind: cpu.kind,
+        memory_limit: cluster.resources.limits.memory.clone(),
+        rule_group: cluster.names.rule_group.clone(),
+        pod_monitor: true,
+        exporter: MetricsScrape::PodMonitor.series(&cnpg.namespace, &cluster.name),
+        rules: prometheus_rules(target, &cluster.name, &selectors, groups),
     }
 }
 
@@ -514,6 +557,16 @@ fn view(target: &Target) -> AlertsView {
                 .unwrap_or_default(),
             None,
             Some(aks_view(target, set, &groups)),
+        ),
+        Deployment::Cnpg(cluster) => (
+            target
+                .env
+                .cnpg
+                .as_ref()
+                .map(|c| c.resource_group.clone())
+                .unwrap_or_default(),
+            None,
+            Some(cnpg_view(target, cluster, &groups)),
         ),
     };
     AlertsView {
@@ -580,6 +633,9 @@ pub fn notes(model: &Model) -> Vec<String> {
                     "aks runs a single StatefulSet pod with no read replicas to lag"
                 }
                 Some(Unobservable::ServerWithoutReplicas) => "the server has no replicas",
+                Some(Unobservable::SingleInstance) => {
+                    "the cluster runs a single instance, with no replica to lag"
+                }
             };
             notes.push(format!(
                 "{}: alert rule `{}` skipped: {why}",

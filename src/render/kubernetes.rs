@@ -18,13 +18,13 @@ pub mod backup;
 const CERTS_DIR: &str = "/opt/bitnami/postgresql/certs";
 
 /// A label set or selector, sorted by key.
-type Labels = Vec<(String, String)>;
+pub(super) type Labels = Vec<(String, String)>;
 
 /// The label every pod of gen's PostgreSQL carries, database and Job alike.
 const NAME_LABEL: (&str, &str) = ("app.kubernetes.io/name", "postgresql");
 
 /// The label of every object gen renders.
-const MANAGED_BY_LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "gen");
+pub(super) const MANAGED_BY_LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "gen");
 
 /// What the Kubernetes templates read. THESE FIELDS ARE USED BY `templates/kubernetes/*`.
 #[derive(Debug, Serialize)]
@@ -82,11 +82,11 @@ struct KubernetesView<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct ImageView {
+pub(super) struct ImageView {
     reference: String,
     /// `IfNotPresent` for a digest, else `Always` so a moved tag is noticed (checkov CKV_K8S_15).
     pull_policy: &'static str,
-    pinned: bool,
+    pub(super) pinned: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,14 +104,14 @@ struct LimitsView<'a> {
 
 /// One key of a ConfigMap's data.
 #[derive(Debug, Serialize)]
-struct DataEntry {
-    key: String,
-    text: String,
+pub(super) struct DataEntry {
+    pub(super) key: String,
+    pub(super) text: String,
 }
 
 /// A checkov check skipped on one object, with the reason shown to the reader.
 #[derive(Debug, Serialize)]
-struct Skip {
+pub(super) struct Skip {
     id: &'static str,
     reason: String,
 }
@@ -130,19 +130,25 @@ struct ConfView<'a> {
 
 /// What the shell scripts read: the schema Job's, and `tls-reload.sh` (no roles).
 #[derive(Debug, Serialize)]
-struct ScriptView<'a> {
-    credentials_secret: &'a str,
-    tls_secret: &'a str,
-    roles: Vec<RoleSecret<'a>>,
+pub(super) struct ScriptView<'a> {
+    pub(super) credentials_secret: &'a str,
+    pub(super) tls_secret: &'a str,
+    pub(super) roles: Vec<RoleSecret<'a>>,
 }
 
+/// Where the schema Job finds a role's password: a file under `/secrets`, from a key of a
+/// Secret.
 #[derive(Debug, Serialize)]
-struct RoleSecret<'a> {
-    key: &'a str,
-    env: &'a str,
+pub(super) struct RoleSecret<'a> {
+    /// The file under `/secrets`.
+    pub(super) key: &'a str,
+    /// The Secret it comes from (for messages).
+    pub(super) secret: &'a str,
+    /// The shell variable holding it.
+    pub(super) env: &'a str,
 }
 
-fn image(image: &Image) -> ImageView {
+pub(super) fn image(image: &Image) -> ImageView {
     ImageView {
         reference: image.reference.clone(),
         pull_policy: if image.pinned() {
@@ -154,7 +160,9 @@ fn image(image: &Image) -> ImageView {
     }
 }
 
-fn labels(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Labels {
+pub(super) fn labels(
+    pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+) -> Labels {
     let mut labels: Labels = pairs
         .into_iter()
         .map(|(k, v)| (k.into(), v.into()))
@@ -195,7 +203,7 @@ fn object_labels(target: &Target, selector: &Labels, version: Option<&str>) -> L
 }
 
 /// sha256 over a ConfigMap's data, keys sorted, each entry `key NUL value NUL`.
-fn data_digest(entries: &[DataEntry]) -> Sha256 {
+pub(super) fn data_digest(entries: &[DataEntry]) -> Sha256 {
     let mut sorted: Vec<&DataEntry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key));
     let mut hasher = Sha256::new();
@@ -208,7 +216,7 @@ fn data_digest(entries: &[DataEntry]) -> Sha256 {
     hasher
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -254,6 +262,7 @@ fn render_script(
             .iter()
             .map(|r| RoleSecret {
                 key: &r.password_secret,
+                secret: &set.credentials_secret,
                 env: &r.password_env,
             })
             .collect(),
@@ -276,7 +285,7 @@ fn render_tls_reload(set: &StatefulSet, templates: &Templates) -> Result<DataEnt
 }
 
 /// checkov's annotation syntax is `ID=reason`: a `=` in the reason would cut it.
-fn skip(id: &'static str, reason: String) -> Skip {
+pub(super) fn skip(id: &'static str, reason: String) -> Skip {
     Skip {
         id,
         reason: reason.replace('=', " "),
@@ -473,10 +482,16 @@ fn name_job(
         "{head}{}",
         templates.render("kubernetes/60-job.yaml.j2", view)?
     );
-    let mut hasher = data_digest(&view.sql);
-    hasher.update(placeholder.as_bytes());
-    view.job_name = format!("{}{}", view.names.job_prefix, &hex(&hasher.finalize())[..8]);
+    view.job_name = hashed_job_name(&view.names.job_prefix, &view.sql, &placeholder);
     Ok(())
+}
+
+/// `prefix` and 8 hex digits of sha256 over the Job's scripts and its file as rendered with
+/// the name `<prefix>00000000` (shared by the aks and cnpg Jobs).
+pub(super) fn hashed_job_name(prefix: &str, sql: &[DataEntry], placeholder: &str) -> String {
+    let mut hasher = data_digest(sql);
+    hasher.update(placeholder.as_bytes());
+    format!("{prefix}{}", &hex(&hasher.finalize())[..8])
 }
 
 /// The manifests of an aks target, file name → text; nothing for other targets. `scripts`

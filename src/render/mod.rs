@@ -3,6 +3,7 @@
 
 pub mod alerts;
 mod bicep;
+mod cnpg;
 pub mod dashboard;
 pub mod filters;
 pub mod kubernetes;
@@ -196,6 +197,8 @@ enum Part {
     /// The manifests and the psql scripts, which a ConfigMap of the manifests carries: both
     /// come from one rendering of the scripts.
     KubernetesAndSql,
+    /// The same for a cnpg target: its manifests carry the scripts too.
+    CnpgAndSql,
     Bicep,
     Alerts,
     Sql,
@@ -208,6 +211,7 @@ impl Part {
         match target.deployment {
             Deployment::Aks(_) => &[Part::Readme, Part::KubernetesAndSql, Part::Alerts],
             Deployment::FlexibleServer(_) => &[Part::Readme, Part::Alerts, Part::Bicep, Part::Sql],
+            Deployment::Cnpg(_) => &[Part::Readme, Part::CnpgAndSql, Part::Alerts],
         }
     }
 
@@ -228,6 +232,11 @@ impl Part {
             Part::KubernetesAndSql => {
                 let scripts = sql::render(target, templates)?;
                 let manifests = kubernetes::render(target, &scripts, templates)?;
+                vec![("kubernetes", manifests), ("sql", scripts)]
+            }
+            Part::CnpgAndSql => {
+                let scripts = sql::render(target, templates)?;
+                let manifests = cnpg::render(target, &scripts, templates)?;
                 vec![("kubernetes", manifests), ("sql", scripts)]
             }
             Part::Bicep => vec![("bicep", bicep::render(target, templates)?)],

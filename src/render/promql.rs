@@ -1,15 +1,30 @@
-//! The PromQL of each signal on an aks target, written once for the alert rules and the
-//! dashboard: a chart draws the measure, an alert compares it with its threshold.
+//! The PromQL of each signal on an aks or cnpg target, written once for the alert rules and
+//! the dashboard: a chart draws the measure, an alert compares it with its threshold.
 //!
 //! Every label value is a PromQL string literal ([`promql_str`]) and every name a regular
 //! expression quoted with [`regex_quote`], so no design string can change a selector.
 
+use crate::model::cnpg::Cluster;
 use crate::model::{DATA_VOLUME, Signal, StatefulSet, Target};
 use crate::quantity;
 use crate::render::filters::promql_str;
 
 /// The database container of the StatefulSet's pod.
 pub const DATABASE_CONTAINER: &str = "postgresql";
+
+/// The database container of a CloudNativePG instance pod (pkg/specs/pods.go
+/// `PostgresContainerName`).
+pub const CNPG_CONTAINER: &str = "postgres";
+
+/// Which exporter's metric names the series carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exporter {
+    /// postgres_exporter, the aks StatefulSet's sidecar (`pg_*`).
+    PostgresExporter,
+    /// The instance manager's exporter of CloudNativePG (`cnpg_*`, from the operator's
+    /// default queries, config/manager/default-monitoring.yaml at v1.30.0).
+    Cnpg,
+}
 
 /// What the expressions of one StatefulSet select and divide by.
 #[derive(Debug, Clone)]
@@ -26,6 +41,8 @@ pub struct Selectors {
     pub cpu_cores: f64,
     /// Memory limit in bytes.
     pub memory_bytes: u64,
+    /// Whose metric names to use.
+    pub names: Exporter,
 }
 
 /// Quotes every regular-expression metacharacter (RE2 `QuoteMeta`), so a name matches
@@ -79,6 +96,46 @@ impl Selectors {
             by_pod: format!("by ({}, {})", series.namespace_label, series.pod_label),
             cpu_cores,
             memory_bytes,
+            names: Exporter::PostgresExporter,
+        }
+    }
+
+    /// The selectors of the CloudNativePG `cluster`, deployed by `target` (a cnpg target).
+    /// Its PodMonitor is named like the cluster, so `job` is `<namespace>/<cluster>`; the data
+    /// claims are `<cluster>-<n>` and the WAL claims `<cluster>-<n>-wal`.
+    pub fn of_cluster(target: &Target, cluster: &Cluster) -> Selectors {
+        let cnpg = target.env.cnpg.as_ref().expect("cnpg environment");
+        let namespace = promql_str(&cnpg.namespace);
+        let pod_regex = format!("{}-[0-9]+", regex_quote(&cluster.name));
+        let pods = promql_str(&pod_regex);
+        let cpu_cores = quantity::cores(cluster.resources.cpu_basis().quantity).unwrap_or(1.0);
+        let memory_bytes = quantity::bytes(&cluster.resources.limits.memory).unwrap_or(1);
+        Selectors {
+            exporter: format!(
+                "{{job={},namespace={namespace},pod=~{pods}}}",
+                promql_str(&format!("{}/{}", cnpg.namespace, cluster.name)),
+            ),
+            cadvisor: format!(
+                "{{job=\"cadvisor\",namespace={namespace},pod=~{pods},container={}}}",
+                promql_str(CNPG_CONTAINER)
+            ),
+            kubelet: format!(
+                "{{job=\"kubelet\",namespace={namespace},persistentvolumeclaim=~{}}}",
+                promql_str(&format!("{pod_regex}(-wal)?"))
+            ),
+            by_pod: "by (namespace, pod)".to_owned(),
+            cpu_cores,
+            memory_bytes,
+            names: Exporter::Cnpg,
+        }
+    }
+
+    /// The selectors of whatever `target` deploys in Kubernetes; `None` on Azure.
+    pub fn of_target(target: &Target) -> Option<Selectors> {
+        match &target.deployment {
+            crate::model::Deployment::Aks(set) => Some(Selectors::of(target, set)),
+            crate::model::Deployment::Cnpg(cluster) => Some(Selectors::of_cluster(target, cluster)),
+            crate::model::Deployment::FlexibleServer(_) => None,
         }
     }
 
@@ -87,23 +144,18 @@ impl Selectors {
     pub fn measure(&self, signal: Signal) -> Option<String> {
         let Selectors {
             exporter,
-            cadvisor,
-            kubelet,
             by_pod,
-            cpu_cores,
-            memory_bytes,
+            names,
+            ..
         } = self;
+        if *names == Exporter::Cnpg {
+            return self.measure_cnpg(signal);
+        }
         Some(match signal {
             Signal::DatabaseDown => format!("max {by_pod} (pg_up{exporter})"),
-            Signal::CpuPercent => format!(
-                "sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{cadvisor}[5m])) / {cpu_cores:?} * 100"
-            ),
-            Signal::MemoryPercent => format!(
-                "sum by (namespace, pod) (container_memory_working_set_bytes{cadvisor}) / {memory_bytes} * 100"
-            ),
-            Signal::StoragePercent => format!(
-                "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{kubelet}) / max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{kubelet}) * 100"
-            ),
+            Signal::CpuPercent | Signal::MemoryPercent | Signal::StoragePercent => {
+                return self.measure_kubelet(signal);
+            }
             Signal::Connections => format!("sum {by_pod} (pg_stat_activity_count{exporter})"),
             Signal::LongestTransactionSeconds => {
                 format!("max {by_pod} (pg_stat_activity_max_tx_duration{exporter})")
@@ -114,6 +166,59 @@ impl Selectors {
             Signal::IopsPercent | Signal::ReplicationLagSeconds | Signal::ReplicationLagBytes => {
                 return None;
             }
+        })
+    }
+
+    /// The measures of the CloudNativePG exporter: `cnpg_collector_up`, the `backends`,
+    /// `pg_stat_database`, `pg_replication` (on each standby) and `pg_stat_replication` (on
+    /// the primary, per standby) queries.
+    fn measure_cnpg(&self, signal: Signal) -> Option<String> {
+        let Selectors {
+            exporter, by_pod, ..
+        } = self;
+        Some(match signal {
+            Signal::DatabaseDown => format!("max {by_pod} (cnpg_collector_up{exporter})"),
+            Signal::Connections => format!("sum {by_pod} (cnpg_backends_total{exporter})"),
+            Signal::LongestTransactionSeconds => {
+                format!("max {by_pod} (cnpg_backends_max_tx_duration_seconds{exporter})")
+            }
+            Signal::Deadlocks => {
+                format!("sum {by_pod} (increase(cnpg_pg_stat_database_deadlocks{exporter}[5m]))")
+            }
+            Signal::ReplicationLagSeconds => {
+                format!("max {by_pod} (cnpg_pg_replication_lag{exporter})")
+            }
+            Signal::ReplicationLagBytes => {
+                format!("max by (namespace) (cnpg_pg_stat_replication_replay_diff_bytes{exporter})")
+            }
+            Signal::IopsPercent => return None,
+            Signal::CpuPercent | Signal::MemoryPercent | Signal::StoragePercent => {
+                return self.measure_kubelet(signal);
+            }
+        })
+    }
+
+    /// CPU, memory and storage: cAdvisor's and the kubelet's series, the same on aks and
+    /// cnpg.
+    fn measure_kubelet(&self, signal: Signal) -> Option<String> {
+        let Selectors {
+            cadvisor,
+            kubelet,
+            cpu_cores,
+            memory_bytes,
+            ..
+        } = self;
+        Some(match signal {
+            Signal::CpuPercent => format!(
+                "sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{cadvisor}[5m])) / {cpu_cores:?} * 100"
+            ),
+            Signal::MemoryPercent => format!(
+                "sum by (namespace, pod) (container_memory_working_set_bytes{cadvisor}) / {memory_bytes} * 100"
+            ),
+            Signal::StoragePercent => format!(
+                "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{kubelet}) / max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{kubelet}) * 100"
+            ),
+            _ => return None,
         })
     }
 

@@ -217,7 +217,7 @@ fn labels_are_kubernetes_labels(design: &Design, out: &mut Vec<Diagnostic>) {
 }
 
 /// The problems of one label `key: value` of the mapping at `at`.
-fn label_problems<T>(
+pub(super) fn label_problems<T>(
     file: &Typed<T>,
     at: &[Seg],
     key: &str,
@@ -238,7 +238,7 @@ fn label_problems<T>(
 }
 
 /// The problems of one label `key: value` of the mapping at `at` with the label syntax alone.
-fn label_syntax_problems<T>(
+pub(super) fn label_syntax_problems<T>(
     file: &Typed<T>,
     at: &[Seg],
     key: &str,
@@ -302,7 +302,7 @@ fn image_major_is_tested(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn is_sha256_digest(digest: &str) -> bool {
+pub(super) fn is_sha256_digest(digest: &str) -> bool {
     digest.strip_prefix("sha256:").is_some_and(|hex| {
         hex.len() == 64
             && hex
@@ -918,10 +918,24 @@ mod tests {
             "passwordSecret: bill-inquiry-app-password",
             "passwordSecret: bill/inquiry",
         );
-        assert_one(
-            &found,
-            "services/bill-inquiry.yaml:13:23",
-            "not a key a Kubernetes Secret can hold",
+        // A key of the credentials Secret on dev (aks), a Secret of its own on staging (cnpg).
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found
+                .iter()
+                .all(|d| d.location() == "services/bill-inquiry.yaml:13:23")
+        );
+        assert!(
+            found[0].message.contains("not a Kubernetes Secret name"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("not a key a Kubernetes Secret can hold"),
+            "{}",
+            found[1]
         );
     }
 

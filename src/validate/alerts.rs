@@ -477,7 +477,7 @@ fn webhook_secrets_are_key_vault_names(design: &Design, out: &mut Vec<Diagnostic
 /// with rules must name one.
 fn aks_rules_need_a_workspace(design: &Design, placed: &[Placed], out: &mut Vec<Diagnostic>) {
     for env in &design.environments {
-        if env.value.platform != Platform::Aks {
+        if !env.value.platform.in_kubernetes() {
             continue;
         }
         let alerting = env.value.alerting.as_ref();
@@ -634,10 +634,18 @@ mod tests {
             "deployments:\n",
             "alerting:\n  rules:\n    - { name: bill-connections, signal: connections, above: 100, for: 5m, severity: info, notify: [dev-team] }\ndeployments:\n",
         );
-        assert_one(
-            &found,
-            "services/bill-inquiry.yaml:27:61",
-            "rule `bill-connections` can never fire",
+        // The service also runs in staging, whose action groups are others.
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].location(), "services/bill-inquiry.yaml:27:61");
+        assert!(
+            found[0]
+                .message
+                .contains("rule `bill-connections` can never fire")
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("no action group `dev-team` in environment `staging`")
         );
     }
 

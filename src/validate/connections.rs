@@ -48,9 +48,11 @@ pub(super) fn target_budget(
         env.value.platform,
         &deployment.stateful_set,
         &deployment.server,
+        &deployment.cluster,
     ) {
-        (Platform::Aks, Some(set), _) => (None, &set.parameters),
-        (Platform::AzureFlexibleServer, _, Some(server)) => {
+        (Platform::Aks, Some(set), _, _) => (None, &set.parameters),
+        (Platform::Cnpg, _, _, Some(cluster)) => (None, &cluster.parameters),
+        (Platform::AzureFlexibleServer, _, Some(server), _) => {
             (Some(server.sku.as_str()), &server.parameters)
         }
         _ => return None,
@@ -65,8 +67,9 @@ fn connection_budget(
 ) -> Option<ConnectionBudget> {
     let set = int_parameter(parameters, "max_connections");
     match platform {
-        // PostgreSQL's defaults: max_connections 100, superuser_reserved_connections 3.
-        Platform::Aks => Some(ConnectionBudget {
+        // PostgreSQL's defaults: max_connections 100, superuser_reserved_connections 3 (the
+        // operator sets neither).
+        Platform::Aks | Platform::Cnpg => Some(ConnectionBudget {
             max: set.unwrap_or(100),
             reserved: int_parameter(parameters, "superuser_reserved_connections").unwrap_or(3),
             max_is_default: set.is_none(),
@@ -148,7 +151,7 @@ pub(super) fn connection_limits_fit(design: &Design, out: &mut Vec<Diagnostic>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::testing::{assert_one, validate_example_with};
+    use crate::validate::testing::validate_example_with;
 
     #[test]
     fn connection_limits_must_fit_under_max_connections() {
@@ -157,9 +160,16 @@ mod tests {
             "connectionLimit: 80",
             "connectionLimit: 93",
         );
-        // 93 and the monitor role's 5: one above 97.
-        assert_one(&found, "services/bill-inquiry.yaml:38:26", "add up to 98");
-        assert!(found[0].expected.as_deref().unwrap().contains("at most 97"));
+        // 93 and the monitor role's 5: one above 97, in dev (aks) and staging (cnpg) alike.
+        assert_eq!(found.len(), 2, "{found:#?}");
+        for (d, env) in found.iter().zip(["dev", "staging"]) {
+            assert!(
+                d.message
+                    .contains(&format!("add up to 98, more than `{env}` offers")),
+                "{d}"
+            );
+            assert!(d.expected.as_deref().unwrap().contains("at most 97"));
+        }
     }
 
     #[test]

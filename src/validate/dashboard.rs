@@ -41,6 +41,9 @@ fn listed_panels(deployment: &Deployment) -> Option<&Vec<Panel>> {
 fn charted(platform: Platform, deployment: &Deployment) -> Charted {
     match platform {
         Platform::Aks => Charted::Aks,
+        Platform::Cnpg => Charted::Cnpg {
+            replicas: deployment.cluster.as_ref().is_some_and(|c| c.instances > 1),
+        },
         Platform::AzureFlexibleServer => Charted::FlexibleServer {
             replicas: deployment
                 .server
@@ -122,7 +125,7 @@ fn names_are_one_line(design: &Design, out: &mut Vec<Diagnostic>) {
 /// only `alerting.azureMonitorWorkspace` names.
 fn aks_dashboards_need_a_workspace(design: &Design, out: &mut Vec<Diagnostic>) {
     for (s, env, platform, deployment) in dashboards(design) {
-        if platform != Platform::Aks || !enabled(deployment.dashboard.as_ref()) {
+        if !platform.in_kubernetes() || !enabled(deployment.dashboard.as_ref()) {
             continue;
         }
         let environment = design.environment(env).expect("listed above");

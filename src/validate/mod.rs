@@ -15,6 +15,7 @@ mod aks;
 mod alerts;
 mod azure;
 mod backup;
+mod cnpg;
 mod connections;
 mod dashboard;
 mod database;
@@ -185,6 +186,7 @@ fn check_all(design: &mut Design, dir: &Path, out: &mut Vec<Diagnostic>) {
     database::timezones_are_names(design, out);
     azure::check_all(design, out);
     aks::check_all(design, out);
+    cnpg::check_all(design, out);
     backup::check_all(design, out);
     alerts::check_all(design, out);
     dashboard::check_all(design, out);

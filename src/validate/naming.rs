@@ -73,6 +73,7 @@ fn resource_group_of(env: &crate::input::EnvironmentFile) -> Option<&str> {
     match env.platform {
         Platform::AzureFlexibleServer => env.azure.as_ref().map(|a| a.resource_group.as_str()),
         Platform::Aks => env.aks.as_ref().map(|a| a.resource_group.as_str()),
+        Platform::Cnpg => env.cnpg.as_ref().map(|c| c.resource_group.as_str()),
     }
 }
 
@@ -385,7 +386,7 @@ fn arm_deployments_are_unique_per_resource_group(design: &Design, out: &mut Vec<
             };
             let kinds: &[&str] = match env.value.platform {
                 Platform::AzureFlexibleServer => &ARM_DEPLOYMENT_KINDS,
-                Platform::Aks => &["alerts"],
+                Platform::Aks | Platform::Cnpg => &["alerts"],
             };
             for kind in kinds {
                 let deployment = arm_deployment_name(name, env_name, kind);
@@ -733,23 +734,28 @@ mod tests {
         );
     }
 
-    /// The example with a `staging` environment made from dev's by `edits` of its text, and
+    /// The example with a `qa` environment made from dev's by `edits` of its text, and
     /// bill-inquiry deployed there as in dev.
     fn staging_problems(edits: &[(&str, &str)], containing: &str) -> Vec<Diagnostic> {
         let root = env!("CARGO_MANIFEST_DIR");
         let mut staging = std::fs::read_to_string(format!("{root}/inputs/environments/dev.yaml"))
             .unwrap()
-            .replace("name: dev\n", "name: staging\n");
+            .replace("name: dev\n", "name: qa\n");
         for (from, to) in edits {
             assert!(staging.contains(from), "{from}");
             staging = staging.replace(from, to);
         }
         let service =
             std::fs::read_to_string(format!("{root}/inputs/services/bill-inquiry.yaml")).unwrap();
-        let dev = &service[service.find("  dev:\n").unwrap()..];
-        let both = format!("{}  staging:\n{}", dev, &dev["  dev:\n".len()..]);
+        // dev's deployment, up to the next one (staging's, on cnpg).
+        let start = service.find("  dev:\n").unwrap();
+        let end = service[start..]
+            .find("  staging:\n")
+            .map_or(service.len(), |e| start + e);
+        let dev = &service[start..end];
+        let both = format!("{}  qa:\n{}", dev, &dev["  dev:\n".len()..]);
         crate::validate::testing::validate_example_with_edits(&[
-            ("environments/staging.yaml", "", &staging),
+            ("environments/qa.yaml", "", &staging),
             ("services/bill-inquiry.yaml", dev, &both),
         ])
         .into_iter()
@@ -770,7 +776,7 @@ mod tests {
             found[0]
         );
         // Another namespace, the same resource group: the alert rule group.
-        let namespace = [("namespace: phonebill-dev ", "namespace: phonebill-staging ")];
+        let namespace = [("namespace: phonebill-dev ", "namespace: phonebill-qa ")];
         let found = staging_problems(&namespace, "rule group");
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
@@ -797,7 +803,7 @@ mod tests {
                 namespace[0],
                 (
                     "resourceGroup: phonebill-dev-rg",
-                    "resourceGroup: phonebill-staging-rg",
+                    "resourceGroup: phonebill-qa-rg",
                 ),
             ],
             "",

@@ -6,16 +6,39 @@ use crate::input::Platform;
 use crate::path;
 use crate::validate::Design;
 
-/// `platform: aks` needs `aks:` and no `azure:`, and the reverse.
+/// The section of an environment file each platform reads.
+fn section_of(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Aks => "aks",
+        Platform::AzureFlexibleServer => "azure",
+        Platform::Cnpg => "cnpg",
+    }
+}
+
+/// The deployment shape of a service each platform reads.
+fn shape_of(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Aks => "statefulSet",
+        Platform::AzureFlexibleServer => "server",
+        Platform::Cnpg => "cluster",
+    }
+}
+
+/// `platform: aks` needs `aks:` and neither `azure:` nor `cnpg:`; each platform likewise.
 pub(super) fn platform_sections_match(design: &Design, out: &mut Vec<Diagnostic>) {
     for env in &design.environments {
         let e = &env.value;
-        let (needed, present, stray) = match e.platform {
-            Platform::Aks => ("aks", e.aks.is_some(), e.azure.as_ref().map(|_| "azure")),
-            Platform::AzureFlexibleServer => {
-                ("azure", e.azure.is_some(), e.aks.as_ref().map(|_| "aks"))
-            }
-        };
+        let needed = section_of(e.platform);
+        let sections = [
+            ("aks", e.aks.is_some()),
+            ("azure", e.azure.is_some()),
+            ("cnpg", e.cnpg.is_some()),
+        ];
+        let present = sections.iter().any(|(s, p)| *s == needed && *p);
+        let strays = sections
+            .iter()
+            .filter(|(s, p)| *s != needed && *p)
+            .map(|(s, _)| *s);
         if !present {
             out.push(
                 env.at(
@@ -29,7 +52,7 @@ pub(super) fn platform_sections_match(design: &Design, out: &mut Vec<Diagnostic>
                 .found("none"),
             );
         }
-        if let Some(stray) = stray {
+        for stray in strays {
             out.push(
                 env.at_key(
                     path![],
@@ -77,17 +100,17 @@ pub(super) fn deployments_name_environments(design: &Design, out: &mut Vec<Diagn
                 continue;
             };
             let platform = env.value.platform;
-            let (wanted, wrong) = match platform {
-                Platform::Aks => ("statefulSet", deployment.server.as_ref().map(|_| "server")),
-                Platform::AzureFlexibleServer => (
-                    "server",
-                    deployment.stateful_set.as_ref().map(|_| "statefulSet"),
-                ),
-            };
-            let has_wanted = match platform {
-                Platform::Aks => deployment.stateful_set.is_some(),
-                Platform::AzureFlexibleServer => deployment.server.is_some(),
-            };
+            let wanted = shape_of(platform);
+            let shapes = [
+                ("statefulSet", deployment.stateful_set.is_some()),
+                ("server", deployment.server.is_some()),
+                ("cluster", deployment.cluster.is_some()),
+            ];
+            let has_wanted = shapes.iter().any(|(s, p)| *s == wanted && *p);
+            let wrong = shapes
+                .iter()
+                .find(|(s, p)| *s != wanted && *p)
+                .map(|(s, _)| *s);
             if let Some(wrong) = wrong {
                 out.push(
                     service

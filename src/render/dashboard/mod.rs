@@ -107,7 +107,9 @@ fn chart(target: &Target, panel: Signal, watched: bool) -> Chart {
 pub fn title(panel: Signal, charted: Charted) -> &'static str {
     match panel {
         // The exporter's counter, as `increase` over 5 minutes.
-        Signal::Deadlocks if charted == Charted::Aks => "Deadlocks (per 5 min)",
+        Signal::Deadlocks if matches!(charted, Charted::Aks | Charted::Cnpg { .. }) => {
+            "Deadlocks (per 5 min)"
+        }
         Signal::DatabaseDown => "Availability (1 up, 0 down, a gap: no data)",
         Signal::CpuPercent => "CPU %",
         Signal::MemoryPercent => "Memory %",
@@ -348,17 +350,14 @@ fn heading(target: &Target, dashboard: &Dashboard) -> Item {
             );
             format!("Azure Monitor metrics of {}.", servers.join(", "))
         }
-        Deployment::Aks(set) => format!(
-            "Managed Prometheus series of StatefulSet `{}` (namespace `{}`), from Azure Monitor workspace `{}`.",
-            md_text(&set.name),
-            md_text(
-                target
-                    .env
-                    .aks
-                    .as_ref()
-                    .map(|a| a.namespace.as_str())
-                    .unwrap_or("")
-            ),
+        Deployment::Aks(_) | Deployment::Cnpg(_) => format!(
+            "Managed Prometheus series of {} (namespace `{}`), from Azure Monitor workspace `{}`.",
+            match &target.deployment {
+                Deployment::Cnpg(cluster) =>
+                    format!("CloudNativePG Cluster `{}`", md_text(&cluster.name)),
+                _ => format!("StatefulSet `{}`", md_text(target.workload_name())),
+            },
+            md_text(target.namespace().unwrap_or("")),
             md_text(
                 target
                     .env
@@ -394,8 +393,8 @@ pub fn workbook(target: &Target) -> Option<Workbook> {
                 .enumerate()
                 .flat_map(|(i, &panel)| azure_panel(target, server, panel, i)),
         ),
-        Deployment::Aks(set) => {
-            let selectors = Selectors::of(target, set);
+        Deployment::Aks(_) | Deployment::Cnpg(_) => {
+            let selectors = Selectors::of_target(target).expect("a target in Kubernetes");
             items.extend(
                 dashboard
                     .panels

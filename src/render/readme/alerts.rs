@@ -109,7 +109,8 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
             }
         })
         .collect();
-    let aks = matches!(target.deployment, Deployment::Aks(_));
+    // In Kubernetes (aks, cnpg) a rule is one Prometheus rule over every pod.
+    let aks = matches!(target.deployment, Deployment::Aks(_) | Deployment::Cnpg(_));
     let rules: Vec<RuleView> = target
         .alert_rules()
         .enumerate()
@@ -127,6 +128,7 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
             let skipped = target.unobservable(rule).map(|why| match why {
                 Unobservable::NoReplicasOnAks => "no replicas on aks",
                 Unobservable::ServerWithoutReplicas => "this server has no replicas",
+                Unobservable::SingleInstance => "a single instance, no replica",
             });
             RuleView {
                 id: format!("rule{}", i + 1),

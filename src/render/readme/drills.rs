@@ -58,7 +58,7 @@ pub(super) fn view(target: &Target) -> DrillsView {
                 .map(|r| r.name.clone())
                 .collect(),
         },
-        Deployment::Aks(_) => DrillsView {
+        Deployment::Aks(_) | Deployment::Cnpg(_) => DrillsView {
             row_counts_sql: ROW_COUNTS_SQL,
             drill_server: None,
             geo_replicas: Vec::new(),

@@ -10,6 +10,7 @@ mod aks;
 mod alerts;
 mod azure;
 mod backup;
+mod cnpg;
 mod database;
 pub mod drills;
 
@@ -31,6 +32,7 @@ struct ReadmeView {
     alerts: alerts::AlertsView,
     aks: Option<aks::AksView>,
     azure: Option<azure::AzureView>,
+    cnpg: Option<cnpg::CnpgView>,
     /// The aks target's backups, when the design asks for any.
     backup: Option<backup::BackupView>,
     /// Names of the ARM deployments (`-n` of `az deployment group create`).
@@ -53,15 +55,21 @@ fn view(target: &Target) -> ReadmeView {
         (Deployment::Aks(set), Some(aks)) => backup::view(target, aks, set),
         _ => None,
     };
-    let (aks, azure, replicas) = match (&target.deployment, &target.env.aks, &target.env.azure) {
-        (Deployment::Aks(set), Some(aks), _) => (Some(aks::view(target, aks, set)), None, 0),
-        (Deployment::FlexibleServer(server), _, Some(azure)) => (
-            None,
-            Some(azure::view(azure, server)),
-            server.replicas.len(),
-        ),
+    let (mut aks, mut azure, mut cnpg, mut replicas) = (None, None, None, 0);
+    match (&target.deployment, &target.env) {
+        (Deployment::Aks(set), env) if env.aks.is_some() => {
+            aks = env.aks.as_ref().map(|a| aks::view(target, a, set));
+        }
+        (Deployment::FlexibleServer(server), env) if env.azure.is_some() => {
+            azure = env.azure.as_ref().map(|a| azure::view(a, server));
+            replicas = server.replicas.len();
+        }
+        (Deployment::Cnpg(cluster), env) if env.cnpg.is_some() => {
+            cnpg = env.cnpg.as_ref().map(|c| cnpg::view(target, c, cluster));
+            replicas = cluster.instances.saturating_sub(1) as usize;
+        }
         _ => unreachable!("validation checks the deployment fits the platform"),
-    };
+    }
     ReadmeView {
         project: target.project.name.clone(),
         env: target.env.name.clone(),
@@ -73,6 +81,7 @@ fn view(target: &Target) -> ReadmeView {
         alerts: alerts::view(target, replicas),
         aks,
         azure,
+        cnpg,
         backup,
         deployments: DeploymentsView {
             resource_group: target.arm_deployments.resource_group.clone(),
