@@ -435,6 +435,8 @@ pub enum Signal {
     ReplicationLagSeconds,
     /// Replication lag of the most lagging replica, bytes of WAL not yet replayed.
     ReplicationLagBytes,
+    /// Hours since the last base backup that completed (cnpg, with `cluster.backup`).
+    BackupAgeHours,
 }
 
 impl Signal {
@@ -448,6 +450,7 @@ impl Signal {
             Signal::Connections => "connections",
             Signal::ReplicationLagSeconds => "replication_lag_seconds",
             Signal::ReplicationLagBytes => "replication_lag_bytes",
+            Signal::BackupAgeHours => "backup_age_hours",
         }
     }
 }

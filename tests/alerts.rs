@@ -310,6 +310,7 @@ impl Aks {
             Signal::ReplicationLagSeconds => {
                 json!({"namespace": self.namespace, "pod": self.replica_pod()})
             }
+            Signal::BackupAgeHours => json!({"namespace": self.namespace}),
             _ if self.pod_monitor => json!({"namespace": self.namespace, "pod": self.pod0()}),
             _ => {
                 json!({"kubernetes_namespace": self.namespace, "kubernetes_pod_name": self.pod0()})
@@ -443,6 +444,28 @@ fn synth(t: &Aks, signal: Signal, level: f64, n: u32, decoys: bool) -> Vec<Value
                         &labels,
                         gauge(10.0 * level, n),
                     ));
+                }
+            }
+        }
+        Signal::BackupAgeHours if t.cnpg => {
+            // The plugin's timestamp of the newest backup, `level` hours before time 0 (the
+            // age then grows by a minute a minute); another instance reports an older one,
+            // and the newest is what counts.
+            let metric = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp";
+            let newest = -level * 3600.0;
+            out.push(series(metric, &t.exporter(None, None), gauge(newest, n)));
+            out.push(series(
+                metric,
+                &t.exporter(Some(t.replica_pod()), None),
+                gauge(newest - 7200.0, n),
+            ));
+            if decoys {
+                // Far older backups elsewhere, which must not lower the newest.
+                for labels in [
+                    t.exporter(Some(t.decoy_pod()), None),
+                    t.exporter(None, other),
+                ] {
+                    out.push(series(metric, &labels, gauge(newest - 100.0 * 3600.0, n)));
                 }
             }
         }

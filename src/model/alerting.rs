@@ -89,6 +89,8 @@ pub enum Signal {
     Deadlocks,
     /// Age of the oldest open transaction, seconds (dashboards only).
     LongestTransactionSeconds,
+    /// Hours since the last base backup that completed (cnpg's Barman Cloud plugin only).
+    BackupAgeHours,
 }
 
 impl Signal {
@@ -105,6 +107,7 @@ impl Signal {
             Signal::IopsPercent => "iops_percent",
             Signal::Deadlocks => "deadlocks",
             Signal::LongestTransactionSeconds => "longest_transaction_seconds",
+            Signal::BackupAgeHours => "backup_age_hours",
         }
     }
 }
@@ -136,6 +139,7 @@ impl From<input::Signal> for Signal {
             input::Signal::Connections => Signal::Connections,
             input::Signal::ReplicationLagSeconds => Signal::ReplicationLagSeconds,
             input::Signal::ReplicationLagBytes => Signal::ReplicationLagBytes,
+            input::Signal::BackupAgeHours => Signal::BackupAgeHours,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::input;
 use crate::model::aks::{CLIENT_LABEL_PREFIX, Image, Limits, Quantities, Resources};
 use crate::model::cnpg_facts::{self, DEFAULT_OPERATOR_NAMESPACE};
-use crate::model::database::{Database, Scalar, scalars};
+use crate::model::database::{Scalar, scalars};
 
 /// Where Azure Monitor's ama-metrics runs unless the environment names another scraper.
 const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
@@ -218,6 +218,7 @@ pub fn environment(cnpg: &input::CnpgEnvironment) -> Cnpg {
         manage_namespace: cnpg.manage_namespace.unwrap_or(false),
         storage_class: cnpg.storage_class.clone(),
         image: Image::from(&cnpg.image),
+        // Validation refuses a tag without its major.
         major: cnpg_facts::image_tag_parts(&cnpg.image.tag).map_or(0, |(major, ..)| major),
         clients: cnpg.clients.match_labels.clone(),
         monitoring_namespace: cnpg
@@ -255,12 +256,7 @@ fn volume(storage: &input::ClusterStorage, cnpg: &Cnpg) -> Volume {
 }
 
 /// The Cluster of one cnpg target in environment `env` of the operator `cnpg`.
-pub fn cluster(
-    cluster: &input::ClusterDeployment,
-    cnpg: &Cnpg,
-    env: &str,
-    _database: &Database,
-) -> Cluster {
+pub fn cluster(cluster: &input::ClusterDeployment, cnpg: &Cnpg, env: &str) -> Cluster {
     let name = cluster.name.clone();
     let backup = match (&cluster.backup, &cnpg.backup_store) {
         (Some(backup), Some(store)) => {

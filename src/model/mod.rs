@@ -181,6 +181,8 @@ pub enum Unobservable {
     ServerWithoutReplicas,
     /// Replica lag on a cnpg cluster of one instance.
     SingleInstance,
+    /// Backup age on a cnpg cluster without `backup`.
+    NoBackup,
 }
 
 /// One (environment, service) pair: one output folder.
@@ -294,6 +296,13 @@ impl Target {
     /// Why `rule` renders no alert on this target, if so: replica lag is measured on read
     /// replicas, which an aks StatefulSet never has and a server may lack.
     pub fn unobservable(&self, rule: &AlertRule) -> Option<Unobservable> {
+        if rule.signal == Signal::BackupAgeHours {
+            // Validation refuses the signal outside cnpg.
+            return match &self.deployment {
+                Deployment::Cnpg(cluster) if cluster.backup.is_some() => None,
+                _ => Some(Unobservable::NoBackup),
+            };
+        }
         if !needs_replicas(rule.signal) {
             return None;
         }
@@ -452,7 +461,7 @@ fn deployment(
         &env.azure,
     );
     if let (Some(cluster), Some(cnpg)) = (&deployment.cluster, &env.cnpg) {
-        return Deployment::Cnpg(Box::new(cnpg::cluster(cluster, cnpg, &env.name, database)));
+        return Deployment::Cnpg(Box::new(cnpg::cluster(cluster, cnpg, &env.name)));
     }
     match shape {
         (Platform::Aks, Some(set), _, Some(aks), _) => {

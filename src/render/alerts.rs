@@ -636,6 +636,7 @@ pub fn notes(model: &Model) -> Vec<String> {
                 Some(Unobservable::SingleInstance) => {
                     "the cluster runs a single instance, with no replica to lag"
                 }
+                Some(Unobservable::NoBackup) => "the cluster has no backup (`cluster.backup`)",
             };
             notes.push(format!(
                 "{}: alert rule `{}` skipped: {why}",

@@ -5,6 +5,7 @@
 //! expression quoted with [`regex_quote`], so no design string can change a selector.
 
 use crate::model::cnpg::Cluster;
+use crate::model::cnpg_facts::BACKUP_TIMESTAMP_METRIC;
 use crate::model::{DATA_VOLUME, Signal, StatefulSet, Target};
 use crate::quantity;
 use crate::render::filters::promql_str;
@@ -163,7 +164,10 @@ impl Selectors {
             Signal::Deadlocks => {
                 format!("sum {by_pod} (increase(pg_stat_database_deadlocks{exporter}[5m]))")
             }
-            Signal::IopsPercent | Signal::ReplicationLagSeconds | Signal::ReplicationLagBytes => {
+            Signal::IopsPercent
+            | Signal::ReplicationLagSeconds
+            | Signal::ReplicationLagBytes
+            | Signal::BackupAgeHours => {
                 return None;
             }
         })
@@ -191,6 +195,11 @@ impl Selectors {
             Signal::ReplicationLagBytes => {
                 format!("max by (namespace) (cnpg_pg_stat_replication_replay_diff_bytes{exporter})")
             }
+            // The plugin's metric, on every instance (its sidecar reads the object store's
+            // status): the newest of them. Without any backup it is 0, so the age is huge.
+            Signal::BackupAgeHours => format!(
+                "(time() - max by (namespace) ({BACKUP_TIMESTAMP_METRIC}{exporter})) / 3600"
+            ),
             Signal::IopsPercent => return None,
             Signal::CpuPercent | Signal::MemoryPercent | Signal::StoragePercent => {
                 return self.measure_kubelet(signal);

@@ -195,7 +195,12 @@ fn environment_names_are_valid(design: &Design, out: &mut Vec<Diagnostic>) {
 /// label syntax, a key under gen's own prefix would give gen's pods the client label (or
 /// fight it), and an empty selector would admit every pod of the namespace.
 fn labels_are_kubernetes_labels(design: &Design, out: &mut Vec<Diagnostic>) {
-    if aks_environments(design).next().is_some() {
+    // The project's labels reach Kubernetes objects on cnpg too.
+    let in_kubernetes = design
+        .environments
+        .iter()
+        .any(|e| e.value.platform.in_kubernetes());
+    if in_kubernetes {
         for (key, value) in &design.project.value.labels {
             label_problems(&design.project, path!["labels"], key, value, out);
         }

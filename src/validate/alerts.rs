@@ -28,6 +28,7 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     azure_windows_are_accepted(&placed, out);
     thresholds_fit_signals(&placed, out);
     lag_in_seconds_is_not_used_on_azure(&placed, out);
+    backup_age_is_watched_on_cnpg_only(&placed, out);
     connection_thresholds_can_fire(design, &placed, out);
     rule_names_are_usable(&placed, out);
     service_rules_do_not_repeat_environment_rules(design, out);
@@ -233,6 +234,27 @@ fn lag_in_seconds_is_not_used_on_azure(placed: &[Placed], out: &mut Vec<Diagnost
                 .expected("`replication_lag_bytes` with `above` in bytes")
                 .found("`replication_lag_seconds`")
                 .hint("Azure's Read Replica Lag metric is the time since the last replayed transaction, which grows while nothing is written; the primary's physical_replication_delay_in_bytes is the WAL a replica has not replayed, 0 when idle"),
+            );
+        }
+    }
+}
+
+/// `backup_age_hours` reads the Barman Cloud plugin's metric of the last base backup, which
+/// only cnpg targets have: Flexible Server exports no backup metric to alert on, and an aks
+/// StatefulSet's snapshots and dumps are CronJobs with no backup series.
+fn backup_age_is_watched_on_cnpg_only(placed: &[Placed], out: &mut Vec<Diagnostic>) {
+    for p in placed {
+        if p.rule.signal != Signal::BackupAgeHours {
+            continue;
+        }
+        if let Some(other) = p.platforms.iter().find(|&&pl| pl != Platform::Cnpg) {
+            out.push(
+                p.at(
+                    "signal",
+                    format!("`backup_age_hours` has no series on {}", other.as_str()),
+                )
+                .expected("a rule on a `cnpg` environment, or a service deployed to cnpg only")
+                .hint("on cnpg it reads the Barman Cloud plugin's barman_cloud_cloudnative_pg_io_last_available_backup_timestamp; Flexible Server and the aks CronJobs export no backup metric"),
             );
         }
     }
@@ -557,6 +579,21 @@ mod tests {
             "signal: database_down, above: 0, for: 1m",
         );
         assert_one(&found, "environments/prod.yaml:44:58", "means nothing");
+    }
+
+    #[test]
+    fn backup_age_is_refused_outside_cnpg() {
+        let found = validate_example_with(
+            DEV,
+            "notify: [dev-team] }\n",
+            "notify: [dev-team] }\n    - { name: backup-stale, signal: backup_age_hours, above: 26, for: 10m, severity: error, notify: [dev-team] }\n",
+        );
+        assert!(
+            found.iter().any(|d| d
+                .message
+                .contains("`backup_age_hours` has no series on aks")),
+            "{found:#?}"
+        );
     }
 
     #[test]

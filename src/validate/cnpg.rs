@@ -614,9 +614,20 @@ fn roles_are_not_the_operators(design: &Design, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// On cnpg each role's `passwordSecret` names a `kubernetes.io/basic-auth` Secret of its own.
+/// On cnpg each role's `passwordSecret` names a `kubernetes.io/basic-auth` Secret of its own,
+/// and `tls.serverSecret` a TLS Secret; the values are masked in messages (a pasted secret).
 fn password_secrets_are_secret_names(design: &Design, out: &mut Vec<Diagnostic>) {
     for target in cnpg_targets(design) {
+        if let Some(tls) = &target.cluster.tls
+            && !is_dns_subdomain(&tls.server_secret)
+        {
+            out.push(
+                target
+                    .at(path!["tls", "serverSecret"], "not a Kubernetes Secret name")
+                    .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
+                    .found(crate::names::masked(&tls.server_secret)),
+            );
+        }
         for (i, role) in target.service.value.database.roles.iter().enumerate() {
             if !is_dns_subdomain(&role.password_secret) {
                 out.push(
@@ -691,7 +702,23 @@ fn pooler_settings_are_pgbouncers(design: &Design, out: &mut Vec<Diagnostic>) {
                 "a pooler needs at least one pod",
             ));
         }
-        for name in pooler.parameters.keys() {
+        for (name, value) in &pooler.parameters {
+            if let ScalarValue::Text(text) = value
+                && !crate::names::fits_conf_line(text)
+            {
+                out.push(
+                    target
+                        .at(
+                            &[
+                                Seg::from("pooler"),
+                                Seg::from("parameters"),
+                                Seg::from(name.as_str()),
+                            ],
+                            "a PgBouncer setting must be one line of text",
+                        )
+                        .expected("a value without line breaks or other control characters"),
+                );
+            }
             if !POOLER_PARAMETERS.contains(&name.as_str()) {
                 out.push(
                     target
@@ -909,6 +936,39 @@ mod tests {
         assert!(
             found(&m, "`max_client_conns` is not a PgBouncer setting"),
             "{m:#?}"
+        );
+    }
+
+    #[test]
+    fn a_pooler_value_is_one_line() {
+        let m = messages(
+            SERVICE,
+            "max_client_conn: 500",
+            "max_client_conn: \"500\\nadmin_users = x\"",
+        );
+        assert!(
+            found(&m, "a PgBouncer setting must be one line of text"),
+            "{m:#?}"
+        );
+    }
+
+    #[test]
+    fn a_tls_secret_must_be_a_secret_name_and_is_never_echoed() {
+        let m = crate::validate::testing::validate_example_with(
+            SERVICE,
+            "      synchronous:\n",
+            "      tls:\n        serverSecret: \"S3cret pass!\"\n      synchronous:\n",
+        );
+        let shown: Vec<String> = m.iter().map(ToString::to_string).collect();
+        assert!(
+            shown
+                .iter()
+                .any(|d| d.contains("not a Kubernetes Secret name")),
+            "{shown:#?}"
+        );
+        assert!(
+            shown.iter().all(|d| !d.contains("S3cret pass!")),
+            "{shown:#?}"
         );
     }
 

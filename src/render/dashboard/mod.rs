@@ -120,6 +120,7 @@ pub fn title(panel: Signal, charted: Charted) -> &'static str {
         Signal::LongestTransactionSeconds => "Oldest open transaction (s)",
         Signal::ReplicationLagSeconds => "Replica lag (s, each replica)",
         Signal::ReplicationLagBytes => "Replication lag (bytes, most lagging replica)",
+        Signal::BackupAgeHours => "Hours since the last base backup",
     }
 }
 

@@ -72,6 +72,7 @@ fn condition(rule: &AlertRule) -> String {
         Signal::IopsPercent => format!("IOPS above {above} % of the disk's"),
         Signal::Deadlocks => format!("more than {above} deadlocks"),
         Signal::LongestTransactionSeconds => format!("a transaction open for more than {above} s"),
+        Signal::BackupAgeHours => format!("the last base backup older than {above} h"),
     }
 }
 
@@ -115,11 +116,21 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
         .alert_rules()
         .enumerate()
         .map(|(i, rule)| {
-            let (scope, servers) = match azure_metric(rule.signal).2 {
-                _ if aks => ("", 1),
-                AzureScope::Primary => ("on the primary", 1),
-                AzureScope::Replicas => ("on each replica", replicas),
-                AzureScope::PrimaryAndReplicas => ("on the primary and each replica", 1 + replicas),
+            // In Kubernetes no Azure metric is read (and backup age has none).
+            let scope_of = |signal| {
+                if aks {
+                    None
+                } else {
+                    Some(azure_metric(signal).2)
+                }
+            };
+            let (scope, servers) = match scope_of(rule.signal) {
+                None => ("", 1),
+                Some(AzureScope::Primary) => ("on the primary", 1),
+                Some(AzureScope::Replicas) => ("on each replica", replicas),
+                Some(AzureScope::PrimaryAndReplicas) => {
+                    ("on the primary and each replica", 1 + replicas)
+                }
             };
             let mut condition = condition(rule);
             if !aks && rule.signal == Signal::DatabaseDown {
@@ -129,6 +140,7 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
                 Unobservable::NoReplicasOnAks => "no replicas on aks",
                 Unobservable::ServerWithoutReplicas => "this server has no replicas",
                 Unobservable::SingleInstance => "a single instance, no replica",
+                Unobservable::NoBackup => "no backup to age",
             });
             RuleView {
                 id: format!("rule{}", i + 1),

@@ -222,6 +222,33 @@ resource ruleGroup 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' 
         ]
       }
       {
+        // backup-stale: signal backup_age_hours, above 26, for 10m, error.
+        alert: 'bill-inquiry-db-backup-stale'
+        expression: '(time() - max by (namespace) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{job="phonebill-staging/bill-inquiry-db",namespace="phonebill-staging",pod=~"bill-inquiry-db-[0-9]+"})) / 3600 > 26'
+        for: 'PT10M'
+        severity: 1
+        labels: {
+          severity: 'error'
+          signal: 'backup_age_hours'
+          service: 'bill-inquiry'
+          environment: 'staging'
+        }
+        annotations: {
+          summary: 'bill-inquiry (staging): the last PostgreSQL base backup is older than 26 h'
+          description: 'Rule backup-stale: for 10m, the newest base backup of Cluster bill-inquiry-db (namespace phonebill-staging) in its object store has been older than 26 hours, or there is none.'
+        }
+        enabled: true
+        resolveConfiguration: {
+          autoResolved: true
+          timeToResolve: 'PT5M'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup_staging_team.id
+          }
+        ]
+      }
+      {
         // database-down: signal database_down, for 1m, critical.
         // Fires when an instance's exporter cannot reach PostgreSQL (cnpg_collector_up 0), when
         // the exporter cannot be scraped (up 0), or when no scrape target exists at all.
