@@ -58,7 +58,9 @@ pub fn first_control_character(text: &str) -> Option<(usize, char)> {
 }
 
 /// A C0 or C1 control character, DEL, or a Unicode line or paragraph separator.
-fn is_control(c: char) -> bool {
+/// A control character or a Unicode line or paragraph separator, which YAML readers (and
+/// some terminals) take as a line break.
+pub fn is_control(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 

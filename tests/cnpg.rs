@@ -201,8 +201,8 @@ const EVERY_OTHER_CHOICE: &[(&str, &str, &str)] = &[
     ),
     (
         "environments/staging.yaml",
-        "    tag: 16.14-standard-trixie\n",
-        "    tag: 16.14-minimal-trixie\n    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
+        "    tag: 16.15-standard-trixie\n",
+        "    tag: 16.15-minimal-trixie\n    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
     ),
 ];
 
@@ -423,4 +423,97 @@ fn the_schema_job_converges_over_the_operators_roles_on_postgresql_15() {
 #[test]
 fn the_schema_job_converges_on_the_images_major_when_it_runs_before_the_roles() {
     job_converges_over_the_operators_state(16, false);
+}
+
+/// Whether a NetworkPolicy peer's `podSelector` selects a pod with `labels` (matchLabels only,
+/// which is all gen writes).
+fn selects(peer: &Value, labels: &[(&str, &str)]) -> bool {
+    let Some(wanted) = peer["podSelector"]["matchLabels"].as_object() else {
+        return false;
+    };
+    peer.get("namespaceSelector").is_none()
+        && wanted
+            .iter()
+            .all(|(k, v)| labels.iter().any(|(lk, lv)| lk == k && v == lv))
+}
+
+/// The pods the operator makes besides the instances must reach the primary: a new replica's
+/// join Job (pg_basebackup) carries `cnpg.io/cluster`, `cnpg.io/instanceName` and
+/// `cnpg.io/jobRole`, not `cnpg.io/podRole` (CloudNativePG v1.30.0 pkg/specs/jobs.go).
+#[test]
+fn the_instances_admit_the_join_job_and_their_pooler() {
+    let out = tools::render_example();
+    let dir = out.path().join("staging/bill-inquiry/kubernetes");
+    let policy = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| crate::kubernetes_job::parse(&e.unwrap().path()))
+        .find(|o| o["kind"] == "NetworkPolicy" && o["metadata"]["name"] == "bill-inquiry-db")
+        .expect("the instances' NetworkPolicy");
+    let peers_on_5432: Vec<&Value> = policy["spec"]["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| {
+            rule["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["port"] == 5432)
+        })
+        .flat_map(|rule| rule["from"].as_array().unwrap().iter())
+        .collect();
+    let join = [
+        ("cnpg.io/cluster", "bill-inquiry-db"),
+        ("cnpg.io/instanceName", "bill-inquiry-db-2"),
+        ("cnpg.io/jobRole", "join"),
+    ];
+    assert!(
+        peers_on_5432.iter().any(|p| selects(p, &join)),
+        "{peers_on_5432:#?}"
+    );
+    let pooler = [
+        ("cnpg.io/cluster", "bill-inquiry-db"),
+        ("cnpg.io/poolerName", "bill-inquiry-db-pooler"),
+        ("cnpg.io/podRole", "pooler"),
+    ];
+    assert!(peers_on_5432.iter().any(|p| selects(p, &pooler)));
+    // Another cluster's join Job is no peer.
+    let stranger = [("cnpg.io/cluster", "other-db"), ("cnpg.io/jobRole", "join")];
+    assert!(!peers_on_5432.iter().any(|p| selects(p, &stranger)));
+}
+
+/// What the operator would fight or a client would miss: `managed-by` is never inherited;
+/// the pooler refuses clients without TLS and the operator's certificate names it.
+#[test]
+fn the_cluster_leaves_the_operators_labels_alone_and_covers_its_pooler() {
+    let out = tools::render_example();
+    let dir = out.path().join("staging/bill-inquiry/kubernetes");
+    let cluster = find(&dir, "Cluster", "bill-inquiry-db");
+    let inherited = cluster["spec"]["inheritedMetadata"]["labels"]
+        .as_object()
+        .unwrap();
+    assert!(
+        !inherited.contains_key("app.kubernetes.io/managed-by"),
+        "{inherited:?}"
+    );
+    let names = cluster["spec"]["certificates"]["serverAltDNSNames"]
+        .as_array()
+        .unwrap();
+    assert!(names.contains(&Value::from(
+        "bill-inquiry-db-pooler.phonebill-staging.svc.cluster.local"
+    )));
+    let pooler = find(&dir, "Pooler", "bill-inquiry-db-pooler");
+    assert_eq!(
+        pooler["spec"]["pgbouncer"]["parameters"]["client_tls_sslmode"],
+        "require"
+    );
+    let store = find(&dir, "ObjectStore", "bill-inquiry-db-backup");
+    assert_eq!(
+        store["spec"]["configuration"]["azureCredentials"]["useDefaultAzureCredentials"],
+        true
+    );
+    assert_eq!(
+        cluster["spec"]["plugins"][0]["parameters"]["serverName"], "bill-inquiry-db-pg16",
+        "the archive folder names the major"
+    );
 }

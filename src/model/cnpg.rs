@@ -131,7 +131,9 @@ pub struct ClusterBackup {
     pub retention: String,
     /// `destinationPath` of the ObjectStore: the store's container, then `/<env>`.
     pub destination_path: String,
-    /// The folder under `destination_path` (the plugin's `serverName`): the cluster's name.
+    /// The folder under `destination_path` (the plugin's `serverName`): the cluster's name and
+    /// the major, `<name>-pg<major>`, so that a major upgrade archives into a new folder, as the
+    /// operator's upgrade guide asks (pg_upgrade makes a new system; docs/src/postgres_upgrades.md).
     pub server_name: String,
     /// How the sidecar signs in.
     pub credentials: Credentials,
@@ -146,8 +148,25 @@ pub struct Pooler {
     pub instances: u32,
     /// `session` or `transaction`.
     pub pool_mode: &'static str,
-    /// PgBouncer settings.
+    /// PgBouncer settings: the design's, and `client_tls_sslmode: require` unless it sets one
+    /// (PgBouncer's default, `prefer`, admits clients without TLS).
     pub parameters: BTreeMap<String, String>,
+    /// Every name a client may use for the pooler's Service, shortest first: the server
+    /// certificate must cover them for `sslmode=verify-full`.
+    pub certificate_names: Vec<String>,
+}
+
+/// The PgBouncer setting that makes the pooler refuse clients without TLS, and its value.
+pub const POOLER_CLIENT_TLS: (&str, &str) = ("client_tls_sslmode", "require");
+
+/// `name`, `name.namespace`, `name.namespace.svc` and the full name of a Service.
+fn service_names(name: &str, namespace: &str) -> Vec<String> {
+    vec![
+        name.to_owned(),
+        format!("{name}.{namespace}"),
+        format!("{name}.{namespace}.svc"),
+        format!("{name}.{namespace}.svc.cluster.local"),
+    ]
 }
 
 /// Names of the objects of a cnpg target: the ones the operator makes and the ones gen
@@ -272,7 +291,7 @@ pub fn cluster(cluster: &input::ClusterDeployment, cnpg: &Cnpg, env: &str) -> Cl
                     .clone()
                     .unwrap_or_else(|| DEFAULT_RETENTION.to_owned()),
                 destination_path: format!("{}/{env}", store.destination),
-                server_name: name.clone(),
+                server_name: format!("{name}-pg{}", cnpg.major),
                 credentials: store.credentials.clone(),
             })
         }
@@ -316,17 +335,25 @@ pub fn cluster(cluster: &input::ClusterDeployment, cnpg: &Cnpg, env: &str) -> Cl
         },
         tls_secret: cluster.tls.as_ref().map(|t| t.server_secret.clone()),
         backup,
-        pooler: cluster.pooler.as_ref().map(|p| Pooler {
-            name: format!("{name}-pooler"),
-            instances: p.instances.unwrap_or(DEFAULT_POOLER_INSTANCES),
-            pool_mode: match p.pool_mode {
-                Some(input::PoolMode::Session) => "session",
-                _ => "transaction",
-            },
-            parameters: scalars(&p.parameters)
+        pooler: cluster.pooler.as_ref().map(|p| {
+            let pooler_name = format!("{name}-pooler");
+            let mut parameters: BTreeMap<String, String> = scalars(&p.parameters)
                 .iter()
                 .map(|(k, v)| (k.clone(), v.to_text()))
-                .collect(),
+                .collect();
+            parameters
+                .entry(POOLER_CLIENT_TLS.0.to_owned())
+                .or_insert_with(|| POOLER_CLIENT_TLS.1.to_owned());
+            Pooler {
+                certificate_names: service_names(&pooler_name, &cnpg.namespace),
+                name: pooler_name,
+                instances: p.instances.unwrap_or(DEFAULT_POOLER_INSTANCES),
+                pool_mode: match p.pool_mode {
+                    Some(input::PoolMode::Session) => "session",
+                    _ => "transaction",
+                },
+                parameters,
+            }
         }),
         name,
     }

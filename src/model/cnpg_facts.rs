@@ -261,9 +261,14 @@ pub fn image_tag_parts(tag: &str) -> Option<(u32, &str, &str)> {
 /// The major of an image reference `<repository>:<tag>[@<digest>]` whose tag is an operand
 /// tag ([`image_tag_parts`]).
 pub fn reference_major(reference: &str) -> Option<u32> {
+    reference_parts(reference).map(|(major, _)| major)
+}
+
+/// The major of an image reference and the rest of what its tag fixes (flavour and OS).
+pub fn reference_parts(reference: &str) -> Option<(u32, String)> {
     let without_digest = reference.split('@').next()?;
     let (_, tag) = without_digest.rsplit_once(':')?;
-    image_tag_parts(tag).map(|(major, ..)| major)
+    image_tag_parts(tag).map(|(major, flavour, os)| (major, format!("{flavour}-{os}")))
 }
 
 #[cfg(test)]

@@ -274,8 +274,9 @@ pub const RULES: &[Rule] = &[
             same: Effect::Restart,
             up: Effect::Manual,
             down: Effect::Replace,
+            rebase: Effect::Manual,
         },
-        action: "a new minor: the operator updates the replicas one at a time, then the primary (switchover with replicas, a restart without). A higher major: an offline in-place upgrade (pg_upgrade in a Job, every instance down, replicas re-cloned): take a backup first (README, Upgrades), then apply; the target must be 16 or later and on the same OS. A lower major: the operator refuses it; restore a backup into a new cluster instead",
+        action: "a new minor: the operator updates the replicas one at a time, then the primary (switchover with replicas, a restart without). A higher major: an offline in-place upgrade (pg_upgrade in a Job, every instance down, replicas re-cloned): take a backup first (README, Upgrades), then apply; the target must be 16 or later and on the same OS, and the archive moves to a folder of the new major (serverName). A lower major: the operator refuses it; restore a backup into a new cluster instead. Another flavour or OS: not an upgrade the operator makes safely (another OS has other locale data, so text indexes need REINDEX; minimal lacks standard's locales and extensions): dump and restore into a new cluster, or REINDEX after checking the extensions",
         source: CNPG_SOURCE,
     },
     Rule {
@@ -399,6 +400,20 @@ pub const RULES: &[Rule] = &[
         judge: Judge::Fixed(Effect::Manual),
         action: "WAL and backups go to the new place from now on; the old one keeps what it has, unmanaged (its retention no longer runs). The plugin refuses to archive into a folder that already has WAL. Take a base backup right after (kubectl cnpg backup {cluster} -n {namespace} --method=plugin --plugin-name=barman-cloud.cloudnative-pg.io)",
         source: BARMAN_SOURCE,
+    },
+    Rule {
+        kind: "ObjectStore",
+        field: "spec.instanceSidecarConfiguration",
+        judge: Judge::Fixed(Effect::Restart),
+        action: "the sidecar's resources are part of the instances' pod spec: the operator rolls the instances one at a time",
+        source: "plugin-barman-cloud v0.14.0 web/docs/usage.md (changes could generate a rollout); CloudNativePG v1.30.0 internal/controller/cluster_upgrade.go checkPodSpecIsOutdated",
+    },
+    Rule {
+        kind: "Cluster",
+        field: "spec.imagePullPolicy",
+        judge: Judge::Fixed(Effect::Restart),
+        action: "part of the instances' pod spec: the operator rolls them one at a time",
+        source: "CloudNativePG v1.30.0 internal/controller/cluster_upgrade.go checkPodSpecIsOutdated",
     },
     Rule {
         kind: "ObjectStore",

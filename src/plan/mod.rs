@@ -372,6 +372,8 @@ pub enum Judge {
         up: Effect,
         /// Effect of a lower major.
         down: Effect,
+        /// Effect of another flavour or OS (same or another major).
+        rebase: Effect,
     },
 }
 
@@ -424,14 +426,20 @@ pub fn judge(rule: &Rule, from: &Value, to: &Value, size: fn(&Value) -> Option<f
             (false, true) => removed,
             _ => changed,
         },
-        Judge::ImageMajor { same, up, down } => {
-            let major = |v: &Value| {
+        Judge::ImageMajor {
+            same,
+            up,
+            down,
+            rebase,
+        } => {
+            let parts = |v: &Value| {
                 v.as_str()
-                    .and_then(crate::model::cnpg_facts::reference_major)
+                    .and_then(crate::model::cnpg_facts::reference_parts)
             };
-            match (major(from), major(to)) {
-                (Some(old), Some(new)) if new == old => same,
-                (Some(old), Some(new)) if new > old => up,
+            match (parts(from), parts(to)) {
+                (Some((_, old_rest)), Some((_, new_rest))) if old_rest != new_rest => rebase,
+                (Some((old, _)), Some((new, _))) if new == old => same,
+                (Some((old, _)), Some((new, _))) if new > old => up,
                 (Some(_), Some(_)) => down,
                 _ => Effect::Unknown,
             }

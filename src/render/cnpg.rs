@@ -46,9 +46,13 @@ struct CnpgView<'a> {
     object_labels: Labels,
     /// Labels the operator copies onto the pods, Services, Secrets and claims it makes.
     inherited_labels: Labels,
+    /// Whether the Barman Cloud sidecar signs in with AKS Workload Identity.
+    workload_identity: bool,
     schema_labels: Labels,
     schema_selector: Labels,
     instance_selector: Labels,
+    /// Every pod the operator makes for the cluster: instances, pooler and its Jobs.
+    cluster_selector: Labels,
     pooler_selector: Labels,
     operator_selector: Labels,
     clients: Labels,
@@ -76,6 +80,9 @@ struct CnpgView<'a> {
     node_selector: Labels,
     roles: Vec<ManagedRole<'a>>,
     tls_secret: Option<&'a str>,
+    /// Names the operator's server certificate adds to its own: the pooler's (the operator's
+    /// CA only; a cert-manager certificate must cover them itself).
+    alt_dns_names: Vec<&'a str>,
     /// The Secret whose `ca.crt` verifies the server: the operator's CA or the design's.
     ca_secret: &'a str,
     backup: Option<BackupView<'a>>,
@@ -87,7 +94,6 @@ struct CnpgView<'a> {
     job_script: String,
     job_secret_keys: Vec<SecretItem<'a>>,
     job_skips: Vec<Skip>,
-    psql_bin: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -253,20 +259,26 @@ fn view<'a>(
             env: &r.password_env,
         })
         .collect();
+    // The operand image's programs (its Dockerfile puts them on PATH too).
+    let psql_bin = format!("/usr/lib/postgresql/{}/bin", cnpg.major);
     let job_script = templates.render(
         "kubernetes/schema-job.sh.j2",
         &ScriptView {
             credentials_secret: &cluster.names.superuser_secret,
             tls_secret: ca_secret,
             roles,
+            bin_dir: &psql_bin,
         },
     )?;
     let postgres = image(&cnpg.image);
-    let mut inherited = vec![managed_by.clone()];
-    if matches!(
+    // Not `managed-by`: the operator sets it to `cloudnative-pg` on what it makes, and an
+    // inherited value would fight it on every reconciliation.
+    let mut inherited: Vec<(String, String)> = Vec::new();
+    let workload_identity = matches!(
         cluster.backup.as_ref().map(|b| &b.credentials),
         Some(Credentials::WorkloadIdentity { .. })
-    ) {
+    );
+    if workload_identity {
         inherited.push(("azure.workload.identity/use".into(), "true".into()));
     }
     inherited.extend(project.clone());
@@ -288,6 +300,7 @@ fn view<'a>(
             .chain(project.clone()),
         ),
         inherited_labels: labels(inherited),
+        workload_identity,
         schema_labels: labels(
             schema_selector
                 .iter()
@@ -302,6 +315,7 @@ fn view<'a>(
             .map(|p| labels([(POOLER_LABEL, p.name.as_str())]))
             .unwrap_or_default(),
         instance_selector,
+        cluster_selector: labels([(CLUSTER_LABEL, name)]),
         operator_selector: labels([OPERATOR_POD_LABEL]),
         clients: labels(
             cnpg.clients
@@ -344,6 +358,14 @@ fn view<'a>(
         node_selector: labels(cluster.affinity.node_selector.clone()),
         roles: managed_roles(target),
         tls_secret: cluster.tls_secret.as_deref(),
+        alt_dns_names: match (&cluster.tls_secret, &cluster.pooler) {
+            (None, Some(pooler)) => pooler
+                .certificate_names
+                .iter()
+                .map(String::as_str)
+                .collect(),
+            _ => Vec::new(),
+        },
         ca_secret,
         backup: backup_view(cluster),
         pooler: cluster.pooler.as_ref().map(|p| PoolerView {
@@ -383,7 +405,6 @@ fn view<'a>(
             path: &r.password_secret,
         }))
         .collect(),
-        psql_bin: format!("/usr/lib/postgresql/{}/bin", cnpg.major),
     })
 }
 

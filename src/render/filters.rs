@@ -26,6 +26,17 @@ fn text_of(value: &Value) -> Cow<'_, str> {
     }
 }
 
+/// The text of a value that must exist: strict undefined refuses printing a missing value,
+/// not passing one to a filter, which would print it as nothing.
+fn defined_text(value: &Value) -> Result<Cow<'_, str>, Error> {
+    if value.is_undefined() {
+        return Err(invalid(
+            "an undefined value reached an escaping filter (a misspelt field?)",
+        ));
+    }
+    Ok(text_of(value))
+}
+
 fn refuse_nul(text: &str) -> Result<(), Error> {
     if text.contains('\0') {
         Err(invalid("a NUL character cannot be rendered"))
@@ -196,9 +207,9 @@ pub fn num(value: &Value) -> Result<Value, Error> {
 /// breaks and other control characters become spaces so the comment cannot end early.
 pub fn comment(value: &Value) -> Result<Value, Error> {
     Ok(safe(
-        text_of(value)
+        defined_text(value)?
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| if crate::names::is_control(c) { ' ' } else { c })
             .collect(),
     ))
 }
@@ -394,7 +405,7 @@ pub fn bicep_number(value: &Value) -> Result<Value, Error> {
 /// `md` filter: text for Markdown prose and table cells; markup characters are escaped and
 /// line breaks become spaces.
 pub fn md(value: &Value) -> Result<Value, Error> {
-    Ok(safe(md_text(&text_of(value))))
+    Ok(safe(md_text(&defined_text(value)?)))
 }
 
 /// Markdown text that shows as written: every character Markdown gives a meaning to is
@@ -570,7 +581,7 @@ pub fn md_code_str(text: &str) -> String {
 
 /// `md_code` filter: a value as Markdown inline code (delimiters included).
 pub fn md_code(value: &Value) -> Result<Value, Error> {
-    Ok(safe(md_code_str(&text_of(value))))
+    Ok(safe(md_code_str(&defined_text(value)?)))
 }
 
 /// One shell word (bash): bare when it holds only characters no shell treats specially,
@@ -661,7 +672,7 @@ pub fn mermaid(value: &Value) -> Result<Value, Error> {
             .try_iter()?
             .map(|item| text_of(&item).into_owned())
             .collect(),
-        _ => vec![text_of(value).into_owned()],
+        _ => vec![defined_text(value)?.into_owned()],
     };
     let body: Vec<String> = lines.iter().map(|l| mermaid_str(l)).collect();
     Ok(safe(format!("\"{}\"", body.join("<br/>"))))
@@ -684,6 +695,14 @@ pub fn mermaid_id(value: &Value) -> Result<Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undefined_value_is_refused_not_printed_as_nothing() {
+        for filter in [md, md_code, comment, mermaid] {
+            assert!(filter(&Value::UNDEFINED).is_err());
+        }
+        assert!(md_code(&Value::from("x")).is_ok());
+    }
 
     #[test]
     fn sql_identifiers_double_quotes() {

@@ -134,7 +134,12 @@ pub(super) struct ScriptView<'a> {
     pub(super) credentials_secret: &'a str,
     pub(super) tls_secret: &'a str,
     pub(super) roles: Vec<RoleSecret<'a>>,
+    /// Where the image keeps psql and pg_isready.
+    pub(super) bin_dir: &'a str,
 }
+
+/// Where the Bitnami image keeps the PostgreSQL programs.
+const BITNAMI_BIN: &str = "/opt/bitnami/postgresql/bin";
 
 /// Where the schema Job finds a role's password: a file under `/secrets`, from a key of a
 /// Secret.
@@ -167,8 +172,10 @@ pub(super) fn labels(
         .into_iter()
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
-    labels.sort();
-    labels.dedup_by(|a, b| a.0 == b.0);
+    // A stable sort by key: of two labels with one key the first given wins (gen's own come
+    // before the project's, so a project label cannot change a selector).
+    labels.sort_by(|a, b| a.0.cmp(&b.0));
+    labels.dedup_by(|later, first| later.0 == first.0);
     labels
 }
 
@@ -255,6 +262,7 @@ fn render_script(
     let view = ScriptView {
         credentials_secret: &set.credentials_secret,
         tls_secret: &set.tls_secret,
+        bin_dir: BITNAMI_BIN,
         roles: target
             .service
             .database
@@ -276,6 +284,7 @@ fn render_tls_reload(set: &StatefulSet, templates: &Templates) -> Result<DataEnt
     let view = ScriptView {
         credentials_secret: &set.credentials_secret,
         tls_secret: &set.tls_secret,
+        bin_dir: BITNAMI_BIN,
         roles: Vec::new(),
     };
     Ok(DataEntry {
@@ -552,6 +561,18 @@ pub fn notes(model: &Model) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_two_labels_with_one_key_the_first_given_wins() {
+        let merged = labels([
+            ("app.kubernetes.io/instance", "db"),
+            ("app.kubernetes.io/instance", "a"),
+        ]);
+        assert_eq!(
+            merged,
+            [("app.kubernetes.io/instance".to_owned(), "db".to_owned())]
+        );
+    }
 
     #[test]
     fn data_digests_follow_the_reference_encoding() {

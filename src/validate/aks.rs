@@ -19,6 +19,10 @@ use crate::validate::majors::{self, is_tested, tag_major};
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
+/// The prefix of the CloudNativePG operator's label keys (`cnpg.io/cluster`,
+/// `cnpg.io/podRole`), by which its NetworkPolicies and PodMonitors select pods.
+const CNPG_LABEL_PREFIX: &str = "cnpg.io";
+
 /// Locales the Bitnami PostgreSQL image has (glibc's C/POSIX and the one it generates).
 const IMAGE_LOCALES: &[&str] = &[
     "C",
@@ -229,14 +233,19 @@ pub(super) fn label_problems<T>(
     value: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let own_prefix = key
-        .split_once('/')
-        .is_some_and(|(prefix, _)| prefix == GEN_LABEL_PREFIX);
-    if is_label_key(key) && own_prefix {
+    let prefix = key.split_once('/').map(|(prefix, _)| prefix);
+    if is_label_key(key) && prefix == Some(GEN_LABEL_PREFIX) {
         out.push(
             file.at_key(at, key, format!("`{key}` is one of gen's own labels"))
                 .expected(format!("a key outside `{GEN_LABEL_PREFIX}/`"))
                 .hint("gen adds the label `postgresql.gen/client-of-<StatefulSet name>: \"true\"` to each database's client selector itself"),
+        );
+    }
+    if is_label_key(key) && prefix == Some(CNPG_LABEL_PREFIX) {
+        out.push(
+            file.at_key(at, key, format!("`{key}` is one of CloudNativePG's labels"))
+                .expected(format!("a key outside `{CNPG_LABEL_PREFIX}/`"))
+                .hint("the operator selects its clusters' pods by them: on another pod one would pass it for an instance"),
         );
     }
     label_syntax_problems(file, at, key, value, out);

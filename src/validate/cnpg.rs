@@ -20,16 +20,24 @@ use crate::validate::majors::{self, is_tested};
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
-/// Longest cluster name gen accepts: the operator's 50, less what the schema Job's name
-/// (`<name>-schema-<8 hex>`, also a label value of at most 63) needs.
+/// Longest cluster name gen accepts: the operator's 50 less `-restore`, the README's
+/// restored cluster, which must fit too (and the schema Job `<name>-schema-<8 hex>`, a label
+/// value of at most 63, is longer than both).
 pub const MAX_NAME: usize = {
     let job = 63 - "-schema-".len() - 8;
-    if job < MAX_CLUSTER_NAME {
-        job
-    } else {
-        MAX_CLUSTER_NAME
-    }
+    let restore = MAX_CLUSTER_NAME - "-restore".len();
+    if job < restore { job } else { restore }
 };
+
+/// Secret names the operator makes for a cluster `<name>`: a role's Secret of one of these
+/// names would be overwritten by it, or overwrite it.
+const OPERATOR_SECRET_SUFFIXES: &[&str] = &["-superuser", "-app", "-ca", "-server", "-replication"];
+
+/// The file of the Job's credentials volume the superuser's password is mounted as.
+const SUPERUSER_PASSWORD_FILE: &str = "postgres-password";
+
+/// PgBouncer `auth_type` values that let a client in without a password.
+const PASSWORDLESS_AUTH: &[&str] = &["trust", "any", "plain"];
 
 /// Runs every cnpg rule.
 pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
@@ -47,6 +55,9 @@ pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
     locales_ship_with_the_image(design, out);
     pooler_settings_are_pgbouncers(design, out);
     placement_labels_are_labels(design, out);
+    azure_names_are_azure_names(design, out);
+    volume_classes_are_names(design, out);
+    database_text_fits_initdb(design, out);
 }
 
 /// One cnpg deployment of a service, with the path to its `cluster`.
@@ -251,7 +262,7 @@ fn backup_store_is_azure_blob(design: &Design, out: &mut Vec<Diagnostic>) {
                     ],
                     "not a managed identity's client ID",
                 )
-                .expected("a GUID, e.g. `6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f`")
+                .expected("a GUID in lower case, e.g. `6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f`")
                 .found(format!("`{}`", printable(id))),
             ),
             (None, Some(secret)) if !is_dns_subdomain(secret) => out.push(
@@ -269,10 +280,11 @@ fn backup_store_is_azure_blob(design: &Design, out: &mut Vec<Diagnostic>) {
 fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
+            g.len() == n
+                && g.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 /// The cluster name makes pod, Service, Secret and Job names: a DNS-1035 label (a letter
@@ -502,15 +514,13 @@ fn fixed_parameters_are_refused(design: &Design, out: &mut Vec<Diagnostic>) {
                         ),
                 );
             } else if let ScalarValue::Text(text) = value
-                && !crate::names::fits_conf_line(text)
+                && (text.chars().any(crate::names::is_control) || text.contains('\\'))
             {
                 out.push(
                     target
-                        .at(
-                            &[Seg::from("parameters"), Seg::from(name.as_str())],
-                            "a parameter value must be one line of text",
-                        )
-                        .expected("a value without line breaks or other control characters"),
+                        .at(&[Seg::from("parameters"), Seg::from(name.as_str())], "a parameter value must be one line of text without a backslash")
+                        .expected("a value without line breaks, other control characters or `\\`")
+                        .hint("the operator writes the value between single quotes, doubling only quotes: a backslash there escapes the closing quote and the instance does not start"),
                 );
             }
         }
@@ -543,11 +553,15 @@ fn backups_have_a_store_a_schedule_and_a_window(design: &Design, out: &mut Vec<D
             );
         }
         if let Some(schedule) = &backup.schedule {
+            let day_of_week = schedule.split_whitespace().nth(4).unwrap_or_default();
+            let sunday_as_7 = day_of_week.split([',', '-', '/']).any(|t| t == "7");
             let problem = if schedule.trim_start().starts_with('@') {
                 Some(
                     "a macro; the operator reads six fields, gen adds the seconds to five"
                         .to_owned(),
                 )
+            } else if sunday_as_7 {
+                Some("day of week 7; the operator's cron reads 0 to 6 (Sunday is 0)".to_owned())
             } else {
                 cron_problem(schedule)
             };
@@ -628,7 +642,35 @@ fn password_secrets_are_secret_names(design: &Design, out: &mut Vec<Diagnostic>)
                     .found(crate::names::masked(&tls.server_secret)),
             );
         }
+        let mut seen: Vec<&str> = Vec::new();
         for (i, role) in target.service.value.database.roles.iter().enumerate() {
+            let secret = role.password_secret.as_str();
+            let operators = OPERATOR_SECRET_SUFFIXES
+                .iter()
+                .any(|s| secret == format!("{}{s}", target.cluster.name));
+            let clash = if seen.contains(&secret) {
+                Some("another role's Secret: each role's `username` is its own")
+            } else if secret == SUPERUSER_PASSWORD_FILE {
+                Some("the file the Job reads the superuser's password from")
+            } else if operators {
+                Some("a Secret the operator makes for the cluster")
+            } else {
+                None
+            };
+            seen.push(secret);
+            if let Some(why) = clash
+                && is_dns_subdomain(secret)
+            {
+                out.push(
+                    target
+                        .service
+                        .at(
+                            path!["database", "roles", i, "passwordSecret"],
+                            format!("on cnpg `{secret}` is {why}"),
+                        )
+                        .expected("a Secret name of this role's own"),
+                );
+            }
             if !is_dns_subdomain(&role.password_secret) {
                 out.push(
                     target
@@ -719,6 +761,42 @@ fn pooler_settings_are_pgbouncers(design: &Design, out: &mut Vec<Diagnostic>) {
                         .expected("a value without line breaks or other control characters"),
                 );
             }
+            if name == "auth_type"
+                && matches!(value, ScalarValue::Text(t) if PASSWORDLESS_AUTH.contains(&t.as_str()))
+            {
+                out.push(
+                    target
+                        .at(
+                            &[
+                                Seg::from("pooler"),
+                                Seg::from("parameters"),
+                                Seg::from(name.as_str()),
+                            ],
+                            "the pooler must ask clients for a password",
+                        )
+                        .expected("`scram-sha-256`, `md5` or no value (the operator's default)"),
+                );
+            }
+            let tls_modes = ["require", "verify-ca", "verify-full"];
+            if name == crate::model::cnpg::POOLER_CLIENT_TLS.0
+                && !matches!(value, ScalarValue::Text(t) if tls_modes.contains(&t.as_str()))
+            {
+                out.push(
+                    target
+                        .at(
+                            &[
+                                Seg::from("pooler"),
+                                Seg::from("parameters"),
+                                Seg::from(name.as_str()),
+                            ],
+                            "the pooler must refuse clients without TLS, as the cluster does",
+                        )
+                        .expected(format!(
+                            "one of {}, or no value (gen writes `require`)",
+                            diagnostics::list(tls_modes)
+                        )),
+                );
+            }
             if !POOLER_PARAMETERS.contains(&name.as_str()) {
                 out.push(
                     target
@@ -758,6 +836,140 @@ fn placement_labels_are_labels(design: &Design, out: &mut Vec<Diagnostic>) {
         let at = target.path(path!["affinity", "nodeSelector"]);
         for (key, value) in &affinity.node_selector {
             crate::validate::aks::label_syntax_problems(target.service, &at, key, value, out);
+        }
+    }
+}
+
+/// Whether `name` is an Azure resource group name: 1–90 letters, digits, `_`, `-`, `.`,
+/// `(` and `)`, not ending in `.` (Microsoft.Resources naming rules).
+fn is_resource_group_name(name: &str) -> bool {
+    (1..=90).contains(&name.chars().count())
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.()".contains(c))
+}
+
+/// Whether `name` is an AKS cluster name: 1–63 letters, digits, `_` and `-`, starting and
+/// ending with a letter or digit (Microsoft.ContainerService naming rules).
+fn is_aks_cluster_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// The AKS cluster and its resource group go into resource IDs (the dashboard's workspace,
+/// the rule group's scope) and the README's `az` commands.
+fn azure_names_are_azure_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    for (env, cnpg) in cnpg_environments(design) {
+        if !is_aks_cluster_name(&cnpg.cluster) {
+            out.push(
+                env.at(path!["cnpg", "cluster"], "not an AKS cluster name")
+                    .expected("1–63 letters, digits, `_` and `-`, starting and ending with a letter or digit")
+                    .found(format!("`{}`", printable(&cnpg.cluster))),
+            );
+        }
+        if !is_resource_group_name(&cnpg.resource_group) {
+            out.push(
+                env.at(
+                    path!["cnpg", "resourceGroup"],
+                    "not an Azure resource group name",
+                )
+                .expected("1–90 letters, digits, `_`, `-`, `.`, `(` and `)`, not ending in `.`")
+                .found(format!("`{}`", printable(&cnpg.resource_group))),
+            );
+        }
+        let repository = &cnpg.image.repository;
+        let repository_ok = !repository.is_empty()
+            && repository
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/:".contains(&b));
+        if !repository_ok {
+            out.push(
+                env.at(
+                    path!["cnpg", "image", "repository"],
+                    "not an image repository",
+                )
+                .expected("lowercase letters, digits, `.`, `_`, `-`, `/` and a registry `:port`")
+                .found(format!("`{}`", printable(repository))),
+            );
+        }
+        let tag = &cnpg.image.tag;
+        if !tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            out.push(
+                env.at(path!["cnpg", "image", "tag"], "not an image tag")
+                    .expected("letters, digits, `.`, `_` and `-`")
+                    .found(format!("`{}`", printable(tag))),
+            );
+        }
+    }
+}
+
+/// A deployment's own storage classes name StorageClasses, as the environment's does.
+fn volume_classes_are_names(design: &Design, out: &mut Vec<Diagnostic>) {
+    for target in cnpg_targets(design) {
+        let c = target.cluster;
+        for (field, storage) in [
+            ("storage", Some(&c.storage)),
+            ("walStorage", c.wal_storage.as_ref()),
+        ] {
+            let Some(class) = storage.and_then(|s| s.storage_class.as_deref()) else {
+                continue;
+            };
+            if !is_dns_subdomain(class) {
+                out.push(
+                    target
+                        .at(
+                            &[Seg::from(field), Seg::from("storageClass")],
+                            "not a StorageClass name",
+                        )
+                        .expected("a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`")
+                        .found(format!("`{}`", printable(class))),
+                );
+            }
+        }
+    }
+}
+
+/// The locale and encoding go to `initdb` as arguments: one line of printable text.
+fn database_text_fits_initdb(design: &Design, out: &mut Vec<Diagnostic>) {
+    for service in &design.services {
+        let on_cnpg = service.value.deployments.iter().any(|(env, d)| {
+            d.cluster.is_some()
+                && design
+                    .environment(env)
+                    .is_some_and(|e| e.value.cnpg.is_some())
+        });
+        if !on_cnpg {
+            continue;
+        }
+        let db = &service.value.database;
+        for (field, text) in [
+            ("locale", db.locale.as_deref()),
+            ("encoding", db.encoding.as_deref()),
+        ] {
+            let Some(text) = text else { continue };
+            if text.is_empty()
+                || text
+                    .chars()
+                    .any(|c| crate::names::is_control(c) || c.is_whitespace())
+            {
+                out.push(
+                    service
+                        .at(
+                            &[Seg::from("database"), Seg::from(field)],
+                            format!("the {field} must be one word of printable text"),
+                        )
+                        .expected("e.g. `ko_KR.UTF-8` or `UTF8`")
+                        .found(format!("`{}`", printable(text))),
+                );
+            }
         }
     }
 }
@@ -865,7 +1077,7 @@ mod tests {
             ("latest", "is not `<major>.<minor>-<flavour>-<os>`"),
             ("13.20-standard-trixie", "runs PostgreSQL 13"),
         ] {
-            let m = messages(ENV, "tag: 16.14-standard-trixie", &format!("tag: {tag}"));
+            let m = messages(ENV, "tag: 16.15-standard-trixie", &format!("tag: {tag}"));
             assert!(found(&m, message), "{tag}: {m:#?}");
         }
     }
@@ -875,8 +1087,8 @@ mod tests {
         let m = crate::validate::testing::validate_example_with_edits(&[
             (
                 ENV,
-                "tag: 16.14-standard-trixie",
-                "tag: 16.14-minimal-trixie",
+                "tag: 16.15-standard-trixie",
+                "tag: 16.15-minimal-trixie",
             ),
             (
                 "project.yaml",
@@ -983,6 +1195,74 @@ mod tests {
             found(&m, "`five` is not a usable storage quantity"),
             "{m:#?}"
         );
+    }
+
+    #[test]
+    fn a_backslash_in_a_parameter_is_refused() {
+        let m = messages(
+            SERVICE,
+            "        work_mem: 4MB\n        maintenance_work_mem: 64MB\n        log_min_duration_statement: 1000\n      synchronous",
+            "        work_mem: 4MB\n        maintenance_work_mem: 64MB\n        log_min_duration_statement: 1000\n        application_name: 'app\\'\n      synchronous",
+        );
+        assert!(found(&m, "without a backslash"), "{m:#?}");
+    }
+
+    #[test]
+    fn role_secrets_are_each_roles_own() {
+        let m = messages(
+            SERVICE,
+            "passwordSecret: bill-inquiry-monitor-password",
+            "passwordSecret: bill-inquiry-app-password",
+        );
+        assert!(found(&m, "another role's Secret"), "{m:#?}");
+        let m = messages(
+            SERVICE,
+            "passwordSecret: bill-inquiry-monitor-password",
+            "passwordSecret: bill-inquiry-db-superuser",
+        );
+        assert!(found(&m, "a Secret the operator makes"), "{m:#?}");
+    }
+
+    #[test]
+    fn azure_names_and_the_image_are_checked() {
+        let m = messages(
+            ENV,
+            "  cluster: phonebill-staging-aks",
+            "  cluster: phonebill/staging",
+        );
+        assert!(found(&m, "not an AKS cluster name"), "{m:#?}");
+        let m = messages(
+            ENV,
+            "  resourceGroup: phonebill-staging-rg",
+            "  resourceGroup: rg.",
+        );
+        assert!(found(&m, "not an Azure resource group name"), "{m:#?}");
+        let m = messages(
+            ENV,
+            "repository: ghcr.io/cloudnative-pg/postgresql",
+            "repository: GHCR.io/x y",
+        );
+        assert!(found(&m, "not an image repository"), "{m:#?}");
+    }
+
+    #[test]
+    fn sunday_is_0_for_the_operator() {
+        let m = messages(
+            SERVICE,
+            "schedule: \"0 18 * * *\"",
+            "schedule: \"0 18 * * 7\"",
+        );
+        assert!(found(&m, "day of week 7"), "{m:#?}");
+    }
+
+    #[test]
+    fn a_passwordless_pooler_is_refused() {
+        let m = messages(
+            SERVICE,
+            "max_client_conn: 500",
+            "max_client_conn: 500\n          auth_type: trust",
+        );
+        assert!(found(&m, "must ask clients for a password"), "{m:#?}");
     }
 
     #[test]
