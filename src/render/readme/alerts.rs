@@ -133,6 +133,12 @@ pub(super) fn view(target: &Target, replicas: usize) -> AlertsView {
                 }
             };
             let mut condition = condition(rule);
+            if rule.signal == Signal::DatabaseDown
+                && matches!(target.deployment, Deployment::Cnpg(_))
+            {
+                // Each instance's exporter: a replica that stops answering fires it too.
+                condition = "an instance (the primary or a replica) not answering".to_owned();
+            }
             if !aks && rule.signal == Signal::DatabaseDown {
                 condition.push_str(", or Resource Health Unavailable, Degraded or Unknown");
             }
