@@ -206,6 +206,27 @@ pub const POOLER_PARAMETERS: &[&str] = &[
     "verbose",
 ];
 
+/// Suffixes of the Secrets the operator makes for a cluster `<name>` (api/v1/cluster_types.go
+/// `*SecretSuffix`): a role's Secret of such a name would overwrite it, or be overwritten.
+pub const OPERATOR_SECRET_SUFFIXES: &[&str] = &[
+    "-superuser",
+    "-app",
+    "-ca",
+    "-server",
+    "-replication",
+    "-pull-secret",
+    "-pooler",
+];
+
+/// PgBouncer `auth_type` values that let a client in without checking its password
+/// (PgBouncer's configuration reference, `auth_type`: `trust`, `any`, and `plain`, which
+/// sends it in clear).
+pub const PASSWORDLESS_AUTH: &[&str] = &["trust", "any", "plain"];
+
+/// `client_tls_sslmode` values under which PgBouncer refuses clients without TLS (PgBouncer's
+/// configuration reference; `disable`, `allow` and `prefer` admit them).
+pub const POOLER_CLIENT_TLS_MODES: &[&str] = &["require", "verify-ca", "verify-full"];
+
 /// Ports of the instance pods: PostgreSQL, the exporter (`metrics`) and the instance
 /// manager's status endpoint the operator calls (pkg/specs/pods.go; docs/src/networking.md).
 pub const POSTGRES_PORT: u16 = 5432;

@@ -9,8 +9,8 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::input::{ClusterDeployment, CnpgEnvironment, EnvironmentFile, ScalarValue, ServiceFile};
 use crate::model::cnpg_facts::{
     ALL_LOCALES_FLAVOUR, FIXED_PARAMETERS, GEN_PARAMETERS, IMAGE_FLAVOURS, MAX_CLUSTER_NAME,
-    MINIMAL_LOCALES, POOLER_PARAMETERS, POSTGRES_MAJORS, image_tag_parts, is_reserved_role,
-    is_retention,
+    MINIMAL_LOCALES, OPERATOR_SECRET_SUFFIXES, PASSWORDLESS_AUTH, POOLER_CLIENT_TLS_MODES,
+    POOLER_PARAMETERS, POSTGRES_MAJORS, image_tag_parts, is_reserved_role, is_retention,
 };
 use crate::names::{is_conf_name, is_dns_label, printable};
 use crate::path;
@@ -29,15 +29,8 @@ pub const MAX_NAME: usize = {
     if job < restore { job } else { restore }
 };
 
-/// Secret names the operator makes for a cluster `<name>`: a role's Secret of one of these
-/// names would be overwritten by it, or overwrite it.
-const OPERATOR_SECRET_SUFFIXES: &[&str] = &["-superuser", "-app", "-ca", "-server", "-replication"];
-
 /// The file of the Job's credentials volume the superuser's password is mounted as.
 const SUPERUSER_PASSWORD_FILE: &str = "postgres-password";
-
-/// PgBouncer `auth_type` values that let a client in without a password.
-const PASSWORDLESS_AUTH: &[&str] = &["trust", "any", "plain"];
 
 /// Runs every cnpg rule.
 pub fn check_all(design: &Design, out: &mut Vec<Diagnostic>) {
@@ -777,7 +770,7 @@ fn pooler_settings_are_pgbouncers(design: &Design, out: &mut Vec<Diagnostic>) {
                         .expected("`scram-sha-256`, `md5` or no value (the operator's default)"),
                 );
             }
-            let tls_modes = ["require", "verify-ca", "verify-full"];
+            let tls_modes = POOLER_CLIENT_TLS_MODES;
             if name == crate::model::cnpg::POOLER_CLIENT_TLS.0
                 && !matches!(value, ScalarValue::Text(t) if tls_modes.contains(&t.as_str()))
             {
