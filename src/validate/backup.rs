@@ -70,7 +70,9 @@ const CRON_MACROS: &[&str] = &[
     "@hourly",
 ];
 
-/// Each cron field: its lowest and highest value and the names it accepts (index + low).
+/// Each cron field: its lowest and highest value and the names it accepts (index + low), as
+/// robfig/cron v3 bounds them (`spec.go`, vendored by Kubernetes for CronJobs and used by
+/// CloudNativePG for ScheduledBackups): Sunday is 0 only, a 7 is "above maximum (6)".
 const CRON_FIELDS: [(&str, u32, u32, &[&str]); 5] = [
     ("minute", 0, 59, &[]),
     ("hour", 0, 23, &[]),
@@ -119,7 +121,7 @@ pub fn cron_problem(schedule: &str) -> Option<String> {
                 None => text
                     .parse::<u32>()
                     .ok()
-                    .filter(|v| (low..=high).contains(v) || (what == "day of week" && *v == 7)),
+                    .filter(|v| (low..=high).contains(v)),
             }
         };
         for item in field.split(',') {
@@ -329,7 +331,7 @@ mod tests {
             "0 3 * * *",
             "*/15 * * * *",
             "0 0-23/2 * * mon-fri",
-            "30 3 1,15 * 7",
+            "30 3 1,15 * 0",
             "0 3 ? JAN sun",
             "@daily",
         ] {
@@ -343,6 +345,8 @@ mod tests {
             ("0 3 0 * *", "`0` is not a day of month"),
             ("0 3 * 13 *", "`13` is not a month"),
             ("0 3 * * 8", "`8` is not a day of week"),
+            ("0 3 * * 7", "`7` is not a day of week"),
+            ("0 3 * * 5-7", "`5-7` is not a day of week"),
             ("0 3 * * funday", "`funday` is not a day of week"),
             ("*/0 * * * *", "the step of the minute"),
             ("5-1 * * * *", "`5-1` is not a minute"),
