@@ -9,7 +9,7 @@
 //!   database and owner of `bootstrap.initdb` and the roles of `managed.roles`, in either order.
 
 use crate::kubernetes::custom_resources_checked;
-use crate::kubernetes_job::{JobRun, find};
+use crate::kubernetes_job::{JobRun, assert_app_role_logs_in, find};
 use crate::support::{harness, postgres, sql, tools};
 
 use serde_json::Value;
@@ -403,16 +403,7 @@ fn job_converges_over_the_operators_state(major: u32, roles_first: bool) {
         .trim(),
         "3"
     );
-    let output = server
-        .role_psql("bill_inquiry_app", &job.app_password, "bill_inquiry_db")
-        .args(["-At", "-c", "SELECT current_user"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_app_role_logs_in(&server, &job);
 }
 
 #[test]

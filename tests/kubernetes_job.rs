@@ -186,6 +186,12 @@ fn the_schema_job_never_sends_a_password_and_the_role_logs_in_with_it() {
         !kept.contains(&job.app_password),
         "the role's password reached the server log, pg_stat_statements or the Job's output"
     );
+    assert_app_role_logs_in(&server, &job);
+}
+
+/// The example's role `bill_inquiry_app` logs in to its database with the password the Job
+/// read from its Secret.
+pub(crate) fn assert_app_role_logs_in(server: &postgres::TestServer, job: &JobRun) {
     let output = server
         .role_psql("bill_inquiry_app", &job.app_password, "bill_inquiry_db")
         .args(["-At", "-c", "SELECT current_user"])

@@ -13,7 +13,7 @@ const DEFAULT_EXPORTER: (&str, &str) = ("quay.io/prometheuscommunity/postgres-ex
 
 /// Where Azure Monitor's ama-metrics runs, which scrapes the exporter unless the
 /// environment names another scraper's namespace.
-const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
+pub(crate) const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
 
 /// `maxUnavailable` of the PodDisruptionBudget when the design sets none: the Bitnami chart's
 /// (bitnami/charts bitnami/postgresql/templates/primary/pdb.yaml: `maxUnavailable` is

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::input;
-use crate::model::aks::{CLIENT_LABEL_PREFIX, Image, Limits, Quantities, Resources};
+use crate::model::aks::{
+    CLIENT_LABEL_PREFIX, DEFAULT_MONITORING_NAMESPACE, Image, Limits, Quantities, Resources,
+};
 use crate::model::cnpg_facts::{self, DEFAULT_OPERATOR_NAMESPACE};
 use crate::model::database::{Scalar, scalars};
-
-/// Where Azure Monitor's ama-metrics runs unless the environment names another scraper.
-const DEFAULT_MONITORING_NAMESPACE: &str = "kube-system";
 
 /// The base backup schedule when the design names none: daily at 03:00 UTC.
 pub const DEFAULT_BACKUP_SCHEDULE: &str = "0 3 * * *";
@@ -69,6 +68,24 @@ pub enum Credentials {
         /// The Secret's name.
         name: String,
     },
+}
+
+impl Credentials {
+    /// The managed identity's client ID, with Workload Identity.
+    pub fn workload_identity_client_id(&self) -> Option<&str> {
+        match self {
+            Credentials::WorkloadIdentity { client_id } => Some(client_id),
+            Credentials::Secret { .. } => None,
+        }
+    }
+
+    /// The storage-key Secret's name, without Workload Identity.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            Credentials::WorkloadIdentity { .. } => None,
+            Credentials::Secret { name } => Some(name),
+        }
+    }
 }
 
 /// One CloudNativePG cluster.

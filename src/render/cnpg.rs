@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::model::cnpg::{Cluster, Cnpg, Credentials};
+use crate::model::cnpg::{Cluster, Cnpg};
 use crate::model::cnpg_facts::{
     METRICS_PORT, OPERATOR_POD_LABEL, PLUGIN_NAME, POOLER_METRICS_PORT, POSTGRES_PORT, STATUS_PORT,
 };
@@ -201,18 +201,14 @@ fn managed_roles<'a>(target: &'a Target) -> Vec<ManagedRole<'a>> {
 
 fn backup_view(cluster: &Cluster) -> Option<BackupView<'_>> {
     let backup = cluster.backup.as_ref()?;
-    let (client_id, secret) = match &backup.credentials {
-        Credentials::WorkloadIdentity { client_id } => (Some(client_id.as_str()), None),
-        Credentials::Secret { name } => (None, Some(name.as_str())),
-    };
     Some(BackupView {
         schedule: &backup.schedule,
         operator_schedule: &backup.operator_schedule,
         retention: &backup.retention,
         destination_path: &backup.destination_path,
         server_name: &backup.server_name,
-        workload_identity_client_id: client_id,
-        credentials_secret: secret,
+        workload_identity_client_id: backup.credentials.workload_identity_client_id(),
+        credentials_secret: backup.credentials.secret(),
     })
 }
 
@@ -274,10 +270,10 @@ fn view<'a>(
     // Not `managed-by`: the operator sets it to `cloudnative-pg` on what it makes, and an
     // inherited value would fight it on every reconciliation.
     let mut inherited: Vec<(String, String)> = Vec::new();
-    let workload_identity = matches!(
-        cluster.backup.as_ref().map(|b| &b.credentials),
-        Some(Credentials::WorkloadIdentity { .. })
-    );
+    let workload_identity = cluster
+        .backup
+        .as_ref()
+        .is_some_and(|b| b.credentials.workload_identity_client_id().is_some());
     if workload_identity {
         inherited.push(("azure.workload.identity/use".into(), "true".into()));
     }

@@ -6,7 +6,7 @@ use crate::input::{ServiceFile, StatefulSetBackup};
 use crate::model::backup::MAX_SNAPSHOTS_PER_DISK;
 use crate::names::printable;
 use crate::path;
-use crate::validate::aks::is_dns_subdomain;
+use crate::validate::aks::{is_dns_subdomain, is_sha256_digest};
 use crate::validate::{Design, Typed};
 use crate::yaml::Seg;
 
@@ -291,13 +291,7 @@ fn kubectl_image_digest_is_sha256(design: &Design, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let valid = digest.strip_prefix("sha256:").is_some_and(|hex| {
-            hex.len() == 64
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
-        if !valid {
+        if !is_sha256_digest(digest) {
             out.push(
                 env.at(
                     path!["aks", "kubectlImage", "digest"],

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::cnpg::{Cluster, Cnpg, Credentials};
+use crate::model::cnpg::{Cluster, Cnpg};
 use crate::model::cnpg_facts::{
     KUBERNETES_SUPPORTED, KUBERNETES_TESTED_ONLY, LOWEST_UPGRADE_TARGET, OPERATOR_MANIFEST,
     OPERATOR_VERSION, PLUGIN_MANIFEST, PLUGIN_NAME, PLUGIN_VERSION,
@@ -198,10 +198,6 @@ pub(super) fn view(target: &Target, cnpg: &Cnpg, cluster: &Cluster) -> CnpgView 
         }),
         backup: cluster.backup.as_ref().map(|b| {
             let (storage_account, container) = account_and_container(&b.destination_path);
-            let (client_id, secret) = match &b.credentials {
-                Credentials::WorkloadIdentity { client_id } => (Some(client_id.clone()), None),
-                Credentials::Secret { name } => (None, Some(name.clone())),
-            };
             BackupView {
                 object_store: names.object_store.clone(),
                 scheduled_backup: names.scheduled_backup.clone(),
@@ -209,8 +205,11 @@ pub(super) fn view(target: &Target, cnpg: &Cnpg, cluster: &Cluster) -> CnpgView 
                 retention: b.retention.clone(),
                 destination_path: b.destination_path.clone(),
                 server_name: b.server_name.clone(),
-                workload_identity_client_id: client_id,
-                credentials_secret: secret,
+                workload_identity_client_id: b
+                    .credentials
+                    .workload_identity_client_id()
+                    .map(str::to_owned),
+                credentials_secret: b.credentials.secret().map(str::to_owned),
                 storage_account,
                 container,
             }
